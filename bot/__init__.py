@@ -1,0 +1,1 @@
+"""kabot — the key-account service manual, run from field staff's phones over Telegram."""

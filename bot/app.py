@@ -1,0 +1,135 @@
+"""Builds kabot's :class:`~telegram.ext.Application`: resources, handlers, error handling."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    BaseRateLimiter,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.clock import Clock
+from bot.context import KabotContext, Resources
+from bot.handlers import access, customers, errors, fallback, groups, menu, roster, start
+from bot.menus import register_default_commands
+from bot.ratelimit import KabotRateLimiter
+from bot.settings import Settings
+from bot.store import Store
+from bot.texts import Texts
+
+_LOGGER = logging.getLogger(__name__)
+
+# The kinds of update kabot handles (Telegram sends only these).
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+
+class KabotApplication(Application):  # type: ignore[type-arg]
+    """Skips updates handled before a crash (Telegram re-delivers the last fetched batch)."""
+
+    async def process_update(self, update: object) -> None:
+        store: Store | None = self.bot_data.store
+        if not isinstance(update, Update) or store is None:
+            await super().process_update(update)
+            return
+        if await store.handled_updates.seen(update.update_id):
+            _LOGGER.info("Skipping update %s: handled before", update.update_id)
+            return
+        await super().process_update(update)
+        await store.handled_updates.mark(update.update_id)
+
+
+def build_application(
+    settings: Settings,
+    clock: Clock,
+    *,
+    rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
+) -> KabotApplication:
+    application = (
+        Application.builder()
+        .application_class(KabotApplication)
+        .token(settings.token)
+        .base_url(settings.bot_base_url)
+        .base_file_url(settings.file_base_url)
+        .context_types(ContextTypes(context=KabotContext, bot_data=Resources))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .rate_limiter(rate_limiter or KabotRateLimiter())
+        .post_init(_open_resources)
+        .post_shutdown(_close_resources)
+        .build()
+    )
+    resources: Resources = application.bot_data
+    resources.settings = settings
+    resources.clock = clock
+    resources.texts = Texts(default_language=settings.default_language)
+    _register_handlers(application)
+    return application  # type: ignore[return-value]
+
+
+def _register_handlers(app: Application) -> None:  # type: ignore[type-arg]
+    # -2: a group that became a supergroup keeps its unit, whoever upgraded it.
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.group_migrated), -2)
+    # -1: the gate — who is this, may they use kabot here? Stops everything else if not.
+    app.add_handler(TypeHandler(Update, access.gate), -1)
+    # 0: features; in a group, the first handler that matches wins, so the fallbacks go last.
+    for module in (start, menu, customers, roster, groups, fallback):
+        for handler in module.handlers():
+            app.add_handler(handler, 0)  # type: ignore[arg-type]
+    app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+
+
+async def _open_resources(app: Application) -> None:  # type: ignore[type-arg]
+    resources: Resources = app.bot_data
+    assert resources.settings is not None and resources.clock is not None
+    assert resources.texts is not None
+    store = await Store.open(resources.settings.db_path, resources.clock)
+    resources.store = store
+    resources.bot_username = app.bot.username
+    await store.facts.set("bot_username", app.bot.username)
+    await store.handled_updates.prune()
+    await register_default_commands(
+        app.bot, resources.texts, resources.settings.default_language
+    )
+    _LOGGER.info("kabot @%s started, database %s", app.bot.username, store.db.path)
+
+
+async def _close_resources(app: Application) -> None:  # type: ignore[type-arg]
+    resources: Resources = app.bot_data
+    if resources.store is not None:
+        await resources.store.close()
+        resources.store = None
+
+
+async def start_polling(application: Application, *, timeout: int = 10) -> None:  # type: ignore[type-arg]
+    """What ``run_polling`` does before it blocks, for callers that own the event loop."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0,
+        timeout=timeout,
+        allowed_updates=ALLOWED_UPDATES,
+    )
+    await application.start()
+
+
+async def stop_polling(application: Application) -> None:  # type: ignore[type-arg]
+    """What ``run_polling`` does after it is told to stop."""
+    assert application.updater is not None
+    if application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    if application.post_stop is not None:
+        await application.post_stop(application)
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)

@@ -1,0 +1,175 @@
+"""``python run_bot.py``: run the bot, import a roster, issue invitations, (de)activate staff."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.clock import SystemClock
+from bot.roster import RosterError, read_roster, warnings
+from bot.settings import Settings, SettingsError, load_settings
+from bot.store import Store
+from bot.models import Role
+from bot.texts import Texts
+
+DESCRIPTION = """kabot — the key-account service manual on Telegram.
+
+Without a subcommand, runs the bot (long polling, or a webhook with --webhook/--listen).
+Settings come from the environment or a .env file; see .env.example."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_bot.py",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--webhook", metavar="URL", help="public HTTPS URL Telegram posts updates to"
+    )
+    parser.add_argument(
+        "--listen",
+        metavar="HOST:PORT",
+        default="0.0.0.0:8443",
+        help="where the webhook server listens (default 0.0.0.0:8443)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("run", help="run the bot (the default)")
+
+    imp = sub.add_parser(
+        "import",
+        help="load or update the organisation roster from an .xlsx workbook or a CSV folder",
+        description="Sheets (or CSV files): 事业本部/units, 人员/staff, 客户/customers. "
+        "Re-importing updates in place; any bad row refuses the whole import.",
+    )
+    imp.add_argument("path", type=Path, help="roster.xlsx, or a folder with units.csv etc.")
+
+    inv = sub.add_parser("invite", help="print a single-use invitation link for one person")
+    inv.add_argument("--role", required=True, choices=[r.value for r in Role])
+    inv.add_argument("--unit", help="business unit code or name (needed for field/manager)")
+    inv.add_argument("--days", type=int, default=7, help="days the link stays valid (7)")
+
+    for name, text in (("deactivate", "withdraw a person's access at once"),
+                       ("activate", "give a deactivated person access again")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("code", help="the person's staff code (工号)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    command = args.command or "run"
+    try:
+        settings = load_settings(need_token=command in ("run", "invite"))
+        if command == "run":
+            return _run(settings, args.webhook, args.listen)
+        return asyncio.run(_offline(command, args, settings))
+    except SettingsError as exc:
+        print(f"kabot: {exc}", file=sys.stderr)
+        return 2
+
+
+async def _offline(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    texts = Texts(default_language=settings.default_language)
+    lang = settings.default_language
+    store = await Store.open(settings.db_path, SystemClock(settings.tz))
+    try:
+        if command == "import":
+            return await import_roster(store, texts, lang, args.path)
+        if command == "invite":
+            return await _invite(store, texts, lang, settings, args)
+        person = await store.staff.set_active(args.code, command == "activate", actor="cli")
+        if person is None:
+            print(texts.render(lang, "cli/unknown_staff.txt", code=args.code), file=sys.stderr)
+            return 1
+        print(texts.render(lang, "cli/staff_active.txt", person=person))
+        return 0
+    finally:
+        await store.close()
+
+
+async def import_roster(store: Store, texts: Texts, lang: str, path: Path) -> int:
+    try:
+        roster = read_roster(path, await store.roster.known(), lang)
+    except RosterError as exc:
+        print(texts.render(lang, "cli/import_refused.txt", problems=exc.problems))
+        return 1
+    summary = await store.roster.apply(roster, actor=f"import:{path.name}")
+    print(
+        texts.render(
+            lang,
+            "cli/import_done.txt",
+            s=summary,
+            warnings=warnings(roster),
+            orphans=await store.customers.orphans(),
+        )
+    )
+    return 0
+
+
+async def _invite(
+    store: Store, texts: Texts, lang: str, settings: Settings, args: argparse.Namespace
+) -> int:
+    role = Role(args.role)
+    unit = await store.units.find(args.unit) if args.unit else None
+    if args.unit and unit is None:
+        print(texts.render(lang, "cli/unknown_unit.txt", unit=args.unit), file=sys.stderr)
+        return 1
+    if unit is None and role in (Role.FIELD, Role.MANAGER):
+        print(texts.render(lang, "cli/invite_needs_unit.txt"), file=sys.stderr)
+        return 1
+    username = await store.facts.get("bot_username")
+    if username is None:
+        try:
+            async with Bot(settings.token, base_url=settings.bot_base_url) as bot:
+                username = bot.username
+        except TelegramError as exc:
+            print(texts.render(lang, "cli/no_bot.txt", reason=str(exc)), file=sys.stderr)
+            return 1
+        await store.facts.set("bot_username", username)
+    invite = await store.invites.create(
+        role, unit.id if unit else None, timedelta(days=max(args.days, 1))
+    )
+    print(texts.render(lang, "cli/invite.txt", invite=invite, unit=unit, username=username))
+    return 0
+
+
+def _run(settings: Settings, webhook: str | None, listen: str) -> int:
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    application = build_application(settings, SystemClock(settings.tz))
+    if webhook is None:
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        return 0
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise SettingsError(f"--listen {listen!r} should look like 0.0.0.0:8443")
+    url = urlsplit(webhook)
+    if url.scheme != "https" and url.hostname not in ("127.0.0.1", "localhost"):
+        raise SettingsError(f"--webhook {webhook!r} must be an https:// URL Telegram can reach")
+    # Telegram echoes this secret in a header, so forged posts to the webhook are refused.
+    secret = hashlib.sha256(f"kabot-webhook:{settings.token}".encode()).hexdigest()[:32]
+    application.run_webhook(
+        listen=host,
+        port=int(port),
+        url_path=url.path.lstrip("/"),
+        webhook_url=webhook,
+        secret_token=secret,
+        allowed_updates=ALLOWED_UPDATES,
+    )
+    return 0

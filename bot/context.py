@@ -1,0 +1,81 @@
+"""The typed context every handler receives (see PTB's contexttypesbot example)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.settings import Settings
+from bot.store import Store
+from bot.models import BusinessUnit, Staff
+from bot.texts import Texts
+
+
+@dataclass(slots=True)
+class Resources:
+    """What handlers share. Filled in ``post_init``; ``store`` is open while the bot runs."""
+
+    settings: Settings | None = None
+    clock: Clock | None = None
+    texts: Texts | None = None
+    store: Store | None = None
+    bot_username: str = ""
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):
+    """Adds kabot's resources and the person behind the update (set by the access gate)."""
+
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        self._person: Staff | None = None
+        self.group_unit: BusinessUnit | None = None
+
+    @property
+    def store(self) -> Store:
+        store = self.bot_data.store
+        if store is None:
+            raise RuntimeError("the store is not open")
+        return store
+
+    @property
+    def texts(self) -> Texts:
+        assert self.bot_data.texts is not None
+        return self.bot_data.texts
+
+    @property
+    def clock(self) -> Clock:
+        assert self.bot_data.clock is not None
+        return self.bot_data.clock
+
+    @property
+    def person(self) -> Staff:
+        """The registered, active person behind this update (the gate guarantees one)."""
+        if self._person is None:
+            raise RuntimeError("no registered person for this update")
+        return self._person
+
+    @property
+    def maybe_person(self) -> Staff | None:
+        return self._person
+
+    @person.setter
+    def person(self, staff: Staff | None) -> None:
+        self._person = staff
+
+    @property
+    def lang(self) -> str:
+        return self.texts.lang(self._person.language if self._person else None)
+
+    def render(self, name: str, **params: object) -> str:
+        return self.texts.render(self.lang, name, **params)
+
+    def label(self, key: str, **params: object) -> str:
+        return self.texts.label(self.lang, key, **params)

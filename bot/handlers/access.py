@@ -1,0 +1,86 @@
+"""The gate every update passes first: who is this, may they use kabot here?
+
+Runs in handler group -1 for every update. It loads the person (matching an @username imported
+without a Telegram id on their first contact), refuses strangers and deactivated people, and
+keeps kabot silent in groups that are not bound to a unit, except to tell an admin how to bind.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import KabotContext
+from bot.settings import LANGUAGES
+from bot.models import Role
+
+_LOGGER = logging.getLogger(__name__)
+
+# Commands a person not yet known may send: /start with an invitation code.
+_INVITE_PREFIX = "/start "
+
+
+async def gate(update: Update, context: KabotContext) -> None:
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        raise ApplicationHandlerStop
+
+    store = context.store
+    person = await store.staff.by_telegram_id(user.id)
+    if person is None and user.username:
+        person = await store.staff.claim_by_username(user.username, user.id)
+    private = chat.type == Chat.PRIVATE
+
+    if person is not None and not person.active:
+        _LOGGER.info("Deactivated staff %s (%s) refused", person.code, user.id)
+        await _refuse(update, context, "deactivated.html", private)
+        raise ApplicationHandlerStop
+
+    context.person = person
+    if person is None:
+        text = update.message.text if update.message and update.message.text else ""
+        if private and text.startswith(_INVITE_PREFIX):
+            return  # the /start handler redeems the invitation
+        _LOGGER.info("Unregistered Telegram user %s refused", user.id)
+        await _refuse(update, context, "not_registered.html", private)
+        raise ApplicationHandlerStop
+
+    if private:
+        return
+    context.group_unit = await store.units.by_group_chat(chat.id)
+    if context.group_unit is not None:
+        return
+    # An unbound group: only an admin hears from kabot, and only about binding.
+    if person.role != Role.ADMIN:
+        raise ApplicationHandlerStop
+    message = update.effective_message
+    is_bindgroup = bool(
+        message and message.text and message.text.split()[0].split("@")[0] == "/bindgroup"
+    )
+    if update.callback_query is not None or is_bindgroup:
+        return
+    added_me = bool(
+        message
+        and message.new_chat_members
+        and any(m.id == context.bot.id for m in message.new_chat_members)
+    )
+    if added_me or (message and message.text and message.text.startswith("/")):
+        units = await store.units.all()
+        await chat.send_message(context.render("bind_how.html", units=units))
+    raise ApplicationHandlerStop
+
+
+async def _refuse(update: Update, context: KabotContext, template: str, private: bool) -> None:
+    """Tell a stranger who they are to kabot — their id, nothing else — in zh and en."""
+    user = update.effective_user
+    assert user is not None
+    if update.callback_query is not None:
+        key = f"answer.{template.removesuffix('.html')}"
+        short = " / ".join(context.texts.label(lang, key) for lang in LANGUAGES)
+        await update.callback_query.answer(short, show_alert=True)
+    elif private and update.effective_message is not None:
+        await update.effective_message.reply_html(
+            context.texts.both(template, telegram_id=user.id)
+        )

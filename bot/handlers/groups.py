@@ -1,0 +1,92 @@
+"""Group chats: /bindgroup makes a group the home of a unit's (or the centre's) notices."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.context import KabotContext
+from bot.models import BusinessUnit, Role
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def bindgroup(update: Update, context: KabotContext) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    if chat.type == Chat.PRIVATE:
+        await chat.send_message(context.label("answer.bind_private_only"))
+        return
+    if context.person.role != Role.ADMIN:
+        await chat.send_message(context.label("answer.bind_admin_only"))
+        return
+    wanted = " ".join(context.args or []).strip()
+    units = await context.store.units.all()
+    if not wanted:
+        await chat.send_message(
+            context.render("bind_how.html", units=units), reply_markup=_unit_buttons(units)
+        )
+        return
+    unit = await context.store.units.find(wanted[:100])
+    if unit is None:
+        await chat.send_message(
+            context.render("bind_unknown_unit.html", wanted=wanted[:100], units=units),
+            reply_markup=_unit_buttons(units),
+        )
+        return
+    await _bind(chat, context, unit)
+
+
+def _unit_buttons(units: list[BusinessUnit]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(f"{u.code} · {u.name}", callback_data=f"bind:{u.id}")]
+         for u in units]
+    )
+
+
+async def bind_pressed(update: Update, context: KabotContext) -> None:
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and query.data is not None and chat is not None
+    if context.person.role != Role.ADMIN:
+        await query.answer(context.label("answer.bind_admin_only"), show_alert=True)
+        return
+    unit_id = query.data.removeprefix("bind:")
+    unit = await context.store.units.by_id(int(unit_id)) if unit_id.isdigit() else None
+    if unit is None or not unit.active or chat.type == Chat.PRIVATE:
+        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        return
+    await query.answer()
+    await query.edit_message_reply_markup(None)
+    await _bind(chat, context, unit)
+
+
+async def _bind(chat: Chat, context: KabotContext, unit: BusinessUnit) -> None:
+    previous = await context.store.units.bind_group(
+        unit.id, chat.id, actor=f"staff:{context.person.id}"
+    )
+    _LOGGER.info("Group %s bound to unit %s by %s", chat.id, unit.code, context.person.code)
+    replaced = unit.group_chat_id is not None and unit.group_chat_id != chat.id
+    await chat.send_message(
+        context.render(
+            "bind_done.html",
+            unit=unit,
+            previous=previous if previous and previous.id != unit.id else None,
+            replaced=replaced,
+        )
+    )
+
+
+async def group_migrated(update: Update, context: KabotContext) -> None:
+    """A group that becomes a supergroup changes id; its unit follows it."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id:
+        await context.store.units.move_group(message.chat.id, message.migrate_to_chat_id)
+
+
+def handlers() -> list[object]:
+    return [
+        CommandHandler("bindgroup", bindgroup),
+        CallbackQueryHandler(bind_pressed, pattern=r"^bind:"),
+    ]

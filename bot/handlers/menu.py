@@ -1,0 +1,36 @@
+"""The /start menu's buttons: each does what its command does, for the roles that have it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot.context import KabotContext
+from bot.handlers import customers, roster, start
+from bot.menus import commands_for
+
+_ACTIONS: dict[str, Callable[[Update, KabotContext], Awaitable[None]]] = {
+    "me": start.me,
+    "customers": customers.customers_command,
+    "roster": roster.roster_overview,
+    "language": start.language,
+    "help": start.help_command,
+}
+
+
+async def menu_pressed(update: Update, context: KabotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    target = query.data.removeprefix("menu:")
+    allowed = {c.name for c in commands_for(context.person.role)}
+    if target not in allowed or target not in _ACTIONS:
+        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        return
+    await query.answer()
+    await _ACTIONS[target](update, context)
+
+
+def handlers() -> list[object]:
+    return [CallbackQueryHandler(menu_pressed, pattern=r"^menu:")]

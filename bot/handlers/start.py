@@ -1,0 +1,137 @@
+"""/start (with invitations), /help, /language and /me — a person's first steps."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import KabotContext
+from bot.menus import commands_for, main_menu, register_person_commands
+from bot.settings import LANGUAGES
+from bot.store.invites import Redemption
+from bot.models import Staff
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def start(update: Update, context: KabotContext) -> None:
+    message = update.effective_message
+    assert message is not None
+    person = context.maybe_person
+    payload = context.args[0] if context.args else None
+    if person is None:
+        if payload is None:  # the gate lets only /start <code> through for strangers
+            return
+        person = await _redeem_invite(update, context, payload)
+        if person is None:
+            return
+        context.person = person
+    elif payload is not None:
+        await message.reply_html(context.render("invite_not_needed.html"))
+    await register_person_commands(context.bot, context.texts, person)
+    await _send_welcome(update, context, person)
+
+
+async def _redeem_invite(update: Update, context: KabotContext, code: str) -> Staff | None:
+    user, message = update.effective_user, update.effective_message
+    assert user is not None and message is not None
+    store = context.store
+    status, invite = await store.invites.check(code)
+    if status is not Redemption.OK or invite is None:
+        await message.reply_html(
+            context.texts.both(f"invite_{status.value}.html", telegram_id=user.id)
+        )
+        return None
+    language = "en" if (user.language_code or "").startswith("en") else "zh"
+    person = await store.staff.register_from_invite(
+        telegram_id=user.id,
+        username=user.username,
+        name=user.full_name,
+        role=invite.role,
+        unit_id=invite.unit_id,
+        language=language,
+    )
+    if not await store.invites.mark_used(invite, person):
+        # Two people opened the same link at once; the other one was first.
+        await store.staff.set_active(person.code, False, "invite")
+        await message.reply_html(context.texts.both("invite_used.html", telegram_id=user.id))
+        return None
+    _LOGGER.info("Telegram user %s registered by invitation as %s", user.id, person.code)
+    return person
+
+
+async def _send_welcome(update: Update, context: KabotContext, person: Staff) -> None:
+    unit = await context.store.units.by_id(person.unit_id) if person.unit_id else None
+    message = update.effective_message
+    assert message is not None
+    await message.reply_html(
+        context.render("welcome.html", person=person, unit=unit),
+        reply_markup=main_menu(context.texts, person),
+    )
+
+
+async def help_command(update: Update, context: KabotContext) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    group = chat.type != chat.PRIVATE
+    await chat.send_message(
+        context.render(
+            "help.html", commands=commands_for(context.person.role, group=group), group=group
+        )
+    )
+
+
+async def language(update: Update, context: KabotContext) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    buttons = [
+        InlineKeyboardButton(context.label(f"language.{lang}"), callback_data=f"lang:{lang}")
+        for lang in LANGUAGES
+    ]
+    await chat.send_message(
+        context.render("language_choose.html"), reply_markup=InlineKeyboardMarkup([buttons])
+    )
+
+
+async def language_chosen(update: Update, context: KabotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    chosen = query.data.removeprefix("lang:")
+    if chosen not in LANGUAGES:
+        await query.answer(context.label("answer.stale_button"))
+        return
+    person = await context.store.staff.set_language(context.person, chosen)
+    context.person = person
+    await query.answer(context.label("answer.language_set"))
+    await register_person_commands(context.bot, context.texts, person)
+    await _send_welcome(update, context, person)
+
+
+async def me(update: Update, context: KabotContext) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    person = context.person
+    store = context.store
+    unit = await store.units.by_id(person.unit_id) if person.unit_id else None
+    customers = await store.customers.assigned_to(person.id)
+    grades = {g: sum(1 for c in customers if c.grade == g) for g in "ABCD"}
+    await chat.send_message(
+        context.render(
+            "me.html", person=person, unit=unit, customers=customers[:15],
+            customer_count=len(customers), grades=grades,
+        )
+    )
+
+
+def handlers() -> list[object]:
+    private = filters.ChatType.PRIVATE
+    return [
+        CommandHandler("start", start, filters=private),
+        CommandHandler("help", help_command),
+        CommandHandler("language", language, filters=private),
+        CommandHandler("me", me, filters=private),
+        CallbackQueryHandler(language_chosen, pattern=r"^lang:"),
+    ]
+

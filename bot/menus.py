@@ -1,0 +1,100 @@
+"""Which commands and menu buttons each role gets, in each kind of chat.
+
+This list is the one place a new command is announced: the Telegram command menu (per role,
+language and scope), /help and the /start menu are all derived from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+)
+from telegram.ext import ExtBot
+
+from bot.settings import LANGUAGES
+from bot.models import Role, Staff
+from bot.texts import Texts
+
+EVERYONE = frozenset(Role)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    roles: frozenset[Role]
+    menu_button: str | None = None  # callback data of its /start menu button, if it has one
+
+
+PRIVATE_COMMANDS = (
+    Command("start", EVERYONE),
+    Command("me", EVERYONE, "menu:me"),
+    Command("customers", EVERYONE, "menu:customers"),
+    Command("roster", frozenset({Role.ADMIN}), "menu:roster"),
+    Command("language", EVERYONE, "menu:language"),
+    Command("help", EVERYONE, "menu:help"),
+)
+GROUP_COMMANDS = (
+    Command("help", EVERYONE),
+    Command("bindgroup", frozenset({Role.ADMIN})),
+)
+# What a person Telegram has not introduced to kabot yet sees in the menu.
+NEWCOMER_COMMANDS = ("start", "help", "language")
+
+
+def commands_for(role: Role, group: bool = False) -> list[Command]:
+    pool = GROUP_COMMANDS if group else PRIVATE_COMMANDS
+    return [c for c in pool if role in c.roles]
+
+
+def _bot_commands(texts: Texts, lang: str, names: list[str]) -> list[BotCommand]:
+    return [BotCommand(name, texts.label(lang, f"command.{name}")) for name in names]
+
+
+def main_menu(texts: Texts, person: Staff) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(texts.label(person.language, f"button.{c.name}"), callback_data=data)
+        for c in commands_for(person.role)
+        if (data := c.menu_button) is not None
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    return InlineKeyboardMarkup(rows)
+
+
+async def register_default_commands(bot: ExtBot[None], texts: Texts, default_lang: str) -> None:
+    """Menus for everyone, per scope and language; a person's own menu is set on /start."""
+    everyone = [c.name for c in GROUP_COMMANDS if c.roles == EVERYONE]
+    admins = [c.name for c in GROUP_COMMANDS]
+    await bot.set_my_commands(
+        _bot_commands(texts, default_lang, list(NEWCOMER_COMMANDS)), BotCommandScopeDefault()
+    )
+    for lang in LANGUAGES:
+        await bot.set_my_commands(
+            _bot_commands(texts, lang, list(NEWCOMER_COMMANDS)),
+            BotCommandScopeAllPrivateChats(),
+            language_code=lang,
+        )
+        await bot.set_my_commands(
+            _bot_commands(texts, lang, everyone), BotCommandScopeAllGroupChats(), lang
+        )
+        await bot.set_my_commands(
+            _bot_commands(texts, lang, admins), BotCommandScopeAllChatAdministrators(), lang
+        )
+
+
+async def register_person_commands(bot: ExtBot[None], texts: Texts, person: Staff) -> None:
+    """The person's role menu in their language, in their private chat with kabot."""
+    if person.telegram_id is None:
+        return
+    names = [c.name for c in commands_for(person.role)]
+    await bot.set_my_commands(
+        _bot_commands(texts, person.language, names), BotCommandScopeChat(person.telegram_id)
+    )

@@ -1,0 +1,124 @@
+"""Plain data objects the repositories return. Names follow the manual's terms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class Role(StrEnum):
+    FIELD = "field"  # 本部KA人员, 客户经理
+    MANAGER = "manager"  # 中心KA经理, 事业本部营销第一负责人
+    DIRECTOR = "director"  # 重点客服中心主任, 营销总监
+    ADMIN = "admin"  # 信息员
+
+
+class CustomerKind(StrEnum):
+    KA_RETAILER = "ka_retailer"  # KA零售系统
+    KEY_DISTRIBUTOR = "key_distributor"  # 重点经销商
+    SPECIAL_CHANNEL = "special_channel"  # 特通
+
+
+class CustomerType(StrEnum):
+    INDUSTRY_LEADER = "industry_leader"  # 行业龙头
+    SCALE = "scale"  # 规模主导
+    STRATEGIC_PARTNER = "strategic_partner"  # 战略伙伴
+
+
+class VisitClass(StrEnum):
+    MONTHLY = "monthly"
+    BIMONTHLY = "bimonthly"
+    QUARTERLY = "quarterly"
+
+
+GRADES = ("A", "B", "C", "D")
+
+
+@dataclass(frozen=True, slots=True)
+class BusinessUnit:
+    id: int
+    code: str
+    name: str
+    is_centre: bool
+    group_chat_id: int | None
+    responsible_staff_id: int | None
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Staff:
+    id: int
+    code: str
+    name: str
+    role: Role
+    unit_id: int | None
+    telegram_id: int | None
+    username: str | None
+    language: str
+    active: bool
+
+    @property
+    def sees_all_units(self) -> bool:
+        """Directors and the information officer work across the whole group."""
+        return self.role in (Role.DIRECTOR, Role.ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    id: int
+    code: str
+    name: str
+    kind: CustomerKind
+    type: CustomerType | None
+    grade: str
+    visit_class: VisitClass
+    region: str
+    route: str
+    unit_id: int
+    unit_name: str
+    last_visit_on: date | None
+    active: bool
+    staff_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    code: str
+    role: Role
+    unit_id: int | None
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_by: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: dict[str, object] | None
+    after: dict[str, object] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: tuple[T, ...]
+    offset: int
+    total: int
+    limit: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.offset > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.offset + self.limit < self.total

@@ -1,0 +1,23 @@
+"""Who may see what. Handlers ask here; the store only filters by what it is told."""
+
+from __future__ import annotations
+
+from bot.models import BusinessUnit, Customer, Staff
+
+
+def customer_scope(person: Staff, centre: BusinessUnit | None) -> int | None:
+    """The unit whose customers ``person`` may see, or None for every unit.
+
+    Directors, the information officer and the KA centre's own staff work group-wide; a
+    business unit's people see their unit's customers.
+    """
+    if person.sees_all_units or person.unit_id is None:
+        return None
+    if centre is not None and person.unit_id == centre.id:
+        return None
+    return person.unit_id
+
+
+def may_see_customer(person: Staff, centre: BusinessUnit | None, customer: Customer) -> bool:
+    scope = customer_scope(person, centre)
+    return scope is None or scope == customer.unit_id

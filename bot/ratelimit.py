@@ -1,0 +1,151 @@
+"""Keep within Telegram's limits, and retry what Telegram asks to be retried.
+
+PTB's AIORateLimiter lets more than 20 messages a minute through to a group (PTB #3772) and
+leaves RetryAfter to the caller by default, so kabot throttles with exact sliding windows:
+at most 30 messages in any second overall and 20 in any minute per group. A 429 is waited out
+for as long as Telegram says and sent again; a 5xx (Telegram did not process the request) is
+retried with back-off. A timeout is *not* retried: the message may have arrived, and sending
+it twice is worse than reporting the failure (the error handler logs it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import warnings
+from collections import defaultdict, deque
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
+
+_LOGGER = logging.getLogger(__name__)
+
+# Methods that put something in a chat (and so count against Telegram's limits).
+SENDING = frozenset(
+    {
+        "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendLocation",
+        "sendVoice", "sendVideo", "sendAnimation", "sendSticker", "copyMessage",
+        "forwardMessage", "editMessageText", "editMessageCaption", "editMessageReplyMarkup",
+        "editMessageMedia",
+    }
+)
+OVERALL_PER_SECOND = 30
+GROUP_PER_MINUTE = 20
+
+
+class SlidingWindow:
+    """Allows ``limit`` events in any ``period`` seconds; ``acquire`` waits for a free slot."""
+
+    def __init__(self, limit: int, period: float, clock: Callable[[], float]) -> None:
+        self.limit, self.period, self._clock = limit, period, clock
+        self._events: deque[float] = deque()
+
+    def wait_time(self) -> float:
+        now = self._clock()
+        while self._events and now - self._events[0] >= self.period:
+            self._events.popleft()
+        if len(self._events) < self.limit:
+            return 0.0
+        return self.period - (now - self._events[0])
+
+    def record(self) -> None:
+        self._events.append(self._clock())
+
+
+class KabotRateLimiter(BaseRateLimiter[None]):
+    def __init__(
+        self,
+        *,
+        max_retries: int = 5,
+        server_error_backoff: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_retries = max_retries
+        self.server_error_backoff = server_error_backoff
+        self._clock = clock
+        self._overall = SlidingWindow(OVERALL_PER_SECOND, 1.0, clock)
+        self._groups: dict[int | str, SlidingWindow] = defaultdict(
+            lambda: SlidingWindow(GROUP_PER_MINUTE, 60.0, clock)
+        )
+        self._lock = asyncio.Lock()
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    async def _take_slot(self, chat_id: Any) -> None:
+        group = self._group_of(chat_id)
+        async with self._lock:  # one waiter at a time keeps the windows exact
+            while True:
+                wait = self._overall.wait_time()
+                if group is not None:
+                    wait = max(wait, self._groups[group].wait_time())
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            self._overall.record()
+            if group is not None:
+                self._groups[group].record()
+
+    @staticmethod
+    def _group_of(chat_id: Any) -> int | str | None:
+        if isinstance(chat_id, str):
+            return chat_id if chat_id.startswith("@") else _group_id(chat_id)
+        if isinstance(chat_id, int) and chat_id < 0:
+            return chat_id
+        return None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        attempt = 0
+        while True:
+            if endpoint in SENDING:
+                await self._take_slot(data.get("chat_id"))
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                attempt += 1
+                if attempt > self.max_retries:
+                    raise
+                seconds = _retry_after_seconds(exc)
+                _LOGGER.warning("%s: flood control, retrying in %ss", endpoint, seconds)
+                await asyncio.sleep(seconds + 0.1)
+            except TimedOut:
+                raise
+            except NetworkError as exc:
+                attempt += 1
+                if endpoint == "getUpdates" or attempt > self.max_retries:
+                    raise
+                delay = self.server_error_backoff * 2 ** (attempt - 1)
+                _LOGGER.warning("%s failed (%s), retrying in %.1fs", endpoint, exc, delay)
+                await asyncio.sleep(delay)
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    # PTB 22 warns that retry_after becomes a timedelta; accept either without the warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def _group_id(text: str) -> int | None:
+    try:
+        value = int(text)
+    except ValueError:
+        return None
+    return value if value < 0 else None

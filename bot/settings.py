@@ -1,0 +1,113 @@
+"""Typed settings read from the environment (and a ``.env`` file beside the working dir).
+
+Every problem is reported as one line that says which variable to set and how, so a person
+starting kabot for the first time never sees a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+LANGUAGES = ("zh", "en")
+DEFAULT_API_URL = "https://api.telegram.org"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_RULES = PROJECT_ROOT / "rules.toml"
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is the one line to show."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str
+    api_url: str
+    db_path: Path
+    tz: ZoneInfo
+    rules_path: Path
+    default_language: str
+
+    @property
+    def bot_base_url(self) -> str:
+        return f"{self.api_url}/bot"
+
+    @property
+    def file_base_url(self) -> str:
+        return f"{self.api_url}/file/bot"
+
+
+def _environment(env_file: Path | None) -> dict[str, str]:
+    """The process environment wins over the .env file, as with most twelve-factor tools."""
+    merged: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None,
+    *,
+    env_file: Path | None = Path(".env"),
+    need_token: bool = True,
+) -> Settings:
+    """Read kabot's settings. ``need_token=False`` serves commands that never call Telegram."""
+    values = dict(env) if env is not None else _environment(env_file)
+
+    token = values.get("KABOT_TOKEN", "").strip()
+    if need_token:
+        if not token:
+            raise SettingsError(
+                "KABOT_TOKEN is not set: put the token @BotFather gave you in .env "
+                "(see .env.example) or the environment."
+            )
+        bot_id, _, secret = token.partition(":")
+        if not bot_id.isdigit() or not secret:
+            raise SettingsError(
+                "KABOT_TOKEN looks malformed: it should look like 123456789:ABC-your-secret."
+            )
+
+    api_url = values.get("KABOT_API_URL", "").strip() or DEFAULT_API_URL
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise SettingsError(
+            f"KABOT_API_URL={api_url!r} is not a URL: use e.g. https://api.telegram.org "
+            "or http://127.0.0.1:8081 for a local Bot API server."
+        )
+    api_url = api_url.rstrip("/")
+    if api_url.endswith("/bot"):
+        api_url = api_url[: -len("/bot")]
+
+    db_path = Path(values.get("KABOT_DB", "").strip() or "kabot.db")
+    if db_path.is_dir():
+        raise SettingsError(f"KABOT_DB={db_path} is a folder: give the path of a .db file.")
+
+    tz_name = values.get("KABOT_TZ", "").strip() or "Asia/Shanghai"
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"KABOT_TZ={tz_name!r} is not a known time zone: use a name like Asia/Shanghai."
+        ) from None
+
+    rules_path = Path(values.get("KABOT_RULES", "").strip() or DEFAULT_RULES)
+
+    language = values.get("KABOT_LANG", "").strip() or "zh"
+    if language not in LANGUAGES:
+        raise SettingsError(f"KABOT_LANG={language!r} is not supported: use zh or en.")
+
+    return Settings(
+        token=token,
+        api_url=api_url,
+        db_path=db_path,
+        tz=tz,
+        rules_path=rules_path,
+        default_language=language,
+    )

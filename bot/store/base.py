@@ -1,0 +1,59 @@
+"""What every repository shares: the database, the clock, and the audit trail."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.clock import Clock
+from bot.store.db import Database
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: Any) -> dict[str, Any] | None:
+    """A JSON-ready dict of a dataclass (for the audit log's before/after)."""
+    if obj is None:
+        return None
+    data = asdict(obj) if is_dataclass(obj) and not isinstance(obj, type) else dict(obj)
+    return {k: _plain(v) for k, v in data.items()}
+
+
+class Repository:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    def now_text(self) -> str:
+        return self.clock.now().isoformat(timespec="seconds")
+
+    async def audit(
+        self,
+        actor: str,
+        action: str,
+        entity: str,
+        entity_id: object,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """Write one audit row; call inside the transaction that makes the change."""
+        b, a = snapshot(before), snapshot(after)
+        await self.db.execute(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.now_text(),
+                actor,
+                action,
+                entity,
+                str(entity_id),
+                None if b is None else json.dumps(b, ensure_ascii=False, sort_keys=True),
+                None if a is None else json.dumps(a, ensure_ascii=False, sort_keys=True),
+            ),
+        )

@@ -1,0 +1,103 @@
+"""Customers (KA retailers, key distributors, special-channel customers) and who serves them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.store.base import Repository
+from bot.store.db import Row
+from bot.models import Customer, CustomerKind, CustomerType, Page, VisitClass
+
+_SELECT = """
+SELECT c.*, u.name AS unit_name,
+       (SELECT group_concat(s.name, '、') FROM customer_staff cs
+          JOIN staff s ON s.id = cs.staff_id
+         WHERE cs.customer_id = c.id AND s.active = 1) AS staff_names
+  FROM customers c JOIN business_units u ON u.id = c.unit_id
+"""
+
+
+def _customer(row: Row) -> Customer:
+    return Customer(
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        kind=CustomerKind(row["kind"]),
+        type=CustomerType(row["type"]) if row["type"] else None,
+        grade=row["grade"],
+        visit_class=VisitClass(row["visit_class"]),
+        region=row["region"],
+        route=row["route"],
+        unit_id=row["unit_id"],
+        unit_name=row["unit_name"],
+        last_visit_on=date.fromisoformat(row["last_visit_on"]) if row["last_visit_on"] else None,
+        active=bool(row["active"]),
+        staff_names=tuple(row["staff_names"].split("、")) if row["staff_names"] else (),
+    )
+
+
+class CustomerRepository(Repository):
+    async def by_id(self, customer_id: int) -> Customer | None:
+        row = await self.db.fetch_one(_SELECT + " WHERE c.id = ?", (customer_id,))
+        return _customer(row) if row else None
+
+    async def search(
+        self, query: str, *, unit_id: int | None, offset: int = 0, limit: int = 8
+    ) -> Page[Customer]:
+        """Active customers whose name or code contains ``query`` (all when it is empty).
+
+        ``unit_id`` limits the search to one business unit; None searches every unit.
+        """
+        where = "c.active = 1 AND (? = '' OR instr(lower(c.name), lower(?)) > 0 OR c.code = ?)"
+        params: list[object] = [query, query, query]
+        if unit_id is not None:
+            where += " AND c.unit_id = ?"
+            params.append(unit_id)
+        total_row = await self.db.fetch_one(
+            f"SELECT COUNT(*) FROM customers c WHERE {where}", params
+        )
+        rows = await self.db.fetch_all(
+            _SELECT + f" WHERE {where} ORDER BY c.grade, c.name LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return Page(
+            items=tuple(_customer(r) for r in rows),
+            offset=offset,
+            total=int(total_row[0]) if total_row else 0,
+            limit=limit,
+        )
+
+    async def assigned_to(self, staff_id: int) -> list[Customer]:
+        rows = await self.db.fetch_all(
+            _SELECT + " JOIN customer_staff cs ON cs.customer_id = c.id"
+            " WHERE cs.staff_id = ? AND c.active = 1 ORDER BY c.grade, c.name",
+            (staff_id,),
+        )
+        return [_customer(r) for r in rows]
+
+    async def orphans(self) -> list[Customer]:
+        """Active customers with no active staff assigned (a leaver's customers, say)."""
+        rows = await self.db.fetch_all(
+            _SELECT + " WHERE c.active = 1 AND NOT EXISTS (SELECT 1 FROM customer_staff cs"
+            " JOIN staff s ON s.id = cs.staff_id WHERE cs.customer_id = c.id AND s.active = 1)"
+            " ORDER BY u.code, c.name"
+        )
+        return [_customer(r) for r in rows]
+
+    async def count_active(self) -> int:
+        row = await self.db.fetch_one("SELECT COUNT(*) FROM customers WHERE active = 1")
+        return int(row[0]) if row else 0
+
+    async def remember_search(self, staff_id: int, query: str) -> int:
+        return await self.db.execute(
+            "INSERT INTO customer_searches (staff_id, query, created_at) VALUES (?, ?, ?)",
+            (staff_id, query, self.now_text()),
+        )
+
+    async def saved_search(self, search_id: int, staff_id: int) -> str | None:
+        """The query behind a result page's buttons — only for the person who searched."""
+        row = await self.db.fetch_one(
+            "SELECT query FROM customer_searches WHERE id = ? AND staff_id = ?",
+            (search_id, staff_id),
+        )
+        return row["query"] if row else None

@@ -1,0 +1,134 @@
+"""Staff: who may use kabot, in which role, unit and language."""
+
+from __future__ import annotations
+
+from bot.store.base import Repository
+from bot.store.db import Row
+from bot.models import Role, Staff
+
+
+def _staff(row: Row) -> Staff:
+    return Staff(
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        role=Role(row["role"]),
+        unit_id=row["unit_id"],
+        telegram_id=row["telegram_id"],
+        username=row["username"],
+        language=row["language"],
+        active=bool(row["active"]),
+    )
+
+
+class StaffRepository(Repository):
+    async def by_id(self, staff_id: int) -> Staff | None:
+        row = await self.db.fetch_one("SELECT * FROM staff WHERE id = ?", (staff_id,))
+        return _staff(row) if row else None
+
+    async def by_code(self, code: str) -> Staff | None:
+        row = await self.db.fetch_one("SELECT * FROM staff WHERE code = ?", (code,))
+        return _staff(row) if row else None
+
+    async def by_telegram_id(self, telegram_id: int) -> Staff | None:
+        row = await self.db.fetch_one(
+            "SELECT * FROM staff WHERE telegram_id = ?", (telegram_id,)
+        )
+        return _staff(row) if row else None
+
+    async def in_unit(self, unit_id: int) -> list[Staff]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM staff WHERE unit_id = ? AND active = 1 ORDER BY role, code",
+            (unit_id,),
+        )
+        return [_staff(r) for r in rows]
+
+    async def not_yet_started(self) -> list[Staff]:
+        """Active people whose Telegram account kabot has not seen yet."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM staff WHERE active = 1 AND telegram_id IS NULL ORDER BY unit_id, code"
+        )
+        return [_staff(r) for r in rows]
+
+    async def count_active(self) -> int:
+        row = await self.db.fetch_one("SELECT COUNT(*) FROM staff WHERE active = 1")
+        return int(row[0]) if row else 0
+
+    async def claim_by_username(self, username: str, telegram_id: int) -> Staff | None:
+        """Bind a Telegram account to the person imported under its @username.
+
+        Only a record that has no Telegram id yet can be claimed, so a later account that takes
+        over a released username cannot step into someone else's record.
+        """
+        async with self.db.transaction():
+            row = await self.db.fetch_one(
+                "SELECT * FROM staff WHERE username = ? AND telegram_id IS NULL",
+                (username.lstrip("@"),),
+            )
+            if row is None:
+                return None
+            before = _staff(row)
+            await self.db.execute(
+                "UPDATE staff SET telegram_id = ?, updated_at = ? WHERE id = ?",
+                (telegram_id, self.now_text(), before.id),
+            )
+            after = await self.by_id(before.id)
+            await self.audit("telegram", "staff.claimed", "staff", before.id, before, after)
+            return after
+
+    async def register_from_invite(
+        self,
+        *,
+        telegram_id: int,
+        username: str | None,
+        name: str,
+        role: Role,
+        unit_id: int | None,
+        language: str,
+    ) -> Staff:
+        async with self.db.transaction():
+            now = self.now_text()
+            staff_id = await self.db.execute(
+                "INSERT INTO staff (code, name, role, unit_id, telegram_id, username, language,"
+                " active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                (
+                    f"TG{telegram_id}",
+                    name,
+                    role.value,
+                    unit_id,
+                    telegram_id,
+                    username,
+                    language,
+                    now,
+                    now,
+                ),
+            )
+            staff = await self.by_id(staff_id)
+            await self.audit("telegram", "staff.registered", "staff", staff_id, None, staff)
+            assert staff is not None
+            return staff
+
+    async def set_language(self, staff: Staff, language: str) -> Staff:
+        async with self.db.transaction():
+            await self.db.execute(
+                "UPDATE staff SET language = ?, updated_at = ? WHERE id = ?",
+                (language, self.now_text(), staff.id),
+            )
+            after = await self.by_id(staff.id)
+            await self.audit(f"staff:{staff.id}", "staff.language", "staff", staff.id, staff, after)
+            assert after is not None
+            return after
+
+    async def set_active(self, code: str, active: bool, actor: str) -> Staff | None:
+        async with self.db.transaction():
+            before = await self.by_code(code)
+            if before is None:
+                return None
+            await self.db.execute(
+                "UPDATE staff SET active = ?, updated_at = ? WHERE id = ?",
+                (int(active), self.now_text(), before.id),
+            )
+            after = await self.by_id(before.id)
+            action = "staff.activated" if active else "staff.deactivated"
+            await self.audit(actor, action, "staff", before.id, before, after)
+            return after

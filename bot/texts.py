@@ -1,0 +1,82 @@
+"""Every sentence a person reads comes from ``templates/<lang>/``, rendered here.
+
+- ``*.html``: messages in Telegram's HTML parse mode; jinja2 autoescapes what people typed.
+- ``*.txt``: plain text for the command line (import reports, invite links).
+- ``labels.toml``: short strings (buttons, role names, one-line answers), each a jinja2
+  expression too, so a label can take parameters. Buttons are plain text, so labels are not
+  escaped when rendered alone; placed in an ``.html`` template they are escaped there.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from bot.settings import LANGUAGES, PROJECT_ROOT
+
+TEMPLATES_ROOT = PROJECT_ROOT / "templates"
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat
+
+
+class Texts:
+    def __init__(self, root: Path = TEMPLATES_ROOT, default_language: str = "zh") -> None:
+        self.root = root
+        self.default_language = default_language
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(root),
+            autoescape=jinja2.select_autoescape(["html"]),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self._plain = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
+        self.labels: dict[str, dict[str, str]] = {
+            lang: _flatten(tomllib.loads((root / lang / "labels.toml").read_text("utf-8")))
+            for lang in LANGUAGES
+        }
+
+    def lang(self, language: str | None) -> str:
+        return language if language in LANGUAGES else self.default_language
+
+    def label(self, language: str | None, key: str, **params: Any) -> str:
+        lang = self.lang(language)
+        try:
+            source = self.labels[lang][key]
+        except KeyError:
+            raise KeyError(f"no label {key!r} in templates/{lang}/labels.toml") from None
+        return _compile(self._plain, source).render(**params)
+
+    def render(self, language: str | None, name: str, **params: Any) -> str:
+        """Render ``templates/<lang>/<name>`` (name with its .html or .txt suffix)."""
+        lang = self.lang(language)
+        template = self._env.get_template(f"{lang}/{name}")
+
+        def t(key: str, **label_params: Any) -> str:
+            return self.label(lang, key, **label_params)
+
+        return template.render(lang=lang, t=t, **params).strip()
+
+    def both(self, name: str, **params: Any) -> str:
+        """One message in every language, for people whose language kabot does not know."""
+        return "\n\n".join(self.render(lang, name, **params) for lang in LANGUAGES)
+
+
+@cache
+def _compile(env: jinja2.Environment, source: str) -> jinja2.Template:
+    return env.from_string(source)

@@ -1,0 +1,250 @@
+"""Run the real kabot Application against the local Bot API server, and act as people.
+
+    kabot = await Kabot.launch(tmp_path)
+    alice = kabot.person(500200102, "周丽")
+    await alice.send("/start")
+    assert "欢迎" in alice.last_reply()
+    await alice.press("🏪 查客户")
+
+Everything goes over HTTP on 127.0.0.1; the database is a real SQLite file in tmp_path; the
+clock is a ManualClock the test moves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.app import build_application, start_polling, stop_polling
+from bot.botapi import BotApiServer, World
+from bot.clock import ManualClock
+from bot.context import Resources
+from bot.ratelimit import KabotRateLimiter
+from bot.settings import Settings
+from bot.store import Store
+
+TOKEN = "123456789:TEST-kabot-token"
+TZ = ZoneInfo("Asia/Shanghai")
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SETTLE_TIMEOUT = 15.0  # seconds; a deadlock guard, never a timing assertion
+
+JSON = dict[str, Any]
+
+
+class Kabot:
+    def __init__(self, tmp_path: Path, *, start: datetime | None = None) -> None:
+        self.tmp_path = tmp_path
+        self.clock = ManualClock(start or datetime(2026, 11, 20, 9, 0, tzinfo=TZ))
+        self.world = World(token=TOKEN, clock=lambda: self.clock.now().timestamp())
+        self.server = BotApiServer(self.world)
+        self.app: Any = None
+        self.settings: Settings | None = None
+        self.sent_updates: list[JSON] = []
+
+    @classmethod
+    async def launch(cls, tmp_path: Path, **kwargs: Any) -> Kabot:
+        kabot = cls(tmp_path, **kwargs)
+        await kabot.server.start()
+        kabot.settings = Settings(
+            token=TOKEN,
+            api_url=kabot.server.url,
+            db_path=tmp_path / "kabot.db",
+            tz=TZ,
+            rules_path=tmp_path / "rules.toml",
+            default_language="zh",
+        )
+        await kabot.start()
+        return kabot
+
+    async def start(self) -> None:
+        assert self.settings is not None
+        self.app = build_application(
+            self.settings, self.clock, rate_limiter=KabotRateLimiter(server_error_backoff=0.01)
+        )
+        await start_polling(self.app, timeout=5)
+
+    async def stop(self) -> None:
+        if self.app is not None:
+            await stop_polling(self.app)
+            self.app = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def close(self) -> None:
+        await self.stop()
+        await self.server.stop()
+
+    @property
+    def store(self) -> Store:
+        resources: Resources = self.app.bot_data
+        assert resources.store is not None
+        return resources.store
+
+    async def import_roster(self, path: Path = EXAMPLES / "roster") -> tuple[int, str]:
+        """Import a roster through the same code as ``run_bot.py import``; (exit code, text)."""
+        import contextlib
+        import io
+
+        from bot.cli import import_roster
+
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            code = await import_roster(self.store, self.app.bot_data.texts, "zh", path)
+        return code, buffer.getvalue()
+
+    # ------------------------------------------------------------------ people and groups
+
+    def person(
+        self,
+        telegram_id: int,
+        first_name: str,
+        *,
+        username: str | None = None,
+        language_code: str | None = "zh-hans",
+    ) -> Person:
+        user = self.world.add_user(
+            telegram_id, first_name, username=username, language_code=language_code
+        )
+        return Person(self, user)
+
+    def group(self, title: str) -> Group:
+        return Group(self, self.world.add_group(title))
+
+    async def deliver(self, update: JSON) -> None:
+        self.sent_updates.append(update)
+        await self.server.deliver()
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Wait until the bot fetched every update and finished handling it."""
+        condition = self.world.changed()
+        async with condition:
+            await asyncio.wait_for(condition.wait_for(self.world.all_confirmed), SETTLE_TIMEOUT)
+        await asyncio.wait_for(self.app.update_queue.join(), SETTLE_TIMEOUT)
+
+    def calls(self, method: str) -> list[JSON]:
+        return [c.params for c in self.world.calls if c.method == method and c.ok]
+
+
+class Chat:
+    """What a chat shows: the bot's messages, as they are now (after edits)."""
+
+    def __init__(self, kabot: Kabot, chat: JSON) -> None:
+        self.kabot = kabot
+        self.chat = chat
+        self.id: int = chat["id"]
+
+    def bot_messages(self) -> list[JSON]:
+        return self.kabot.world.bot_messages(self.id)
+
+    def texts(self) -> list[str]:
+        return [m.get("text") or m.get("caption") or "" for m in self.bot_messages()]
+
+
+class Group(Chat):
+    async def add_bot(self, by: Person) -> None:
+        update = self.kabot.world.add_to_group(by.id, self.id, self.kabot.world.bot_user)
+        await self.kabot.deliver(update)
+
+
+class Person:
+    def __init__(self, kabot: Kabot, user: JSON) -> None:
+        self.kabot = kabot
+        self.user = user
+        self.id: int = user["id"]
+        self.private = Chat(kabot, kabot.world.chats[self.id])
+        self._marks: dict[int, int] = {}  # chat id → last message id before my last action
+        self._last_query: str | None = None
+
+    def _mark(self, chat_id: int) -> None:
+        self._marks[chat_id] = max(self.kabot.world.messages[chat_id], default=0)
+
+    def _chat_id(self, chat: Chat | None) -> int:
+        return self.id if chat is None else chat.id
+
+    async def send(self, text: str, chat: Chat | None = None) -> None:
+        chat_id = self._chat_id(chat)
+        self._mark(chat_id)
+        await self.kabot.deliver(self.kabot.world.send_text(self.id, chat_id, text))
+
+    async def send_content(self, content: JSON, chat: Chat | None = None) -> None:
+        chat_id = self._chat_id(chat)
+        self._mark(chat_id)
+        await self.kabot.deliver(self.kabot.world.send_content(self.id, chat_id, content))
+
+    async def send_sticker(self, chat: Chat | None = None) -> None:
+        sticker = {
+            "file_id": "CAACAgIAAxkBAAEsticker", "file_unique_id": "AgADsticker",
+            "type": "regular", "width": 512, "height": 512, "is_animated": False,
+            "is_video": False, "emoji": "👍",
+        }
+        await self.send_content({"sticker": sticker}, chat)
+
+    async def send_photo(
+        self, data: bytes = b"\xff\xd8\xff\xe0 fake jpeg", caption: str = "",
+        chat: Chat | None = None,
+    ) -> None:
+        chat_id = self._chat_id(chat)
+        self._mark(chat_id)
+        await self.kabot.deliver(self.kabot.world.send_photo(self.id, chat_id, data, caption))
+
+    def buttons(self, chat: Chat | None = None) -> list[tuple[int, str, str]]:
+        """(message id, text, callback data) of every inline button shown, newest first."""
+        chat_id = self._chat_id(chat)
+        found = []
+        for message in reversed(self.kabot.world.bot_messages(chat_id)):
+            for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+                for button in row:
+                    if "callback_data" in button:
+                        found.append(
+                            (message["message_id"], button["text"], button["callback_data"])
+                        )
+        return found
+
+    async def press(self, label: str, chat: Chat | None = None) -> None:
+        """Tap the newest inline button whose text contains ``label``."""
+        chat_id = self._chat_id(chat)
+        shown = self.buttons(chat)
+        for message_id, text, data in shown:
+            if label in text:
+                await self.press_data(data, message_id, chat)
+                return
+        raise AssertionError(f"no button {label!r}; shown: {[t for _, t, _ in shown]}")
+
+    async def press_data(self, data: str, message_id: int, chat: Chat | None = None) -> None:
+        """Send a callback query with any data (a forged or stale button) under a message."""
+        chat_id = self._chat_id(chat)
+        self._mark(chat_id)
+        update = self.kabot.world.press(self.id, chat_id, message_id, data)
+        self._last_query = update["callback_query"]["id"]
+        await self.kabot.deliver(update)
+
+    def replies(self, chat: Chat | None = None) -> list[str]:
+        """Texts the bot sent to this chat since my last action there."""
+        chat_id = self._chat_id(chat)
+        mark = self._marks.get(chat_id, 0)
+        return [
+            m.get("text") or m.get("caption") or ""
+            for m in self.kabot.world.bot_messages(chat_id)
+            if m["message_id"] > mark
+        ]
+
+    def last_reply(self, chat: Chat | None = None) -> str:
+        replies = self.replies(chat)
+        assert replies, "the bot sent nothing"
+        return replies[-1]
+
+    def last_message(self, chat: Chat | None = None) -> JSON:
+        messages = self.kabot.world.bot_messages(self._chat_id(chat))
+        assert messages, "the bot sent nothing"
+        return messages[-1]
+
+    def last_alert(self) -> JSON | None:
+        """What the bot answered to my last button press (a toast or an alert)."""
+        assert self._last_query is not None, "I pressed nothing"
+        return self.kabot.world.callback_answers.get(self._last_query)
