@@ -13,15 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import warnings
 from collections import defaultdict, deque
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
-from telegram.warnings import PTBDeprecationWarning
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -124,7 +122,8 @@ class KabotRateLimiter(BaseRateLimiter[None]):
                 seconds = _retry_after_seconds(exc)
                 _LOGGER.warning("%s: flood control, retrying in %ss", endpoint, seconds)
                 await asyncio.sleep(seconds + 0.1)
-            except TimedOut:
+            except (TimedOut, BadRequest):
+                # BadRequest is a NetworkError in PTB, but asking again gets the same answer.
                 raise
             except NetworkError as exc:
                 attempt += 1
@@ -136,10 +135,7 @@ class KabotRateLimiter(BaseRateLimiter[None]):
 
 
 def _retry_after_seconds(exc: RetryAfter) -> float:
-    # PTB 22 warns that retry_after becomes a timedelta; accept either without the warning.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
+    value = exc.retry_after  # a timedelta with PTB_TIMEDELTA (bot/__init__.py), else seconds
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 

@@ -179,7 +179,8 @@ class RosterError(Exception):
 class _Sheet:
     kind: str  # units / staff / customers
     title: str  # as the file names it
-    header: list[str]
+    header: list[str]  # lower-cased, for matching
+    titles: list[str]  # as written, for reports
     rows: list[tuple[int, list[str]]]  # (row number as Excel shows it, cells)
 
 
@@ -244,13 +245,14 @@ def _read_sheets(path: Path) -> list[_Sheet]:
         kind = _sheet_kind(title)
         if kind is None or not rows:
             continue
-        header = [h.strip().lower() for h in rows[0]]
+        titles = [h.strip() for h in rows[0]]
+        header = [h.lower() for h in titles]
         body = [
             (number, cells)
             for number, cells in enumerate(rows[1:], start=2)
             if any(c.strip() for c in cells)
         ]
-        sheets.append(_Sheet(kind, title, header, body))
+        sheets.append(_Sheet(kind, title, header, titles, body))
     return sheets
 
 
@@ -277,6 +279,8 @@ class _RowReader:
 
     def problem(self, key: str, **params: str) -> None:
         self.ok = False
+        if "column" in params:
+            params["column"] = _column_title(self.sheet, params["column"])
         self.problems.append(Problem(self.sheet.title, self.number, key, params))
 
     def text(self, column: str) -> str:
@@ -316,6 +320,14 @@ def _column_index(sheet: _Sheet, column: str) -> int | None:
         if name in sheet.header:
             return sheet.header.index(name)
     return None
+
+
+def _column_title(sheet: _Sheet, column: str) -> str:
+    """The column's header as the roster writes it (or its usual Chinese name)."""
+    index = _column_index(sheet, column)
+    if index is not None:
+        return sheet.titles[index]
+    return COLUMNS[sheet.kind][column][1][1]
 
 
 def _check_columns(sheet: _Sheet, problems: list[Problem]) -> bool:

@@ -26,7 +26,7 @@ class _Parser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.text: list[str] = []
-        self.offset = 0  # in UTF-16 code units, as Telegram counts
+        self.units = 0  # text so far, in UTF-16 code units as Telegram counts
         self.open: list[tuple[str, int, dict[str, Any]]] = []
         self.entities: list[dict[str, Any]] = []
 
@@ -46,18 +46,18 @@ class _Parser(HTMLParser):
                 raise EntityParseError('Tag "span" must have class "tg-spoiler"')
             kind = "spoiler"
         assert kind is not None
-        self.open.append((tag, self.offset, {"type": kind, **extra}))
+        self.open.append((tag, self.units, {"type": kind, **extra}))
 
     def handle_endtag(self, tag: str) -> None:
         if not self.open or self.open[-1][0] != tag:
             raise EntityParseError(f'Unmatched end tag "{tag}"')
         _, start, entity = self.open.pop()
-        if self.offset > start:
-            self.entities.append({**entity, "offset": start, "length": self.offset - start})
+        if self.units > start:
+            self.entities.append({**entity, "offset": start, "length": self.units - start})
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
-        self.offset += _utf16_len(data)
+        self.units += _utf16_len(data)
 
 
 def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:

@@ -246,7 +246,11 @@ async def answer_callback_query(world: World, params: JSON) -> bool:
         raise _bad(world, "MESSAGE_TOO_LONG (callback answer over 200 characters)")
     query_id = str(params.get("callback_query_id"))
     if query_id in world.callback_answers:
-        raise _bad(world, "query is too old and response timeout expired or query ID is invalid")
+        raise _bad(
+            world,
+            "query is too old and response timeout expired or query ID is invalid",
+            violation=False,
+        )
     world.callback_answers[query_id] = {"text": text, "show_alert": bool(params.get("show_alert"))}
     return True
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import KabotContext
 
@@ -26,12 +26,18 @@ async def on_error(update: object, context: KabotContext) -> None:
         language = update.effective_user.language_code
     texts = context.texts
     lang = texts.lang("en" if language and language.startswith("en") else language)
+    chat = update.effective_chat
+    may_speak = chat is not None and (chat.type == chat.PRIVATE or person is not None)
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(texts.label(lang, "answer.error"), show_alert=True)
-        elif update.effective_chat is not None and (
-            update.effective_chat.type == update.effective_chat.PRIVATE or person is not None
-        ):
-            await update.effective_chat.send_message(texts.render(lang, "error.html"))
+            try:
+                await update.callback_query.answer(
+                    texts.label(lang, "answer.error"), show_alert=True
+                )
+                return
+            except BadRequest:
+                pass  # the handler had answered the press already; say it in the chat
+        if chat is not None and may_speak:
+            await chat.send_message(texts.render(lang, "error.html"))
     except TelegramError:
         _LOGGER.warning("Could not tell the person about the error", exc_info=True)

@@ -1,0 +1,30 @@
+"""Run ``run_bot.py``'s command line in-process, as an operator would from a shell."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+
+import pytest
+
+from bot.cli import main
+from tests.harness import Kabot
+
+
+async def run_cli(
+    kabot: Kabot, monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of ``python run_bot.py ARGS`` against kabot's database."""
+    assert kabot.settings is not None
+    monkeypatch.setenv("KABOT_TOKEN", kabot.settings.token)
+    monkeypatch.setenv("KABOT_API_URL", kabot.settings.api_url)
+    monkeypatch.setenv("KABOT_DB", str(kabot.settings.db_path))
+    out, err = io.StringIO(), io.StringIO()
+
+    def call() -> int:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            return main(list(args))
+
+    code = await asyncio.to_thread(call)  # main() runs its own event loop
+    return code, out.getvalue(), err.getvalue()

@@ -1,0 +1,146 @@
+"""The local Bot API server itself: Telegram's shapes and limits, checked over raw HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession, FormData
+
+from bot.botapi import BotApiServer, World
+from bot.botapi.html import parse_html
+from bot.ratelimit import SlidingWindow
+
+TOKEN = "42:secret"
+
+
+class Api:
+    def __init__(self, world: World, session: ClientSession, url: str) -> None:
+        self.world, self.session, self.url = world, session, url
+
+    async def call(self, method: str, token: str = TOKEN, **params: Any) -> tuple[int, Any]:
+        async with self.session.post(f"{self.url}/bot{token}/{method}", json=params) as r:
+            return r.status, await r.json()
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[Api]:
+    world = World(token=TOKEN)
+    server = BotApiServer(world)
+    await server.start()
+    world.add_user(7, "Ann")
+    world.send_text(7, 7, "hi")  # she has started the bot
+    try:
+        async with ClientSession() as session:
+            yield Api(world, session, server.url)
+    finally:
+        await server.stop()
+
+
+async def test_get_me_and_wrong_token(api: Api) -> None:
+    status, body = await api.call("getMe")
+    assert status == 200 and body["result"]["id"] == 42 and body["result"]["is_bot"]
+    status, body = await api.call("getMe", token="42:wrong")
+    assert status == 401 and body == {"ok": False, "error_code": 401,
+                                      "description": "Unauthorized"}
+
+
+async def test_send_message_parses_html_into_entities(api: Api) -> None:
+    status, body = await api.call(
+        "sendMessage", chat_id=7, text="<b>粗体</b> and <i>x</i>", parse_mode="HTML"
+    )
+    assert status == 200
+    message = body["result"]
+    assert message["text"] == "粗体 and x"
+    assert message["entities"] == [
+        {"type": "bold", "offset": 0, "length": 2},
+        {"type": "italic", "offset": 7, "length": 1},
+    ]
+    assert message["from"]["id"] == 42 and message["chat"]["id"] == 7
+
+
+async def test_limits_are_refused_and_recorded(api: Api) -> None:
+    status, body = await api.call("sendMessage", chat_id=7, text="字" * 4097)
+    assert status == 400 and "too long" in body["description"]
+    status, _ = await api.call("sendMessage", chat_id=7, text="<foo>x</foo>", parse_mode="HTML")
+    assert status == 400
+    markup = {"inline_keyboard": [[{"text": "x", "callback_data": "审" * 22}]]}
+    status, body = await api.call("sendMessage", chat_id=7, text="x", reply_markup=markup)
+    assert status == 400 and "BUTTON_DATA_INVALID" in body["description"]
+    assert len(api.world.violations) == 3
+
+
+async def test_group_flood_limit_is_enforced(api: Api) -> None:
+    group = api.world.add_group("g")
+    for _ in range(20):
+        status, _ = await api.call("sendMessage", chat_id=group["id"], text="x")
+        assert status == 200
+    status, body = await api.call("sendMessage", chat_id=group["id"], text="x")
+    assert status == 429 and body["parameters"]["retry_after"] == 30
+    assert "a minute to group" in api.world.violations[0]
+
+
+async def test_private_chat_with_someone_who_never_started(api: Api) -> None:
+    api.world.add_user(8, "Ben")
+    status, body = await api.call("sendMessage", chat_id=8, text="hello")
+    assert status == 403 and "can't initiate conversation" in body["description"]
+
+
+async def test_edits_and_not_modified(api: Api) -> None:
+    _, body = await api.call("sendMessage", chat_id=7, text="one")
+    message_id = body["result"]["message_id"]
+    status, body = await api.call("editMessageText", chat_id=7, message_id=message_id,
+                                  text="two")
+    assert status == 200 and body["result"]["text"] == "two" and "edit_date" in body["result"]
+    status, body = await api.call("editMessageText", chat_id=7, message_id=message_id,
+                                  text="two")
+    assert status == 400 and "not modified" in body["description"]
+    assert api.world.violations == []
+
+
+async def test_updates_long_poll_and_offsets(api: Api) -> None:
+    status, body = await api.call("getUpdates", offset=0, timeout=0)
+    [update] = body["result"]
+    assert update["message"]["text"] == "hi"
+    _, body = await api.call("getUpdates", offset=update["update_id"] + 1, timeout=0)
+    assert body["result"] == []
+    assert api.world.all_confirmed()
+
+
+async def test_injected_failures(api: Api) -> None:
+    api.world.fail("sendMessage", 429, retry_after=3)
+    status, body = await api.call("sendMessage", chat_id=7, text="x")
+    assert status == 429 and body["parameters"] == {"retry_after": 3}
+    status, _ = await api.call("sendMessage", chat_id=7, text="x")
+    assert status == 200
+
+
+async def test_photo_upload_and_download(api: Api) -> None:
+    form = FormData()
+    form.add_field("chat_id", "7")
+    form.add_field("photo", b"\x89PNG fake", filename="chart.png", content_type="image/png")
+    async with api.session.post(f"{api.url}/bot{TOKEN}/sendPhoto", data=form) as r:
+        body = await r.json()
+    file_id = body["result"]["photo"][-1]["file_id"]
+    _, body = await api.call("getFile", file_id=file_id)
+    async with api.session.get(f"{api.url}/file/bot{TOKEN}/{body['result']['file_path']}") as r:
+        assert await r.read() == b"\x89PNG fake"
+
+
+def test_html_lengths_count_utf16_like_telegram() -> None:
+    text, entities = parse_html("👍<b>ok</b>")
+    assert text == "👍ok" and entities == [{"type": "bold", "offset": 2, "length": 2}]
+
+
+def test_sliding_window_allows_exactly_the_limit() -> None:
+    now = [0.0]
+    window = SlidingWindow(20, 60.0, lambda: now[0])
+    for _ in range(20):
+        assert window.wait_time() == 0
+        window.record()
+    assert window.wait_time() == pytest.approx(60.0)
+    now[0] = 59.9
+    assert window.wait_time() == pytest.approx(0.1)
+    now[0] = 60.0
+    assert window.wait_time() == 0

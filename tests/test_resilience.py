@@ -1,0 +1,97 @@
+"""Telegram failing, kabot failing, kabot restarting: nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.harness import Kabot
+
+ZHOU = 500200102
+
+
+async def test_flood_control_429_is_waited_out_and_delivered_exactly_once(org: Kabot) -> None:
+    zhou = org.person(ZHOU, "周丽")
+    org.world.fail("sendMessage", 429, retry_after=1)
+    await zhou.send("/me")
+    assert len(zhou.replies()) == 1
+    assert "周丽" in zhou.last_reply()
+    attempts = [c for c in org.world.calls if c.method == "sendMessage"]
+    assert [c.ok for c in attempts] == [False, True]
+
+
+async def test_server_error_is_retried_and_delivered_exactly_once(org: Kabot) -> None:
+    zhou = org.person(ZHOU, "周丽")
+    org.world.fail("sendMessage", 500, times=2)
+    await zhou.send("/help")
+    assert len(zhou.replies()) == 1
+    attempts = [c.ok for c in org.world.calls if c.method == "sendMessage"]
+    assert attempts == [False, False, True]
+
+
+async def test_a_slow_telegram_still_gets_one_message(org: Kabot) -> None:
+    zhou = org.person(ZHOU, "周丽")
+    org.world.slow("sendMessage", 0.5)
+    await zhou.send("/help")
+    assert len(zhou.replies()) == 1
+
+
+async def test_a_failing_handler_gets_a_friendly_word_and_the_bot_goes_on(
+    org: Kabot, caplog: pytest.LogCaptureFixture
+) -> None:
+    zhou = org.person(ZHOU, "周丽")
+    org.world.fail("sendMessage", 400, description="Bad Request: injected failure")
+    with caplog.at_level(logging.ERROR):
+        await zhou.send("/me")
+    assert zhou.replies() == ["抱歉，刚才出了点问题，我们已经记录下来。请稍后再试；如果一直不行，请联系信息员。"]
+    assert any("injected failure" in r.getMessage() or r.exc_info for r in caplog.records)
+    assert "Traceback" not in zhou.last_reply()
+    await zhou.send("/me")
+    assert "周丽" in zhou.last_reply()
+
+
+async def test_a_failing_button_gets_an_alert_in_the_person_s_language(org: Kabot) -> None:
+    emily = org.person(500400104, "Emily", language_code="en")
+    await emily.send("/start")
+    org.world.fail("sendMessage", 400, description="Bad Request: injected failure")
+    await emily.press("Help")  # the menu answers the press, then sending /help's text fails
+    assert emily.last_reply().startswith("Sorry, something went wrong")
+    org.world.fail("answerCallbackQuery", 400, description="Bad Request: injected failure")
+    await emily.press("Help")  # this time the press itself fails: an alert says so
+    alert = emily.last_alert()
+    assert alert is not None and alert["text"].startswith("Something went wrong")
+
+
+async def test_updates_redelivered_after_a_crash_are_not_handled_twice(org: Kabot) -> None:
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/help")
+    await zhou.send("/me")
+    assert len(org.world.bot_messages(ZHOU)) == 2
+    # The bot crashed before confirming its last batch: Telegram hands the updates out again.
+    await org.stop()
+    org.world.redeliver_from(org.sent_updates[0]["update_id"], org.sent_updates)
+    await org.start()
+    await org.settle()
+    assert len(org.world.bot_messages(ZHOU)) == 2
+    await zhou.send("/help")
+    assert len(org.world.bot_messages(ZHOU)) == 3
+
+
+async def test_a_person_who_blocked_the_bot_does_not_break_it(org: Kabot) -> None:
+    zhou, sun = org.person(ZHOU, "周丽"), org.person(500200101, "孙伟")
+    await zhou.send("/start")
+    org.world.block(ZHOU)
+    org.world.started.discard(ZHOU)  # the next message she sends unblocks; a press does not
+    await zhou.press_data("menu:help", zhou.last_message()["message_id"])
+    await sun.send("/help")
+    assert "/customers" in sun.last_reply()
+
+
+async def test_the_store_survives_a_restart(org: Kabot) -> None:
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/customers 沃尔玛")
+    message_id, _, data = zhou.buttons()[0]
+    await org.restart()
+    await zhou.press_data(data, message_id)  # a button from before the restart still works
+    assert "对接人员" in zhou.last_message()["text"]
