@@ -94,9 +94,7 @@ async def _open_resources(app: Application) -> None:  # type: ignore[type-arg]
     resources.bot_username = app.bot.username
     await store.facts.set("bot_username", app.bot.username)
     await store.handled_updates.prune()
-    await register_default_commands(
-        app.bot, resources.texts, resources.settings.default_language
-    )
+    await register_default_commands(app.bot, resources.texts, resources.settings.default_language)
     _LOGGER.info("kabot @%s started, database %s", app.bot.username, store.db.path)
 
 
@@ -107,7 +105,7 @@ async def _close_resources(app: Application) -> None:  # type: ignore[type-arg]
         resources.store = None
 
 
-async def start_polling(application: Application, *, timeout: int = 10) -> None:  # type: ignore[type-arg]
+async def start_polling(application: Application, *, poll_timeout: int = 10) -> None:  # type: ignore[type-arg]
     """What ``run_polling`` does before it blocks, for callers that own the event loop."""
     await application.initialize()
     if application.post_init is not None:
@@ -115,7 +113,7 @@ async def start_polling(application: Application, *, timeout: int = 10) -> None:
     assert application.updater is not None
     await application.updater.start_polling(
         poll_interval=0,
-        timeout=timeout,
+        timeout=poll_timeout,
         allowed_updates=ALLOWED_UPDATES,
     )
     await application.start()

@@ -16,10 +16,10 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from bot.clock import SystemClock
+from bot.models import Role
 from bot.roster import RosterError, read_roster, warnings
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store
-from bot.models import Role
 from bot.texts import Texts
 
 DESCRIPTION = """kabot — the key-account service manual on Telegram.
@@ -60,8 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--unit", help="business unit code or name (needed for field/manager)")
     inv.add_argument("--days", type=int, default=7, help="days the link stays valid (7)")
 
-    for name, text in (("deactivate", "withdraw a person's access at once"),
-                       ("activate", "give a deactivated person access again")):
+    for name, text in (
+        ("deactivate", "withdraw a person's access at once"),
+        ("activate", "give a deactivated person access again"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("code", help="the person's staff code (工号)")
     return parser

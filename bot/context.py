@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
+from bot.models import BusinessUnit, Staff
 from bot.settings import Settings
 from bot.store import Store
-from bot.models import BusinessUnit, Staff
 from bot.texts import Texts
 
 

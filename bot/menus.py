@@ -20,8 +20,8 @@ from telegram import (
 )
 from telegram.ext import ExtBot
 
-from bot.settings import LANGUAGES
 from bot.models import Role, Staff
+from bot.settings import LANGUAGES
 from bot.texts import Texts
 
 EVERYONE = frozenset(Role)

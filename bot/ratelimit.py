@@ -26,9 +26,20 @@ _LOGGER = logging.getLogger(__name__)
 # Methods that put something in a chat (and so count against Telegram's limits).
 SENDING = frozenset(
     {
-        "sendMessage", "sendPhoto", "sendDocument", "sendMediaGroup", "sendLocation",
-        "sendVoice", "sendVideo", "sendAnimation", "sendSticker", "copyMessage",
-        "forwardMessage", "editMessageText", "editMessageCaption", "editMessageReplyMarkup",
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "sendLocation",
+        "sendVoice",
+        "sendVideo",
+        "sendAnimation",
+        "sendSticker",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
         "editMessageMedia",
     }
 )

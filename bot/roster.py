@@ -16,8 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.settings import LANGUAGES
 from bot.models import GRADES, CustomerKind, CustomerType, Role, VisitClass
+from bot.settings import LANGUAGES
 
 # Sheet → the names it may go by (file stem for CSV folders, sheet title for workbooks).
 SHEETS: dict[str, tuple[str, ...]] = {
@@ -308,8 +308,9 @@ class _RowReader:
                 "roster.bad_choice",
                 column=column,
                 value=value,
-                allowed=" / ".join(words[1] if len(words) > 1 else words[0]
-                                   for words in table.values()),
+                allowed=" / ".join(
+                    words[1] if len(words) > 1 else words[0] for words in table.values()
+                ),
             )
             return default
 
@@ -334,9 +335,7 @@ def _check_columns(sheet: _Sheet, problems: list[Problem]) -> bool:
     ok = True
     for column, (required, names) in COLUMNS[sheet.kind].items():
         if required and _column_index(sheet, column) is None:
-            problems.append(
-                Problem(sheet.title, 1, "roster.missing_column", {"column": names[1]})
-            )
+            problems.append(Problem(sheet.title, 1, "roster.missing_column", {"column": names[1]}))
             ok = False
     return ok
 
@@ -393,8 +392,16 @@ def _staff(sheet: _Sheet, problems: list[Problem], default_language: str) -> lis
         if r.ok:
             out.append(
                 StaffRow(
-                    sheet.title, number, code, name, role, unit, telegram_id, username,
-                    language, active,
+                    sheet.title,
+                    number,
+                    code,
+                    name,
+                    role,
+                    unit,
+                    telegram_id,
+                    username,
+                    language,
+                    active,
                 )
             )
     return out
@@ -424,8 +431,20 @@ def _customers(sheet: _Sheet, problems: list[Problem]) -> list[CustomerRow]:
         if r.ok:
             out.append(
                 CustomerRow(
-                    sheet.title, number, code, name, kind, ctype, grade, visit_class,
-                    r.text("region"), r.text("route"), unit, staff, last_visit, active,
+                    sheet.title,
+                    number,
+                    code,
+                    name,
+                    kind,
+                    ctype,
+                    grade,
+                    visit_class,
+                    r.text("region"),
+                    r.text("route"),
+                    unit,
+                    staff,
+                    last_visit,
+                    active,
                 )
             )
     return out
@@ -482,9 +501,7 @@ def _cross_check(roster: Roster, known: Known, problems: list[Problem]) -> None:
     for extra in centres[1:]:
         problems.append(Problem(extra.sheet, extra.row, "roster.two_centres"))
     if centres and known.centre_code and centres[0].code.lower() != known.centre_code.lower():
-        problems.append(
-            Problem(centres[0].sheet, centres[0].row, "roster.two_centres")
-        )
+        problems.append(Problem(centres[0].sheet, centres[0].row, "roster.two_centres"))
 
     unit_codes = {c.lower() for c in known.unit_codes} | {u.code.lower() for u in roster.units}
     unit_names = {n: c for n, c in known.unit_names.items()} | {
@@ -502,7 +519,9 @@ def _cross_check(roster: Roster, known: Known, problems: list[Problem]) -> None:
         if holder is not None and holder.lower() != s.code.lower():
             problems.append(
                 Problem(
-                    s.sheet, s.row, "roster.telegram_id_taken",
+                    s.sheet,
+                    s.row,
+                    "roster.telegram_id_taken",
                     {"value": str(s.telegram_id), "holder": holder},
                 )
             )
@@ -510,7 +529,9 @@ def _cross_check(roster: Roster, known: Known, problems: list[Problem]) -> None:
         if holder is not None and holder.lower() != s.code.lower():
             problems.append(
                 Problem(
-                    s.sheet, s.row, "roster.username_taken",
+                    s.sheet,
+                    s.row,
+                    "roster.username_taken",
                     {"value": s.username or "", "holder": holder},
                 )
             )

@@ -64,7 +64,7 @@ class Kabot:
         self.app = build_application(
             self.settings, self.clock, rate_limiter=KabotRateLimiter(server_error_backoff=0.01)
         )
-        await start_polling(self.app, timeout=5)
+        await start_polling(self.app, poll_timeout=5)
 
     async def stop(self) -> None:
         if self.app is not None:
@@ -179,14 +179,21 @@ class Person:
 
     async def send_sticker(self, chat: Chat | None = None) -> None:
         sticker = {
-            "file_id": "CAACAgIAAxkBAAEsticker", "file_unique_id": "AgADsticker",
-            "type": "regular", "width": 512, "height": 512, "is_animated": False,
-            "is_video": False, "emoji": "👍",
+            "file_id": "CAACAgIAAxkBAAEsticker",
+            "file_unique_id": "AgADsticker",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "emoji": "👍",
         }
         await self.send_content({"sticker": sticker}, chat)
 
     async def send_photo(
-        self, data: bytes = b"\xff\xd8\xff\xe0 fake jpeg", caption: str = "",
+        self,
+        data: bytes = b"\xff\xd8\xff\xe0 fake jpeg",
+        caption: str = "",
         chat: Chat | None = None,
     ) -> None:
         chat_id = self._chat_id(chat)
@@ -208,7 +215,6 @@ class Person:
 
     async def press(self, label: str, chat: Chat | None = None) -> None:
         """Tap the newest inline button whose text contains ``label``."""
-        chat_id = self._chat_id(chat)
         shown = self.buttons(chat)
         for message_id, text, data in shown:
             if label in text:

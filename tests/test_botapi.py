@@ -42,8 +42,11 @@ async def test_get_me_and_wrong_token(api: Api) -> None:
     status, body = await api.call("getMe")
     assert status == 200 and body["result"]["id"] == 42 and body["result"]["is_bot"]
     status, body = await api.call("getMe", token="42:wrong")
-    assert status == 401 and body == {"ok": False, "error_code": 401,
-                                      "description": "Unauthorized"}
+    assert status == 401 and body == {
+        "ok": False,
+        "error_code": 401,
+        "description": "Unauthorized",
+    }
 
 
 async def test_send_message_parses_html_into_entities(api: Api) -> None:
@@ -90,17 +93,15 @@ async def test_private_chat_with_someone_who_never_started(api: Api) -> None:
 async def test_edits_and_not_modified(api: Api) -> None:
     _, body = await api.call("sendMessage", chat_id=7, text="one")
     message_id = body["result"]["message_id"]
-    status, body = await api.call("editMessageText", chat_id=7, message_id=message_id,
-                                  text="two")
+    status, body = await api.call("editMessageText", chat_id=7, message_id=message_id, text="two")
     assert status == 200 and body["result"]["text"] == "two" and "edit_date" in body["result"]
-    status, body = await api.call("editMessageText", chat_id=7, message_id=message_id,
-                                  text="two")
+    status, body = await api.call("editMessageText", chat_id=7, message_id=message_id, text="two")
     assert status == 400 and "not modified" in body["description"]
     assert api.world.violations == []
 
 
 async def test_updates_long_poll_and_offsets(api: Api) -> None:
-    status, body = await api.call("getUpdates", offset=0, timeout=0)
+    _, body = await api.call("getUpdates", offset=0, timeout=0)
     [update] = body["result"]
     assert update["message"]["text"] == "hi"
     _, body = await api.call("getUpdates", offset=update["update_id"] + 1, timeout=0)

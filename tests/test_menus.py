@@ -18,7 +18,10 @@ def _button_texts(kabot: Kabot, person_id: int) -> list[str]:
 
 async def test_start_menu_fits_the_role(org: Kabot) -> None:
     for telegram_id, name, has_roster in (
-        (ZHOU, "周丽", False), (SUN, "孙伟", False), (WANG, "王建国", False), (LIU, "刘洋", True),
+        (ZHOU, "周丽", False),
+        (SUN, "孙伟", False),
+        (WANG, "王建国", False),
+        (LIU, "刘洋", True),
     ):
         person = org.person(telegram_id, name)
         await person.send("/start")
@@ -158,8 +161,15 @@ async def test_stale_and_malformed_buttons_change_nothing(org: Kabot) -> None:
     await zhou.send("/customers")
     message_id, _, data = zhou.buttons()[-1]
     before = zhou.last_message()["text"]
-    for forged in ("cust:p:99999:0", "cust:p:x:y", "cust:o:1:2", "cust:o:999999:1:0",
-                   "nonsense", "menu:roster", "lang:fr"):
+    for forged in (
+        "cust:p:99999:0",
+        "cust:p:x:y",
+        "cust:o:1:2",
+        "cust:o:999999:1:0",
+        "nonsense",
+        "menu:roster",
+        "lang:fr",
+    ):
         await zhou.press_data(forged, message_id)
         alert = zhou.last_alert()
         assert alert is not None and alert["text"], forged

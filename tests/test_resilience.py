@@ -44,7 +44,9 @@ async def test_a_failing_handler_gets_a_friendly_word_and_the_bot_goes_on(
     org.world.fail("sendMessage", 400, description="Bad Request: injected failure")
     with caplog.at_level(logging.ERROR):
         await zhou.send("/me")
-    assert zhou.replies() == ["抱歉，刚才出了点问题，我们已经记录下来。请稍后再试；如果一直不行，请联系信息员。"]
+    assert zhou.replies() == [
+        "抱歉，刚才出了点问题，我们已经记录下来。请稍后再试；如果一直不行，请联系信息员。"
+    ]
     assert any("injected failure" in r.getMessage() or r.exc_info for r in caplog.records)
     assert "Traceback" not in zhou.last_reply()
     await zhou.send("/me")

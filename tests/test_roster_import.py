@@ -153,7 +153,12 @@ BAD_ROWS = [
 
 @pytest.mark.parametrize(("sheet", "row", "column", "value", "words"), BAD_ROWS)
 async def test_a_bad_row_refuses_the_whole_import(
-    kabot: Kabot, tmp_path: Path, sheet: str, row: int, column: str, value: str,
+    kabot: Kabot,
+    tmp_path: Path,
+    sheet: str,
+    row: int,
+    column: str,
+    value: str,
     words: list[str],
 ) -> None:
     folder = _copy_examples(tmp_path)
@@ -181,9 +186,7 @@ async def test_a_bad_reimport_leaves_the_previous_roster_untouched(
     assert first.name != "新名字"
 
 
-async def test_staff_without_any_telegram_account_is_refused(
-    kabot: Kabot, tmp_path: Path
-) -> None:
+async def test_staff_without_any_telegram_account_is_refused(kabot: Kabot, tmp_path: Path) -> None:
     folder = _copy_examples(tmp_path)
     row = _append_csv(folder, "staff", ["YT010", "钱多", "客户经理", "YT", "", "", "中文", "在职"])
     code, output = await kabot.import_roster(folder)
@@ -240,8 +243,9 @@ async def test_english_workbook_with_excel_types(kabot: Kabot, tmp_path: Path) -
     )
     from datetime import datetime
 
+    # Excel stores dates without a time zone; openpyxl hands them back naive.
     customers.append(
-        ["X1", "Metro East", "KA retailer", "a", "monthly", "EAST", "E2", datetime(2026, 10, 3)]
+        ["X1", "Metro East", "KA retailer", "a", "monthly", "EAST", "E2", datetime(2026, 10, 3)]  # noqa: DTZ001
     )
     path = tmp_path / "org.xlsx"
     book.save(path)

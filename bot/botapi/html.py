@@ -7,10 +7,22 @@ from typing import Any
 
 # tag → entity type (None: the tag needs attributes to decide)
 _TAGS: dict[str, str | None] = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough",
-    "del": "strikethrough", "code": "code", "pre": "pre", "a": None, "span": None,
-    "tg-spoiler": "spoiler", "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "code": "code",
+    "pre": "pre",
+    "a": None,
+    "span": None,
+    "tg-spoiler": "spoiler",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
 }
 
 
@@ -66,7 +78,9 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
     parser.feed(source)
     parser.close()
     if parser.open:
-        raise EntityParseError(f'Can\'t find end tag corresponding to start tag "{parser.open[-1][0]}"')
+        raise EntityParseError(
+            f'Can\'t find end tag corresponding to start tag "{parser.open[-1][0]}"'
+        )
     return "".join(parser.text), sorted(parser.entities, key=lambda e: e["offset"])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -119,13 +120,14 @@ async def get_updates(world: World, params: JSON) -> list[JSON]:
                 or bool(world.pending_updates(offset, limit))
             )
 
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(condition.wait_for(ready), timeout)
-        except TimeoutError:
-            pass
         if generation != world.poll_generation:
-            raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure "
-                           "that only one bot instance is running")
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure "
+                "that only one bot instance is running",
+            )
         return [] if world.closing else world.pending_updates(offset, limit)
 
 
@@ -144,8 +146,11 @@ async def set_webhook(world: World, params: JSON) -> bool:
 
 @method("getWebhookInfo")
 async def get_webhook_info(world: World, params: JSON) -> JSON:
-    return {"url": (world.webhook or {}).get("url", ""), "has_custom_certificate": False,
-            "pending_update_count": len(world.pending_updates(0, 100))}
+    return {
+        "url": (world.webhook or {}).get("url", ""),
+        "has_custom_certificate": False,
+        "pending_update_count": len(world.pending_updates(0, 100)),
+    }
 
 
 def _scope_key(params: JSON) -> tuple[str, str]:
@@ -208,8 +213,12 @@ async def edit_message_text(world: World, params: JSON) -> JSON:
         "reply_markup"
     ) == message.get("reply_markup")
     if unchanged:
-        raise _bad(world, "message is not modified: specified new message content and reply "
-                   "markup are exactly the same", violation=False)
+        raise _bad(
+            world,
+            "message is not modified: specified new message content and reply "
+            "markup are exactly the same",
+            violation=False,
+        )
     world.count_sent(message["chat"]["id"], "editMessageText")
     message.pop("entities", None)
     message.pop("reply_markup", None)
@@ -222,8 +231,12 @@ async def edit_message_reply_markup(world: World, params: JSON) -> JSON:
     message = _bot_message(world, params)
     markup = _markup(world, params).get("reply_markup")
     if markup == message.get("reply_markup"):
-        raise _bad(world, "message is not modified: specified new message content and reply "
-                   "markup are exactly the same", violation=False)
+        raise _bad(
+            world,
+            "message is not modified: specified new message content and reply "
+            "markup are exactly the same",
+            violation=False,
+        )
     world.count_sent(message["chat"]["id"], "editMessageReplyMarkup")
     message.pop("reply_markup", None)
     if markup:
@@ -268,30 +281,48 @@ def _media_file(world: World, value: Any, kind: str, files: dict[str, Any]) -> A
 
 
 def _photo_sizes(stored: Any) -> list[JSON]:
-    return [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-             "width": 1280, "height": 960, "file_size": len(stored.data)}]
+    return [
+        {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "width": 1280,
+            "height": 960,
+            "file_size": len(stored.data),
+        }
+    ]
 
 
 def _document(stored: Any) -> JSON:
-    return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_name": stored.file_path.rsplit("/", 1)[-1], "mime_type": stored.mime_type,
-            "file_size": len(stored.data)}
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_name": stored.file_path.rsplit("/", 1)[-1],
+        "mime_type": stored.mime_type,
+        "file_size": len(stored.data),
+    }
 
 
 @method("sendPhoto")
 async def send_photo(world: World, params: JSON) -> JSON:
     caption = _formatted(world, params, "caption", MAX_CAPTION)
     stored = _media_file(world, params.get("photo"), "photos", params.get("_files", {}))
-    return _post(world, params, "sendPhoto", photo=_photo_sizes(stored), **caption,
-                 **_markup(world, params))
+    return _post(
+        world, params, "sendPhoto", photo=_photo_sizes(stored), **caption, **_markup(world, params)
+    )
 
 
 @method("sendDocument")
 async def send_document(world: World, params: JSON) -> JSON:
     caption = _formatted(world, params, "caption", MAX_CAPTION)
     stored = _media_file(world, params.get("document"), "documents", params.get("_files", {}))
-    return _post(world, params, "sendDocument", document=_document(stored), **caption,
-                 **_markup(world, params))
+    return _post(
+        world,
+        params,
+        "sendDocument",
+        document=_document(stored),
+        **caption,
+        **_markup(world, params),
+    )
 
 
 @method("sendMediaGroup")
@@ -303,13 +334,18 @@ async def send_media_group(world: World, params: JSON) -> list[JSON]:
     group_id = str(world.clock()).replace(".", "")
     sent = []
     for item in media:
-        caption = _formatted(world, item | {"parse_mode": item.get("parse_mode")}, "caption",
-                             MAX_CAPTION)
+        caption = _formatted(
+            world, item | {"parse_mode": item.get("parse_mode")}, "caption", MAX_CAPTION
+        )
         stored = _media_file(world, item.get("media"), "photos", params.get("_files", {}))
-        body = {"photo": _photo_sizes(stored)} if item.get("type") == "photo" else {
-            "document": _document(stored)}
-        sent.append(_post(world, params, "sendMediaGroup", media_group_id=group_id, **body,
-                          **caption))
+        body = (
+            {"photo": _photo_sizes(stored)}
+            if item.get("type") == "photo"
+            else {"document": _document(stored)}
+        )
+        sent.append(
+            _post(world, params, "sendMediaGroup", media_group_id=group_id, **body, **caption)
+        )
     return sent
 
 
@@ -318,8 +354,12 @@ async def get_file(world: World, params: JSON) -> JSON:
     stored = world.files.get(str(params.get("file_id")))
     if stored is None:
         raise _bad(world, "invalid file_id", violation=False)
-    return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.data), "file_path": stored.file_path}
+    return {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_size": len(stored.data),
+        "file_path": stored.file_path,
+    }
 
 
 @method("close")

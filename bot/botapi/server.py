@@ -7,21 +7,42 @@ import json
 import logging
 from typing import Any
 
-from aiohttp import ClientSession, ClientTimeout, web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bot.botapi.methods import METHODS
 from bot.botapi.world import JSON, ApiCall, ApiError, World
 
 _LOGGER = logging.getLogger(__name__)
 
+WEBHOOK_ATTEMPTS = 100
+WEBHOOK_RETRY_SECONDS = 0.1
+
 # Parameters whose values PTB sends JSON-encoded in form bodies.
 _JSON_FIELDS = frozenset(
-    {"reply_markup", "media", "commands", "scope", "entities", "caption_entities",
-     "link_preview_options", "reply_parameters", "allowed_updates"}
+    {
+        "reply_markup",
+        "media",
+        "commands",
+        "scope",
+        "entities",
+        "caption_entities",
+        "link_preview_options",
+        "reply_parameters",
+        "allowed_updates",
+    }
 )
 _INT_FIELDS = frozenset(
-    {"chat_id", "message_id", "offset", "limit", "timeout", "from_chat_id", "cache_time",
-     "reply_to_message_id", "message_thread_id"}
+    {
+        "chat_id",
+        "message_id",
+        "offset",
+        "limit",
+        "timeout",
+        "from_chat_id",
+        "cache_time",
+        "reply_to_message_id",
+        "message_thread_id",
+    }
 )
 _BOOL_FIELDS = frozenset(
     {"show_alert", "disable_notification", "drop_pending_updates", "protect_content"}
@@ -98,16 +119,23 @@ class BotApiServer:
         if hook.get("secret_token"):
             headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
         async with self._webhook_lock, ClientSession(timeout=ClientTimeout(total=30)) as http:
-            while True:
+            failures = 0
+            while failures < WEBHOOK_ATTEMPTS:
                 pending = self.world.pending_updates(self.world._confirmed, 1)
                 if not pending:
                     return
                 update = pending[0]
-                async with http.post(hook["url"], json=update, headers=headers) as response:
-                    if response.status != 200:
-                        _LOGGER.warning("Webhook answered %s", response.status)
-                        return
+                try:
+                    async with http.post(hook["url"], json=update, headers=headers) as response:
+                        delivered = response.status == 200
+                except ClientError:
+                    delivered = False  # not listening yet: Telegram, too, tries again later
+                if not delivered:
+                    failures += 1
+                    await asyncio.sleep(WEBHOOK_RETRY_SECONDS)
+                    continue
                 self.world.pending_updates(update["update_id"] + 1, 1)
+            _LOGGER.warning("Webhook %s unreachable; updates stay pending", hook["url"])
 
     async def _params(self, request: web.Request) -> JSON:
         params: JSON = dict(request.query)
@@ -158,6 +186,9 @@ class BotApiServer:
         except ApiError as exc:
             call.ok, call.error = False, exc.description
             return _error(exc.status, exc.description, exc.parameters)
+        finally:
+            if name != "getUpdates":
+                await world.notify()  # whoever watches the chats (tests, the sandbox page)
         return web.json_response({"ok": True, "result": _public(result)})
 
     async def _file(self, request: web.Request) -> web.Response:

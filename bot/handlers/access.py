@@ -13,8 +13,8 @@ from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import KabotContext
-from bot.settings import LANGUAGES
 from bot.models import Role
+from bot.settings import LANGUAGES
 
 _LOGGER = logging.getLogger(__name__)
 

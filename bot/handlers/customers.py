@@ -7,8 +7,8 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
-from bot.policy import customer_scope, may_see_customer
 from bot.models import Customer, Page
+from bot.policy import customer_scope, may_see_customer
 
 PAGE_SIZE = 8
 MAX_QUERY = 40  # characters; longer is not a name anyone types
@@ -120,9 +120,7 @@ async def customer_pressed(update: Update, context: KabotContext) -> None:
     await _edit(query, context.render("customer_card.html", c=customer), back)
 
 
-async def _edit(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
-) -> None:
+async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:

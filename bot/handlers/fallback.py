@@ -13,7 +13,8 @@ async def not_understood(update: Update, context: KabotContext) -> None:
     message = update.effective_message
     assert message is not None
     await message.reply_html(
-        context.render("not_understood.html"), reply_markup=main_menu(context.texts, context.person)
+        context.render("not_understood.html"),
+        reply_markup=main_menu(context.texts, context.person),
     )
 
 

@@ -41,8 +41,10 @@ async def bindgroup(update: Update, context: KabotContext) -> None:
 
 def _unit_buttons(units: list[BusinessUnit]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(f"{u.code} · {u.name}", callback_data=f"bind:{u.id}")]
-         for u in units]
+        [
+            [InlineKeyboardButton(f"{u.code} · {u.name}", callback_data=f"bind:{u.id}")]
+            for u in units
+        ]
     )
 
 

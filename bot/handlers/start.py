@@ -9,9 +9,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
 from bot.menus import commands_for, main_menu, register_person_commands
+from bot.models import Staff
 from bot.settings import LANGUAGES
 from bot.store.invites import Redemption
-from bot.models import Staff
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -119,8 +119,12 @@ async def me(update: Update, context: KabotContext) -> None:
     grades = {g: sum(1 for c in customers if c.grade == g) for g in "ABCD"}
     await chat.send_message(
         context.render(
-            "me.html", person=person, unit=unit, customers=customers[:15],
-            customer_count=len(customers), grades=grades,
+            "me.html",
+            person=person,
+            unit=unit,
+            customers=customers[:15],
+            customer_count=len(customers),
+            grades=grades,
         )
     )
 
@@ -134,4 +138,3 @@ def handlers() -> list[object]:
         CommandHandler("me", me, filters=private),
         CallbackQueryHandler(language_chosen, pattern=r"^lang:"),
     ]
-

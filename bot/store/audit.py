@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from bot.models import AuditEntry
 from bot.store.base import Repository
 from bot.store.db import Row
-from bot.models import AuditEntry
 
 
 def _entry(row: Row) -> AuditEntry:

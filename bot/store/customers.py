@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.models import Customer, CustomerKind, CustomerType, Page, VisitClass
 from bot.store.base import Repository
 from bot.store.db import Row
-from bot.models import Customer, CustomerKind, CustomerType, Page, VisitClass
 
 _SELECT = """
 SELECT c.*, u.name AS unit_name,

@@ -6,9 +6,9 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.models import Invite, Role, Staff
 from bot.store.base import Repository
 from bot.store.db import Row
-from bot.models import Invite, Role, Staff
 
 
 class Redemption(StrEnum):
@@ -75,7 +75,11 @@ class InviteRepository(Repository):
             )
             if changed:
                 await self.audit(
-                    f"staff:{staff.id}", "invite.used", "invite", invite.code, invite,
+                    f"staff:{staff.id}",
+                    "invite.used",
+                    "invite",
+                    invite.code,
+                    invite,
                     await self.by_code(invite.code),
                 )
             return bool(changed)

@@ -43,10 +43,13 @@ class RosterStore(Repository):
         async with self.db.transaction():
             for u in roster.units:
                 await self._upsert(
-                    "business_units", "business_unit", u.code,
+                    "business_units",
+                    "business_unit",
+                    u.code,
                     {"name": u.name, "is_centre": int(u.is_centre)}
                     | ({"group_chat_id": u.group_chat_id} if u.group_chat_id else {}),
-                    summary.units, actor,
+                    summary.units,
+                    actor,
                 )
             unit_ids = await self._unit_ids()
             for s in roster.staff:
@@ -66,13 +69,18 @@ class RosterStore(Repository):
             for u in roster.units:
                 if u.responsible:
                     await self._upsert(
-                        "business_units", "business_unit", u.code,
+                        "business_units",
+                        "business_unit",
+                        u.code,
                         {"responsible_staff_id": staff_ids[u.responsible.lower()]},
-                        None, actor,
+                        None,
+                        actor,
                     )
             for c in roster.customers:
                 changed = await self._upsert(
-                    "customers", "customer", c.code,
+                    "customers",
+                    "customer",
+                    c.code,
                     {
                         "name": c.name,
                         "kind": c.kind.value,
@@ -85,7 +93,8 @@ class RosterStore(Repository):
                         "active": int(c.active),
                     }
                     | ({"last_visit_on": c.last_visit_on.isoformat()} if c.last_visit_on else {}),
-                    summary.customers, actor,
+                    summary.customers,
+                    actor,
                 )
                 assigned = await self._set_customer_staff(
                     c.code, [staff_ids[code.lower()] for code in c.staff], actor
@@ -148,8 +157,9 @@ class RosterStore(Repository):
             [*changed.values(), now, before["id"]],
         )
         after = await self.db.fetch_one(f"SELECT * FROM {table} WHERE id = ?", (before["id"],))
-        await self.audit(actor, f"{entity}.reimported", entity, before["id"], _row(before),
-                         _row(after))
+        await self.audit(
+            actor, f"{entity}.reimported", entity, before["id"], _row(before), _row(after)
+        )
         if counts is not None:
             counts.updated += 1
         return True
@@ -173,8 +183,12 @@ class RosterStore(Repository):
             [(customer_id, s) for s in sorted(wanted)],
         )
         await self.audit(
-            actor, "customer.staff_assigned", "customer", customer_id,
-            {"staff_ids": sorted(current)}, {"staff_ids": sorted(wanted)},
+            actor,
+            "customer.staff_assigned",
+            "customer",
+            customer_id,
+            {"staff_ids": sorted(current)},
+            {"staff_ids": sorted(wanted)},
         )
         return True
 

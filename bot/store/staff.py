@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.models import Role, Staff
 from bot.store.base import Repository
 from bot.store.db import Row
-from bot.models import Role, Staff
 
 
 def _staff(row: Row) -> Staff:
@@ -31,9 +31,7 @@ class StaffRepository(Repository):
         return _staff(row) if row else None
 
     async def by_telegram_id(self, telegram_id: int) -> Staff | None:
-        row = await self.db.fetch_one(
-            "SELECT * FROM staff WHERE telegram_id = ?", (telegram_id,)
-        )
+        row = await self.db.fetch_one("SELECT * FROM staff WHERE telegram_id = ?", (telegram_id,))
         return _staff(row) if row else None
 
     async def in_unit(self, unit_id: int) -> list[Staff]:
@@ -115,7 +113,9 @@ class StaffRepository(Repository):
                 (language, self.now_text(), staff.id),
             )
             after = await self.by_id(staff.id)
-            await self.audit(f"staff:{staff.id}", "staff.language", "staff", staff.id, staff, after)
+            await self.audit(
+                f"staff:{staff.id}", "staff.language", "staff", staff.id, staff, after
+            )
             assert after is not None
             return after
 

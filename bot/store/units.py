@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.models import BusinessUnit
 from bot.store.base import Repository
 from bot.store.db import Row
-from bot.models import BusinessUnit
 
 
 def _unit(row: Row) -> BusinessUnit:
@@ -22,8 +22,7 @@ def _unit(row: Row) -> BusinessUnit:
 class UnitRepository(Repository):
     async def all(self, *, include_inactive: bool = False) -> list[BusinessUnit]:
         rows = await self.db.fetch_all(
-            "SELECT * FROM business_units WHERE active = 1 OR ?"
-            " ORDER BY is_centre DESC, code",
+            "SELECT * FROM business_units WHERE active = 1 OR ? ORDER BY is_centre DESC, code",
             (int(include_inactive),),
         )
         return [_unit(r) for r in rows]
@@ -60,7 +59,11 @@ class UnitRepository(Repository):
                     (self.now_text(), previous.id),
                 )
                 await self.audit(
-                    actor, "unit.unbind_group", "business_unit", previous.id, previous,
+                    actor,
+                    "unit.unbind_group",
+                    "business_unit",
+                    previous.id,
+                    previous,
                     await self.by_id(previous.id),
                 )
             before = await self.by_id(unit_id)
@@ -69,7 +72,11 @@ class UnitRepository(Repository):
                 (chat_id, self.now_text(), unit_id),
             )
             await self.audit(
-                actor, "unit.bind_group", "business_unit", unit_id, before,
+                actor,
+                "unit.bind_group",
+                "business_unit",
+                unit_id,
+                before,
                 await self.by_id(unit_id),
             )
         return previous
@@ -85,7 +92,11 @@ class UnitRepository(Repository):
                 (new_chat_id, self.now_text(), before.id),
             )
             await self.audit(
-                "telegram", "unit.group_migrated", "business_unit", before.id, before,
+                "telegram",
+                "unit.group_migrated",
+                "business_unit",
+                before.id,
+                before,
                 await self.by_id(before.id),
             )
 
