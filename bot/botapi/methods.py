@@ -33,6 +33,16 @@ def _bad(world: World, description: str, *, violation: bool = True) -> ApiError:
     return ApiError(400, f"Bad Request: {description}")
 
 
+def _not_modified(world: World) -> ApiError:
+    """Harmless (PITFALLS), so not a breach: editing a message into what it already is."""
+    return _bad(
+        world,
+        "message is not modified: specified new message content and reply markup are "
+        "exactly the same",
+        violation=False,
+    )
+
+
 def _chat(world: World, params: JSON) -> JSON:
     chat_id = params.get("chat_id")
     if not isinstance(chat_id, int) or chat_id not in world.chats:
@@ -213,12 +223,7 @@ async def edit_message_text(world: World, params: JSON) -> JSON:
         "reply_markup"
     ) == message.get("reply_markup")
     if unchanged:
-        raise _bad(
-            world,
-            "message is not modified: specified new message content and reply "
-            "markup are exactly the same",
-            violation=False,
-        )
+        raise _not_modified(world)
     world.count_sent(message["chat"]["id"], "editMessageText")
     message.pop("entities", None)
     message.pop("reply_markup", None)
@@ -231,12 +236,7 @@ async def edit_message_reply_markup(world: World, params: JSON) -> JSON:
     message = _bot_message(world, params)
     markup = _markup(world, params).get("reply_markup")
     if markup == message.get("reply_markup"):
-        raise _bad(
-            world,
-            "message is not modified: specified new message content and reply "
-            "markup are exactly the same",
-            violation=False,
-        )
+        raise _not_modified(world)
     world.count_sent(message["chat"]["id"], "editMessageReplyMarkup")
     message.pop("reply_markup", None)
     if markup:

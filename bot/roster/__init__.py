@@ -1,0 +1,25 @@
+"""Organisation rosters: read (:mod:`.reading`), check (:mod:`.checking`), then the store
+writes them (:mod:`bot.store.roster`)."""
+
+from bot.roster.checking import read_roster, warnings
+from bot.roster.model import (
+    CustomerRow,
+    Known,
+    Problem,
+    Roster,
+    RosterError,
+    StaffRow,
+    UnitRow,
+)
+
+__all__ = [
+    "CustomerRow",
+    "Known",
+    "Problem",
+    "Roster",
+    "RosterError",
+    "StaffRow",
+    "UnitRow",
+    "read_roster",
+    "warnings",
+]
