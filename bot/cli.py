@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import SystemClock
 from bot.models import Role
 from bot.roster import RosterError, read_roster, warnings
@@ -152,8 +153,6 @@ async def _invite(
 
 
 def _run(settings: Settings, webhook: str | None, listen: str) -> int:
-    from bot.app import ALLOWED_UPDATES, build_application
-
     application = build_application(settings, SystemClock(settings.tz))
     if webhook is None:
         application.run_polling(allowed_updates=ALLOWED_UPDATES)

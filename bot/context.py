@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -22,7 +22,6 @@ class Resources:
     texts: Texts | None = None
     store: Store | None = None
     bot_username: str = ""
-    extras: dict[str, object] = field(default_factory=dict)
 
 
 class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):

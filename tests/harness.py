@@ -13,6 +13,8 @@ clock is a ManualClock the test moves.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.app import build_application, start_polling, stop_polling
 from bot.botapi import BotApiServer, World
+from bot.cli import import_roster
 from bot.clock import ManualClock
 from bot.context import Resources
 from bot.ratelimit import KabotRateLimiter
@@ -87,11 +90,6 @@ class Kabot:
 
     async def import_roster(self, path: Path = EXAMPLES / "roster") -> tuple[int, str]:
         """Import a roster through the same code as ``run_bot.py import``; (exit code, text)."""
-        import contextlib
-        import io
-
-        from bot.cli import import_roster
-
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer):
             code = await import_roster(self.store, self.app.bot_data.texts, "zh", path)

@@ -11,7 +11,6 @@ from bot.context import KabotContext
 from bot.menus import commands_for, main_menu, register_person_commands
 from bot.models import Staff
 from bot.settings import LANGUAGES
-from bot.store.invites import Redemption
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,26 +36,17 @@ async def start(update: Update, context: KabotContext) -> None:
 async def _redeem_invite(update: Update, context: KabotContext, code: str) -> Staff | None:
     user, message = update.effective_user, update.effective_message
     assert user is not None and message is not None
-    store = context.store
-    status, invite = await store.invites.check(code)
-    if status is not Redemption.OK or invite is None:
-        await message.reply_html(
-            context.texts.both(f"invite_{status.value}.html", telegram_id=user.id)
-        )
-        return None
-    language = "en" if (user.language_code or "").startswith("en") else "zh"
-    person = await store.staff.register_from_invite(
+    status, person = await context.store.register_by_invite(
+        code[:64],
         telegram_id=user.id,
         username=user.username,
         name=user.full_name,
-        role=invite.role,
-        unit_id=invite.unit_id,
-        language=language,
+        language="en" if (user.language_code or "").startswith("en") else "zh",
     )
-    if not await store.invites.mark_used(invite, person):
-        # Two people opened the same link at once; the other one was first.
-        await store.staff.set_active(person.code, False, "invite")
-        await message.reply_html(context.texts.both("invite_used.html", telegram_id=user.id))
+    if person is None:
+        await message.reply_html(
+            context.texts.both(f"invite_{status.value}.html", telegram_id=user.id)
+        )
         return None
     _LOGGER.info("Telegram user %s registered by invitation as %s", user.id, person.code)
     return person

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.clock import Clock
+from bot.models import Staff
 from bot.store.audit import AuditLog
 from bot.store.bookkeeping import BotFacts, HandledUpdates
 from bot.store.customers import CustomerRepository
 from bot.store.db import Database
-from bot.store.invites import InviteRepository
+from bot.store.invites import InviteRepository, Redemption
 from bot.store.roster import RosterStore
 from bot.store.staff import StaffRepository
 from bot.store.units import UnitRepository
@@ -27,6 +28,26 @@ class Store:
         self.roster = RosterStore(db, clock)
         self.handled_updates = HandledUpdates(db, clock)
         self.facts = BotFacts(db, clock)
+
+    async def register_by_invite(
+        self, code: str, *, telegram_id: int, username: str | None, name: str, language: str
+    ) -> tuple[Redemption, Staff | None]:
+        """Check the invitation, register the person and use up the code — all or nothing,
+        so two people opening one link at the same moment cannot both get in."""
+        async with self.db.transaction():
+            status, invite = await self.invites.check(code)
+            if status is not Redemption.OK or invite is None:
+                return status, None
+            person = await self.staff.register_from_invite(
+                telegram_id=telegram_id,
+                username=username,
+                name=name,
+                role=invite.role,
+                unit_id=invite.unit_id,
+                language=language,
+            )
+            await self.invites.mark_used(invite, person)
+            return Redemption.OK, person
 
     @classmethod
     async def open(cls, path: Path, clock: Clock) -> Store:

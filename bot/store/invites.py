@@ -66,20 +66,17 @@ class InviteRepository(Repository):
             return Redemption.EXPIRED, invite
         return Redemption.OK, invite
 
-    async def mark_used(self, invite: Invite, staff: Staff) -> bool:
-        """Consume the invite; False when someone else consumed it first."""
+    async def mark_used(self, invite: Invite, staff: Staff) -> None:
         async with self.db.transaction():
-            changed = await self.db.changes(
-                "UPDATE invites SET used_at = ?, used_by = ? WHERE code = ? AND used_at IS NULL",
+            await self.db.execute(
+                "UPDATE invites SET used_at = ?, used_by = ? WHERE code = ?",
                 (self.now_text(), staff.id, invite.code),
             )
-            if changed:
-                await self.audit(
-                    f"staff:{staff.id}",
-                    "invite.used",
-                    "invite",
-                    invite.code,
-                    invite,
-                    await self.by_code(invite.code),
-                )
-            return bool(changed)
+            await self.audit(
+                f"staff:{staff.id}",
+                "invite.used",
+                "invite",
+                invite.code,
+                invite,
+                await self.by_code(invite.code),
+            )
