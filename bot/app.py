@@ -31,7 +31,7 @@ _LOGGER = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
-class KabotApplication(Application):  # type: ignore[type-arg]
+class KabotApplication(Application):
     """Skips updates handled before a crash (Telegram re-delivers the last fetched batch)."""
 
     async def process_update(self, update: object) -> None:
@@ -50,7 +50,7 @@ def build_application(
     settings: Settings,
     clock: Clock,
     *,
-    rate_limiter: BaseRateLimiter | None = None,  # type: ignore[type-arg]
+    rate_limiter: BaseRateLimiter | None = None,
 ) -> KabotApplication:
     application = (
         Application.builder()
@@ -70,10 +70,11 @@ def build_application(
     resources.clock = clock
     resources.texts = Texts(default_language=settings.default_language)
     _register_handlers(application)
-    return application  # type: ignore[return-value]
+    assert isinstance(application, KabotApplication)
+    return application
 
 
-def _register_handlers(app: Application) -> None:  # type: ignore[type-arg]
+def _register_handlers(app: Application) -> None:
     # -2: a group that became a supergroup keeps its unit, whoever upgraded it.
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.group_migrated), -2)
     # -1: the gate — who is this, may they use kabot here? Stops everything else if not.
@@ -81,11 +82,11 @@ def _register_handlers(app: Application) -> None:  # type: ignore[type-arg]
     # 0: features; in a group, the first handler that matches wins, so the fallbacks go last.
     for module in (start, menu, customers, roster, groups, fallback):
         for handler in module.handlers():
-            app.add_handler(handler, 0)  # type: ignore[arg-type]
-    app.add_error_handler(errors.on_error)  # type: ignore[arg-type]
+            app.add_handler(handler, 0)
+    app.add_error_handler(errors.on_error)
 
 
-async def _open_resources(app: Application) -> None:  # type: ignore[type-arg]
+async def _open_resources(app: Application) -> None:
     resources: Resources = app.bot_data
     assert resources.settings is not None and resources.clock is not None
     assert resources.texts is not None
@@ -98,14 +99,14 @@ async def _open_resources(app: Application) -> None:  # type: ignore[type-arg]
     _LOGGER.info("kabot @%s started, database %s", app.bot.username, store.db.path)
 
 
-async def _close_resources(app: Application) -> None:  # type: ignore[type-arg]
+async def _close_resources(app: Application) -> None:
     resources: Resources = app.bot_data
     if resources.store is not None:
         await resources.store.close()
         resources.store = None
 
 
-async def start_polling(application: Application, *, poll_timeout: int = 10) -> None:  # type: ignore[type-arg]
+async def start_polling(application: Application, *, poll_timeout: int = 10) -> None:
     """What ``run_polling`` does before it blocks, for callers that own the event loop."""
     await application.initialize()
     if application.post_init is not None:
@@ -119,7 +120,7 @@ async def start_polling(application: Application, *, poll_timeout: int = 10) -> 
     await application.start()
 
 
-async def stop_polling(application: Application) -> None:  # type: ignore[type-arg]
+async def stop_polling(application: Application) -> None:
     """What ``run_polling`` does after it is told to stop."""
     assert application.updater is not None
     if application.updater.running:

@@ -29,7 +29,7 @@ class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):
 
     def __init__(
         self,
-        application: Application,  # type: ignore[type-arg]
+        application: Application,
         chat_id: int | None = None,
         user_id: int | None = None,
     ) -> None:
@@ -65,8 +65,8 @@ class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):
     def maybe_person(self) -> Staff | None:
         return self._person
 
-    @person.setter
-    def person(self, staff: Staff | None) -> None:
+    def set_person(self, staff: Staff | None) -> None:
+        """The access gate says who this is; handlers update it when the person changes."""
         self._person = staff
 
     @property

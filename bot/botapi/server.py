@@ -93,9 +93,7 @@ class BotApiServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        self.port = int(self._runner.addresses[0][1])  # the port the OS chose for port 0
         _LOGGER.info("Local Bot API listening on %s", self.url)
         return self.url
 

@@ -38,7 +38,7 @@ async def gate(update: Update, context: KabotContext) -> None:
         await _refuse(update, context, "deactivated.html", private)
         raise ApplicationHandlerStop
 
-    context.person = person
+    context.set_person(person)
     if person is None:
         text = update.message.text if update.message and update.message.text else ""
         if private and text.startswith(_INVITE_PREFIX):

@@ -26,7 +26,7 @@ async def start(update: Update, context: KabotContext) -> None:
         person = await _redeem_invite(update, context, payload)
         if person is None:
             return
-        context.person = person
+        context.set_person(person)
     elif payload is not None:
         await message.reply_html(context.render("invite_not_needed.html"))
     await register_person_commands(context.bot, context.texts, person)
@@ -93,7 +93,7 @@ async def language_chosen(update: Update, context: KabotContext) -> None:
         await query.answer(context.label("answer.stale_button"))
         return
     person = await context.store.staff.set_language(context.person, chosen)
-    context.person = person
+    context.set_person(person)
     await query.answer(context.label("answer.language_set"))
     await register_person_commands(context.bot, context.texts, person)
     await _send_welcome(update, context, person)

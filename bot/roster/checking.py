@@ -4,7 +4,7 @@ so the information officer sees all of them at once."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from bot.roster.vocabulary import (
 from bot.settings import LANGUAGES
 
 
-def _word(value: str, table: dict[Any, tuple[str, ...]]) -> Any:
+def _word(value: str, table: Mapping[Any, tuple[str, ...]]) -> Any:
     lowered = value.strip().lower()
     for result, words in table.items():
         if lowered in words:
@@ -70,7 +70,7 @@ class _RowReader:
             self.problem("roster.missing_value", column=column)
         return value
 
-    def choice(self, column: str, table: dict[Any, tuple[str, ...]], default: Any) -> Any:
+    def choice(self, column: str, table: Mapping[Any, tuple[str, ...]], default: Any) -> Any:
         value = self.text(column)
         if not value:
             if default is None:
