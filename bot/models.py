@@ -60,6 +60,7 @@ class Staff:
     username: str | None
     language: str
     active: bool
+    first_seen_at: datetime | None = None
 
     @property
     def sees_all_units(self) -> bool:

@@ -166,6 +166,7 @@ async def test_unbound_group_stays_silent_except_to_tell_an_admin_how_to_bind(
 
     await group.add_bot(liu)
     assert "/bindgroup" in group.texts()[-1]
+    how_to = liu.buttons(group)
 
     await zhou.send("/help", group)
     await zhou.send("大家好", group)
@@ -174,6 +175,13 @@ async def test_unbound_group_stays_silent_except_to_tell_an_admin_how_to_bind(
     await liu.send("/help", group)
     [how] = liu.replies(group)
     assert "还没有绑定" in how and "BQ" in how
+
+    # the message shown when kabot joined carries a button per unit: one tap binds
+    message_id, _, data = next(b for b in how_to if "冰品事业本部" in b[1])
+    await liu.press_data(data, message_id, group)
+    assert "✅" in liu.last_reply(group)
+    unit = await org.store.units.by_code("BQ")
+    assert unit is not None and unit.group_chat_id == group.id
 
 
 async def test_admin_binds_a_group_by_code(org: Kabot) -> None:

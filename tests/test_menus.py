@@ -185,10 +185,15 @@ async def test_roster_overview_for_the_admin_only(org: Kabot) -> None:
     overview = liu.last_reply()
     assert "在职人员 19 人，客户 60 家" in overview
     assert "未绑定工作群" in overview
-    assert "KA004 陈静" in overview  # imported by username, not started yet
+    assert "尚未开始使用的人员（18）" in overview  # everyone but the admin himself
+    assert "KA004 陈静（@chenjing_ka）" in overview  # imported by username
+    assert "YT002 周丽" in overview  # imported with an id, but never wrote to kabot
     assert "C0060" in overview  # the leaver's customer
     await zhou.send("/roster")
     assert "没有权限" in zhou.last_reply()
+    await liu.send("/roster")
+    assert "YT002 周丽" not in liu.last_reply()
+    assert "尚未开始使用的人员（17）" in liu.last_reply()
 
 
 async def test_registered_person_sending_something_unexpected_gets_a_way_forward(

@@ -13,6 +13,7 @@ from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import KabotContext
+from bot.handlers import groups
 from bot.models import Role
 from bot.settings import LANGUAGES
 
@@ -38,6 +39,8 @@ async def gate(update: Update, context: KabotContext) -> None:
         await _refuse(update, context, "deactivated.html", private)
         raise ApplicationHandlerStop
 
+    if person is not None:
+        person = await store.staff.mark_seen(person)
     context.set_person(person)
     if person is None:
         text = update.message.text if update.message and update.message.text else ""
@@ -67,8 +70,7 @@ async def gate(update: Update, context: KabotContext) -> None:
         and any(m.id == context.bot.id for m in message.new_chat_members)
     )
     if added_me or (message and message.text and message.text.startswith("/")):
-        units = await store.units.all()
-        await chat.send_message(context.render("bind_how.html", units=units))
+        await groups.send_bind_help(chat, context)
     raise ApplicationHandlerStop
 
 

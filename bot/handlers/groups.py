@@ -23,20 +23,26 @@ async def bindgroup(update: Update, context: KabotContext) -> None:
         await chat.send_message(context.label("answer.bind_admin_only"))
         return
     wanted = " ".join(context.args or []).strip()
-    units = await context.store.units.all()
     if not wanted:
-        await chat.send_message(
-            context.render("bind_how.html", units=units), reply_markup=_unit_buttons(units)
-        )
+        await send_bind_help(chat, context)
         return
     unit = await context.store.units.find(wanted[:100])
     if unit is None:
+        units = await context.store.units.all()
         await chat.send_message(
             context.render("bind_unknown_unit.html", wanted=wanted[:100], units=units),
             reply_markup=_unit_buttons(units),
         )
         return
     await _bind(chat, context, unit)
+
+
+async def send_bind_help(chat: Chat, context: KabotContext) -> None:
+    """How to bind this group: the command, and a button per unit to do it with one tap."""
+    units = await context.store.units.all()
+    await chat.send_message(
+        context.render("bind_how.html", units=units), reply_markup=_unit_buttons(units)
+    )
 
 
 def _unit_buttons(units: list[BusinessUnit]) -> InlineKeyboardMarkup:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.models import Role, Staff
 from bot.store.base import Repository
 from bot.store.db import Row
@@ -18,6 +20,9 @@ def _staff(row: Row) -> Staff:
         username=row["username"],
         language=row["language"],
         active=bool(row["active"]),
+        first_seen_at=datetime.fromisoformat(row["first_seen_at"])
+        if row["first_seen_at"]
+        else None,
     )
 
 
@@ -42,11 +47,23 @@ class StaffRepository(Repository):
         return [_staff(r) for r in rows]
 
     async def not_yet_started(self) -> list[Staff]:
-        """Active people whose Telegram account kabot has not seen yet."""
+        """Active people who never wrote to kabot (Telegram lets it message only those who did)."""
         rows = await self.db.fetch_all(
-            "SELECT * FROM staff WHERE active = 1 AND telegram_id IS NULL ORDER BY unit_id, code"
+            "SELECT * FROM staff WHERE active = 1 AND first_seen_at IS NULL ORDER BY unit_id, code"
         )
         return [_staff(r) for r in rows]
+
+    async def mark_seen(self, staff: Staff) -> Staff:
+        """Remember the first time kabot heard from ``staff``."""
+        if staff.first_seen_at is not None:
+            return staff
+        await self.db.execute(
+            "UPDATE staff SET first_seen_at = ? WHERE id = ? AND first_seen_at IS NULL",
+            (self.now_text(), staff.id),
+        )
+        seen = await self.by_id(staff.id)
+        assert seen is not None
+        return seen
 
     async def count_active(self) -> int:
         row = await self.db.fetch_one("SELECT COUNT(*) FROM staff WHERE active = 1")
@@ -88,7 +105,8 @@ class StaffRepository(Repository):
             now = self.now_text()
             staff_id = await self.db.execute(
                 "INSERT INTO staff (code, name, role, unit_id, telegram_id, username, language,"
-                " active, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+                " active, created_at, updated_at, first_seen_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
                 (
                     f"TG{telegram_id}",
                     name,
@@ -97,6 +115,7 @@ class StaffRepository(Repository):
                     telegram_id,
                     username,
                     language,
+                    now,
                     now,
                     now,
                 ),
