@@ -145,3 +145,35 @@ def test_sliding_window_allows_exactly_the_limit() -> None:
     assert window.wait_time() == pytest.approx(0.1)
     now[0] = 60.0
     assert window.wait_time() == 0
+
+
+async def test_album_and_document_uploads(api: Api) -> None:
+    form = FormData()
+    form.add_field("chat_id", "7")
+    form.add_field(
+        "media",
+        '[{"type": "photo", "media": "attach://a", "caption": "<b>店面</b>", '
+        '"parse_mode": "HTML"}, {"type": "photo", "media": "attach://b"}]',
+    )
+    form.add_field("a", b"one", filename="a.jpg", content_type="image/jpeg")
+    form.add_field("b", b"two", filename="b.jpg", content_type="image/jpeg")
+    async with api.session.post(f"{api.url}/bot{TOKEN}/sendMediaGroup", data=form) as r:
+        body = await r.json()
+    first, second = body["result"]
+    assert first["media_group_id"] == second["media_group_id"]
+    assert first["caption"] == "店面" and first["caption_entities"][0]["type"] == "bold"
+
+    form = FormData()
+    form.add_field("chat_id", "7")
+    form.add_field(
+        "document",
+        b"PK xlsx",
+        filename="summary.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    async with api.session.post(f"{api.url}/bot{TOKEN}/sendDocument", data=form) as r:
+        body = await r.json()
+    assert body["result"]["document"]["file_name"] == "summary.xlsx"
+    status, body = await api.call("sendMediaGroup", chat_id=7, media=[])
+    assert status == 400
+    assert api.world.violations == ["wrong number of media in the album (2-10)"]
