@@ -76,7 +76,6 @@ class KabotRateLimiter(BaseRateLimiter[None]):
     ) -> None:
         self.max_retries = max_retries
         self.server_error_backoff = server_error_backoff
-        self._clock = clock
         self._overall = SlidingWindow(OVERALL_PER_SECOND, 1.0, clock)
         self._groups: dict[int | str, SlidingWindow] = defaultdict(
             lambda: SlidingWindow(GROUP_PER_MINUTE, 60.0, clock)
@@ -90,18 +89,23 @@ class KabotRateLimiter(BaseRateLimiter[None]):
         pass
 
     async def _take_slot(self, chat_id: Any) -> None:
+        """Wait for a free slot in the overall window (and the group's), then take it.
+
+        The lock only guards the check-and-record; waiting happens outside it, so a group
+        at its 20-a-minute limit never holds up private replies or other groups.
+        """
         group = self._group_of(chat_id)
-        async with self._lock:  # one waiter at a time keeps the windows exact
-            while True:
+        while True:
+            async with self._lock:
                 wait = self._overall.wait_time()
                 if group is not None:
                     wait = max(wait, self._groups[group].wait_time())
                 if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-            self._overall.record()
-            if group is not None:
-                self._groups[group].record()
+                    self._overall.record()
+                    if group is not None:
+                        self._groups[group].record()
+                    return
+            await asyncio.sleep(wait)
 
     @staticmethod
     def _group_of(chat_id: Any) -> int | str | None:

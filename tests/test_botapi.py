@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,7 +11,7 @@ from aiohttp import ClientSession, FormData
 
 from bot.botapi import BotApiServer, World
 from bot.botapi.html import parse_html
-from bot.ratelimit import SlidingWindow
+from bot.ratelimit import KabotRateLimiter, SlidingWindow
 
 TOKEN = "42:secret"
 
@@ -177,3 +178,27 @@ async def test_album_and_document_uploads(api: Api) -> None:
     status, body = await api.call("sendMediaGroup", chat_id=7, media=[])
     assert status == 400
     assert api.world.violations == ["wrong number of media in the album (2-10)"]
+
+
+async def test_a_group_at_its_limit_does_not_hold_up_other_chats() -> None:
+    now = [0.0]  # a clock that stands still: the full group stays full
+    limiter = KabotRateLimiter(clock=lambda: now[0])
+    sent: list[int] = []
+
+    async def send(chat_id: int) -> bool:
+        sent.append(chat_id)
+        return True
+
+    async def request(chat_id: int) -> object:
+        return await limiter.process_request(
+            send, (chat_id,), {}, "sendMessage", {"chat_id": chat_id}, None
+        )
+
+    for _ in range(20):
+        await request(-100)
+    waiting = asyncio.create_task(request(-100))  # the 21st must wait a minute
+    await asyncio.sleep(0)
+    assert await asyncio.wait_for(request(7), 1) is True  # a private reply goes at once
+    assert await asyncio.wait_for(request(-200), 1) is True  # and so does another group
+    assert not waiting.done() and sent.count(-100) == 20
+    waiting.cancel()
