@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import hashlib
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
@@ -18,7 +19,7 @@ from telegram.error import TelegramError
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import SystemClock
 from bot.models import Role
-from bot.roster import RosterError, read_roster, warnings
+from bot.roster import Problem, RosterError, read_roster, warnings
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store
 from bot.texts import Texts
@@ -112,7 +113,13 @@ async def import_roster(store: Store, texts: Texts, lang: str, path: Path) -> in
     except RosterError as exc:
         print(texts.render(lang, "cli/import_refused.txt", problems=exc.problems))
         return 1
-    summary = await store.roster.apply(roster, actor=f"import:{path.name}")
+    try:
+        summary = await store.roster.apply(roster, actor=f"import:{path.name}")
+    except sqlite3.IntegrityError as exc:
+        # A constraint the checks above do not know of: refuse whole, as for a bad row.
+        problem = Problem(path.name, 0, "roster.conflict", {"reason": str(exc)})
+        print(texts.render(lang, "cli/import_refused.txt", problems=[problem]))
+        return 1
     print(
         texts.render(
             lang,

@@ -146,6 +146,7 @@ BAD_ROWS = [
     ("staff", 8, "所属本部", "", ["staff 第8行", "必须填写所属本部"]),
     ("staff", 9, "Telegram ID", "500100101", ["staff 第9行", "Telegram ID“500100101”重复"]),
     ("units", 3, "群组ID", "12345", ["units 第3行", "群组ID“12345”无效"]),
+    ("units", 3, "群组ID", "-1001", ["units 第2行", "units 第3行", "群组ID“-1001”重复"]),
     ("units", 4, "类别", "KA中心", ["units 第4行", "只能有一个KA中心"]),
     ("units", 2, "第一负责人", "KA999", ["units 第2行", "人员工号“KA999”不存在"]),
 ]
@@ -162,6 +163,8 @@ async def test_a_bad_row_refuses_the_whole_import(
     words: list[str],
 ) -> None:
     folder = _copy_examples(tmp_path)
+    if value == "-1001":  # a group id twice: the centre (row 2) already has it
+        _edit_csv(folder, "units", 2, "群组ID", "-1001")
     _edit_csv(folder, sheet, row, column, value)
     code, output = await kabot.import_roster(folder)
     assert code == 1
@@ -204,6 +207,23 @@ async def test_a_telegram_id_already_held_by_someone_else_is_refused(
     code, output = await kabot.import_roster(folder)
     assert code == 1
     assert "Telegram ID“500200102”已属于 YT002" in output
+
+
+async def test_a_group_bound_to_another_unit_is_refused(kabot: Kabot, tmp_path: Path) -> None:
+    folder = _copy_examples(tmp_path)
+    assert (await kabot.import_roster(folder))[0] == 0
+    yt = await kabot.store.units.by_code("YT")
+    assert yt is not None
+    await kabot.store.units.bind_group(yt.id, -100777, actor="test")
+    _edit_csv(folder, "units", 4, "群组ID", "-100777")  # row 4 is BQ
+    code, output = await kabot.import_roster(folder)
+    assert code == 1
+    assert "units 第4行：群组ID“-100777”已是本部 YT 的工作群" in output
+    # the same id for the unit that already has it is no change at all
+    _edit_csv(folder, "units", 4, "群组ID", "")
+    _edit_csv(folder, "units", 3, "群组ID", "-100777")
+    code, output = await kabot.import_roster(folder)
+    assert code == 0, output
 
 
 async def test_missing_column_is_reported_with_its_sheet(kabot: Kabot, tmp_path: Path) -> None:

@@ -242,6 +242,18 @@ def read_roster(path: Path, known: Known, default_language: str = "zh") -> Roste
 def _cross_check(roster: Roster, known: Known, problems: list[Problem]) -> None:
     _duplicates(roster.units, "code", "roster.duplicate_code", problems)
     _duplicates(roster.units, "name", "roster.duplicate_name", problems)
+    _duplicates(roster.units, "group_chat_id", "roster.duplicate_group_chat", problems)
+    for u in roster.units:
+        holder = known.group_chats.get(u.group_chat_id) if u.group_chat_id else None
+        if holder is not None and holder.lower() != u.code.lower():
+            problems.append(
+                Problem(
+                    u.sheet,
+                    u.row,
+                    "roster.group_chat_taken",
+                    {"value": str(u.group_chat_id), "holder": holder},
+                )
+            )
     _duplicates(roster.staff, "code", "roster.duplicate_code", problems)
     _duplicates(roster.staff, "telegram_id", "roster.duplicate_telegram_id", problems)
     _duplicates(roster.staff, "username", "roster.duplicate_username", problems)

@@ -76,6 +76,7 @@ class Known:
     unit_names: dict[str, str] = field(default_factory=dict)  # name → code
     staff_codes: frozenset[str] = frozenset()
     telegram_ids: dict[int, str] = field(default_factory=dict)  # telegram id → staff code
+    group_chats: dict[int, str] = field(default_factory=dict)  # group chat id → unit code
     usernames: dict[str, str] = field(default_factory=dict)  # lower username → staff code
     centre_code: str | None = None
 

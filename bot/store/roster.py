@@ -26,7 +26,9 @@ class ImportSummary:
 
 class RosterStore(Repository):
     async def known(self) -> Known:
-        units = await self.db.fetch_all("SELECT code, name, is_centre FROM business_units")
+        units = await self.db.fetch_all(
+            "SELECT code, name, is_centre, group_chat_id FROM business_units"
+        )
         staff = await self.db.fetch_all("SELECT code, telegram_id, username FROM staff")
         centre = next((u["code"] for u in units if u["is_centre"]), None)
         return Known(
@@ -36,6 +38,7 @@ class RosterStore(Repository):
             telegram_ids={s["telegram_id"]: s["code"] for s in staff if s["telegram_id"]},
             usernames={s["username"].lower(): s["code"] for s in staff if s["username"]},
             centre_code=centre,
+            group_chats={u["group_chat_id"]: u["code"] for u in units if u["group_chat_id"]},
         )
 
     async def apply(self, roster: Roster, actor: str) -> ImportSummary:
