@@ -119,10 +119,9 @@ class BotApiServer:
         async with self._webhook_lock, ClientSession(timeout=ClientTimeout(total=30)) as http:
             failures = 0
             while failures < WEBHOOK_ATTEMPTS:
-                pending = self.world.pending_updates(self.world._confirmed, 1)
-                if not pending:
+                update = self.world.next_unconfirmed()
+                if update is None:
                     return
-                update = pending[0]
                 try:
                     async with http.post(hook["url"], json=update, headers=headers) as response:
                         delivered = response.status == 200
@@ -132,7 +131,7 @@ class BotApiServer:
                     failures += 1
                     await asyncio.sleep(WEBHOOK_RETRY_SECONDS)
                     continue
-                self.world.pending_updates(update["update_id"] + 1, 1)
+                self.world.confirm(update["update_id"])
             _LOGGER.warning("Webhook %s unreachable; updates stay pending", hook["url"])
 
     async def _params(self, request: web.Request) -> JSON:

@@ -253,6 +253,14 @@ class World:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
         return self._updates[:limit]
 
+    def next_unconfirmed(self) -> JSON | None:
+        """The oldest update the bot has not confirmed yet (what a webhook posts next)."""
+        pending = self.pending_updates(self._confirmed, 1)
+        return pending[0] if pending else None
+
+    def confirm(self, update_id: int) -> None:
+        self.pending_updates(update_id + 1, 1)
+
     def all_confirmed(self) -> bool:
         """True once the bot has asked for updates past every update handed out so far."""
         return self._confirmed >= self._next_update_id
