@@ -19,7 +19,8 @@ from telegram.error import TelegramError
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.clock import SystemClock
 from bot.models import Role
-from bot.roster import Problem, RosterError, read_roster, warnings
+from bot.policy import A_GRADE_MIN_CONTACTS
+from bot.roster import Problem, RosterError, read_roster
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store
 from bot.texts import Texts
@@ -125,7 +126,8 @@ async def import_roster(store: Store, texts: Texts, lang: str, path: Path) -> in
             lang,
             "cli/import_done.txt",
             s=summary,
-            warnings=warnings(roster),
+            short=await store.customers.short_of_contacts("A", A_GRADE_MIN_CONTACTS),
+            minimum=A_GRADE_MIN_CONTACTS,
             orphans=await store.customers.orphans(),
         )
     )

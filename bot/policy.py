@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from bot.models import BusinessUnit, Customer, Staff
 
+# 客户等级为A的客户至少两名对接人员 (SPEC §1): a key customer must not hang on one person.
+A_GRADE_MIN_CONTACTS = 2
+
 
 def customer_scope(person: Staff, centre: BusinessUnit | None) -> int | None:
     """The unit whose customers ``person`` may see, or None for every unit.

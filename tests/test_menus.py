@@ -189,11 +189,15 @@ async def test_roster_overview_for_the_admin_only(org: Kabot) -> None:
     assert "KA004 陈静（@chenjing_ka）" in overview  # imported by username
     assert "YT002 周丽" in overview  # imported with an id, but never wrote to kabot
     assert "C0060" in overview  # the leaver's customer
+    assert "对接人员不足 2 名的A级客户" not in overview
     await zhou.send("/roster")
     assert "没有权限" in zhou.last_reply()
     await liu.send("/roster")
     assert "YT002 周丽" not in liu.last_reply()
     assert "尚未开始使用的人员（17）" in liu.last_reply()
+    await org.store.staff.set_active("YT002", False, actor="test")  # 周丽 leaves
+    await liu.send("/roster")
+    assert "对接人员不足 2 名的A级客户" in liu.last_reply()
 
 
 async def test_registered_person_sending_something_unexpected_gets_a_way_forward(

@@ -226,6 +226,29 @@ async def test_a_group_bound_to_another_unit_is_refused(kabot: Kabot, tmp_path: 
     assert code == 0, output
 
 
+async def test_a_grade_contacts_are_counted_in_the_database_not_the_file(
+    kabot: Kabot, tmp_path: Path
+) -> None:
+    folder = _copy_examples(tmp_path)
+    code, output = await kabot.import_roster(folder)
+    assert code == 0 and "以下客户不足" not in output  # the sample serves A customers well
+    # a re-import of the customers sheet alone: the staff are in the database already
+    only_customers = tmp_path / "only_customers"
+    only_customers.mkdir()
+    shutil.copy(folder / "customers.csv", only_customers / "customers.csv")
+    code, output = await kabot.import_roster(only_customers)
+    assert code == 0 and "以下客户不足" not in output
+    # one of the two contacts of an A customer leaves
+    a_customer = next(
+        c
+        for c in (await kabot.store.customers.search("", unit_id=None, limit=100)).items
+        if c.grade == "A" and "周丽" in c.staff_names
+    )
+    await kabot.store.staff.set_active("YT002", False, actor="test")
+    code, output = await kabot.import_roster(only_customers)
+    assert f"{a_customer.code} {a_customer.name}（液态奶事业本部）" in output
+
+
 async def test_missing_column_is_reported_with_its_sheet(kabot: Kabot, tmp_path: Path) -> None:
     folder = _copy_examples(tmp_path)
     path = folder / "customers.csv"
@@ -275,7 +298,8 @@ async def test_english_workbook_with_excel_types(kabot: Kabot, tmp_path: Path) -
     assert ann is not None and ann.telegram_id == 700000001 and ann.language == "en"
     metro = (await kabot.store.customers.search("metro", unit_id=None)).items[0]
     assert metro.grade == "A" and str(metro.last_visit_on) == "2026-10-03"
-    assert "A级客户“Metro East”应至少有两名在职对接人员" in output  # a warning, not a refusal
+    assert "A级客户应至少有 2 名在职对接人员" in output  # a warning, not a refusal
+    assert "X1 Metro East（East Unit）" in output
 
 
 @pytest.mark.parametrize(

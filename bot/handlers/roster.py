@@ -7,6 +7,7 @@ from telegram.ext import CommandHandler, filters
 
 from bot.context import KabotContext
 from bot.models import Role
+from bot.policy import A_GRADE_MIN_CONTACTS
 
 
 async def roster_overview(update: Update, context: KabotContext) -> None:
@@ -24,6 +25,8 @@ async def roster_overview(update: Update, context: KabotContext) -> None:
             customer_count=await store.customers.count_active(),
             not_started=await store.staff.not_yet_started(),
             orphans=await store.customers.orphans(),
+            short=await store.customers.short_of_contacts("A", A_GRADE_MIN_CONTACTS),
+            minimum=A_GRADE_MIN_CONTACTS,
         )
     )
 

@@ -1,7 +1,7 @@
 """Organisation rosters: read (:mod:`.reading`), check (:mod:`.checking`), then the store
 writes them (:mod:`bot.store.roster`)."""
 
-from bot.roster.checking import read_roster, warnings
+from bot.roster.checking import read_roster
 from bot.roster.model import (
     CustomerRow,
     Known,
@@ -21,5 +21,4 @@ __all__ = [
     "StaffRow",
     "UnitRow",
     "read_roster",
-    "warnings",
 ]

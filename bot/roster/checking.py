@@ -308,16 +308,3 @@ def _cross_check(roster: Roster, known: Known, problems: list[Problem]) -> None:
         for code in c.staff:
             if code.lower() not in staff_codes:
                 problems.append(Problem(c.sheet, c.row, "roster.unknown_staff", {"value": code}))
-
-
-def warnings(roster: Roster) -> list[Problem]:
-    """What the manual asks for that a roster may not meet yet — told, not refused."""
-    found = []
-    active_staff = {s.code.lower() for s in roster.staff if s.active}
-    for c in roster.customers:
-        if not c.active:
-            continue
-        serving = [code for code in c.staff if code.lower() in active_staff]
-        if c.grade == "A" and len(serving) < 2:
-            found.append(Problem(c.sheet, c.row, "roster.a_grade_contacts", {"name": c.name}))
-    return found

@@ -84,6 +84,16 @@ class CustomerRepository(Repository):
         )
         return [_customer(r) for r in rows]
 
+    async def short_of_contacts(self, grade: str, minimum: int) -> list[Customer]:
+        """Active customers of ``grade`` served by fewer than ``minimum`` active staff."""
+        rows = await self.db.fetch_all(
+            _SELECT + " WHERE c.active = 1 AND c.grade = ? AND (SELECT COUNT(*)"
+            " FROM customer_staff cs JOIN staff s ON s.id = cs.staff_id"
+            " WHERE cs.customer_id = c.id AND s.active = 1) < ? ORDER BY u.code, c.name",
+            (grade, minimum),
+        )
+        return [_customer(r) for r in rows]
+
     async def count_active(self) -> int:
         row = await self.db.fetch_one("SELECT COUNT(*) FROM customers WHERE active = 1")
         return int(row[0]) if row else 0
