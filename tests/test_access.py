@@ -171,6 +171,8 @@ async def test_unbound_group_stays_silent_except_to_tell_an_admin_how_to_bind(
     await zhou.send("/help", group)
     await zhou.send("大家好", group)
     assert zhou.replies(group) == []
+    await liu.send("   ", group)  # nothing to read: no answer, and no error either
+    assert liu.replies(group) == []
 
     await liu.send("/help", group)
     [how] = liu.replies(group)

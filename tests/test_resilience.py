@@ -53,6 +53,27 @@ async def test_a_failing_handler_gets_a_friendly_word_and_the_bot_goes_on(
     assert "周丽" in zhou.last_reply()
 
 
+async def test_the_error_message_uses_the_language_chosen_in_kabot(org: Kabot) -> None:
+    # Her Telegram is in Chinese, but she chose English in kabot.
+    zhou = org.person(ZHOU, "周丽", language_code="zh-hans")
+    await zhou.send("/language")
+    await zhou.press("English")
+    org.world.fail("sendMessage", 400, description="Bad Request: injected failure")
+    await zhou.send("/me")
+    assert zhou.last_reply().startswith("Sorry, something went wrong")
+
+
+async def test_a_failure_in_a_bound_group_is_told_to_the_group(org: Kabot) -> None:
+    liu = org.person(500100105, "刘洋")
+    group = org.group("液态奶群")
+    await liu.send("/bindgroup YT", group)
+    org.world.fail("sendMessage", 400, description="Bad Request: injected failure")
+    await liu.send("/help", group)
+    assert liu.replies(group) == [
+        "抱歉，刚才出了点问题，我们已经记录下来。请稍后再试；如果一直不行，请联系信息员。"
+    ]
+
+
 async def test_a_failing_button_gets_an_alert_in_the_person_s_language(org: Kabot) -> None:
     emily = org.person(500400104, "Emily", language_code="en")
     await emily.send("/start")

@@ -59,9 +59,8 @@ async def gate(update: Update, context: KabotContext) -> None:
     if person.role != Role.ADMIN:
         raise ApplicationHandlerStop
     message = update.effective_message
-    is_bindgroup = bool(
-        message and message.text and message.text.split()[0].split("@")[0] == "/bindgroup"
-    )
+    first_word = (message.text.split() or [""])[0] if message and message.text else ""
+    is_bindgroup = first_word.split("@")[0] == "/bindgroup"
     if update.callback_query is not None or is_bindgroup:
         return
     added_me = bool(

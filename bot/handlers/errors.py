@@ -8,8 +8,18 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.context import KabotContext
+from bot.models import Staff
 
 _LOGGER = logging.getLogger(__name__)
+
+
+async def _person(context: KabotContext, telegram_id: int) -> Staff | None:
+    try:
+        person = await context.store.staff.by_telegram_id(telegram_id)
+    except Exception:  # the store may be what failed; the person still deserves an answer
+        _LOGGER.warning("Could not look up who to tell about the error", exc_info=True)
+        return None
+    return person if person is not None and person.active else None
 
 
 async def on_error(update: object, context: KabotContext) -> None:
@@ -18,12 +28,10 @@ async def on_error(update: object, context: KabotContext) -> None:
         return  # a job or the poller; nobody to tell
     if isinstance(context.error, Forbidden):
         return  # the person blocked kabot: telling them is impossible
-    language = None
-    person = context.maybe_person
-    if person is not None:
-        language = person.language
-    elif update.effective_user is not None:
-        language = update.effective_user.language_code
+    user = update.effective_user
+    # PTB gives error handlers a fresh context: the gate's person is not on it, so ask.
+    person = await _person(context, user.id) if user is not None else None
+    language = person.language if person is not None else user.language_code if user else None
     texts = context.texts
     lang = texts.lang("en" if language and language.startswith("en") else language)
     chat = update.effective_chat
