@@ -142,3 +142,14 @@ async def test_webhook_end_to_end(process: Process) -> None:
     finally:
         log = await process.stop()
     assert "Traceback" not in log, log
+
+
+async def test_invite_before_the_bot_ever_ran_asks_telegram_for_its_name(
+    process: Process,
+) -> None:
+    code, output = await process.run("import", str(ROOT / "examples" / "roster"))
+    assert code == 0, output
+    code, output = await process.run("invite", "--role", "admin", "--unit", "KA")
+    assert code == 0, output
+    assert f"https://t.me/{process.world.bot_username}?start=" in output
+    assert [c.method for c in process.world.calls] == ["getMe"]
