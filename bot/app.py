@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Update
@@ -18,7 +19,19 @@ from telegram.ext import (
 
 from bot.clock import Clock
 from bot.context import KabotContext, Resources
-from bot.handlers import access, customers, errors, fallback, groups, menu, roster, start
+from bot.forms import when
+from bot.handlers import (
+    access,
+    customers,
+    errors,
+    fallback,
+    forms,
+    groups,
+    menu,
+    reports,
+    roster,
+    start,
+)
 from bot.menus import register_default_commands
 from bot.ratelimit import KabotRateLimiter
 from bot.settings import Settings
@@ -79,8 +92,9 @@ def _register_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.group_migrated), -2)
     # -1: the gate — who is this, may they use kabot here? Stops everything else if not.
     app.add_handler(TypeHandler(Update, access.gate), -1)
-    # 0: features; in a group, the first handler that matches wins, so the fallbacks go last.
-    for module in (start, menu, customers, roster, groups, fallback):
+    # 0: features; the first handler that matches wins. `forms` takes every private message
+    # left (an answer to the open draft), so only the fallbacks come after it.
+    for module in (start, menu, customers, roster, groups, reports, forms, fallback):
         for handler in module.handlers():
             app.add_handler(handler, 0)
     app.add_error_handler(errors.on_error)
@@ -95,6 +109,8 @@ async def _open_resources(app: Application) -> None:
     resources.bot_username = app.bot.username
     await store.facts.set("bot_username", app.bot.username)
     await store.handled_updates.prune()
+    # dateparser loads its language data on first use (~1 s): not in the middle of a visit.
+    await asyncio.to_thread(when.warm_up)
     await register_default_commands(app.bot, resources.texts, resources.settings.default_language)
     _LOGGER.info("kabot @%s started, database %s", app.bot.username, store.db.path)
 

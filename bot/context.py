@@ -50,6 +50,11 @@ class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):
         return self.bot_data.texts
 
     @property
+    def settings(self) -> Settings:
+        assert self.bot_data.settings is not None
+        return self.bot_data.settings
+
+    @property
     def clock(self) -> Clock:
         assert self.bot_data.clock is not None
         return self.bot_data.clock

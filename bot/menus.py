@@ -25,6 +25,8 @@ from bot.settings import LANGUAGES
 from bot.texts import Texts
 
 EVERYONE = frozenset(Role)
+# Those who file reports: business units' field staff and managers (SPEC §1).
+WRITERS = frozenset({Role.FIELD, Role.MANAGER})
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,14 @@ class Command:
 
 PRIVATE_COMMANDS = (
     Command("start", EVERYONE),
+    Command("visit", WRITERS, "menu:visit"),
+    Command("issue", WRITERS, "menu:issue"),
+    Command("promo", WRITERS, "menu:promo"),
+    Command("data", WRITERS, "menu:data"),
+    Command("myvisits", WRITERS, "menu:myvisits"),
+    Command("issues", EVERYONE, "menu:issues"),
+    Command("promos", EVERYONE, "menu:promos"),
+    Command("cancel", WRITERS),
     Command("me", EVERYONE, "menu:me"),
     Command("customers", EVERYONE, "menu:customers"),
     Command("roster", frozenset({Role.ADMIN}), "menu:roster"),
@@ -44,6 +54,8 @@ PRIVATE_COMMANDS = (
 )
 GROUP_COMMANDS = (
     Command("help", EVERYONE),
+    Command("visit", WRITERS),
+    Command("issue", WRITERS),
     Command("bindgroup", frozenset({Role.ADMIN})),
 )
 # What a person Telegram has not introduced to kabot yet sees in the menu.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -123,3 +123,56 @@ class Page(Generic[T]):
     @property
     def has_next(self) -> bool:
         return self.offset + self.limit < self.total
+
+
+# What a report's answers look like once read from JSON: a field's key → its answer.
+Answers = dict[str, Any]
+
+# Report numbers people quote: V12 is visit report 12.
+REPORT_PREFIXES = {
+    "visit": "V",
+    "issue": "I",
+    "promotion": "P",
+    "promotion_report": "R",
+    "data": "D",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A report being written: which form, where the person is, what they answered so far."""
+
+    id: int
+    staff_id: int
+    form: str
+    step: str  # a field's key, or SUMMARY
+    seq: int
+    answers: Answers
+    returning: bool  # answering a field picked from the summary: go back there after it
+    report_id: int | None  # correcting a saved report
+    prompt_message_id: int | None
+    media_group: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    kind: str
+    id: int
+    staff_id: int
+    staff_name: str
+    unit_id: int
+    unit_name: str
+    status: str
+    answers: Answers
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def number(self) -> str:
+        return f"{REPORT_PREFIXES[self.kind]}{self.id}"
+
+    @property
+    def edited(self) -> bool:
+        return self.version > 1

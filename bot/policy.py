@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.models import BusinessUnit, Customer, Staff
+from datetime import datetime, timedelta
+
+from bot.models import BusinessUnit, Customer, Report, Staff
 
 # 客户等级为A的客户至少两名对接人员 (SPEC §1): a key customer must not hang on one person.
 A_GRADE_MIN_CONTACTS = 2
@@ -24,3 +26,23 @@ def customer_scope(person: Staff, centre: BusinessUnit | None) -> int | None:
 def may_see_customer(person: Staff, centre: BusinessUnit | None, customer: Customer) -> bool:
     scope = customer_scope(person, centre)
     return scope is None or scope == customer.unit_id
+
+
+def may_see_report(person: Staff, centre: BusinessUnit | None, report: Report) -> bool:
+    """A report is seen by its author, its unit's people and those who work group-wide."""
+    if report.staff_id == person.id:
+        return True
+    scope = customer_scope(person, centre)
+    return scope is None or scope == report.unit_id
+
+
+# A report can be corrected by its author until someone acted on it (reviewed, answered).
+CORRECTABLE_STATUSES = frozenset({"submitted", "open"})
+
+
+def may_correct(person: Staff, report: Report, now: datetime, window: timedelta) -> bool:
+    return (
+        report.staff_id == person.id
+        and report.status in CORRECTABLE_STATUSES
+        and now - report.created_at <= window
+    )

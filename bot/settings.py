@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,6 +34,8 @@ class Settings:
     tz: ZoneInfo
     rules_path: Path
     default_language: str
+    # How long after saving a person may still correct their own report.
+    edit_window: timedelta = timedelta(hours=24)
 
     @property
     def bot_base_url(self) -> str:
@@ -103,6 +106,12 @@ def load_settings(
     if language not in LANGUAGES:
         raise SettingsError(f"KABOT_LANG={language!r} is not supported: use zh or en.")
 
+    window_text = values.get("KABOT_EDIT_WINDOW_HOURS", "").strip() or "24"
+    if not window_text.isdigit():
+        raise SettingsError(
+            f"KABOT_EDIT_WINDOW_HOURS={window_text!r} is not a whole number of hours (e.g. 24)."
+        )
+
     return Settings(
         token=token,
         api_url=api_url,
@@ -110,4 +119,5 @@ def load_settings(
         tz=tz,
         rules_path=rules_path,
         default_language=language,
+        edit_window=timedelta(hours=int(window_text)),
     )

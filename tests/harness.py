@@ -59,7 +59,11 @@ class Kabot:
             rules_path=tmp_path / "rules.toml",
             default_language="zh",
         )
-        await kabot.start()
+        try:
+            await kabot.start()
+        except BaseException:
+            await kabot.server.stop()
+            raise
         return kabot
 
     async def start(self) -> None:

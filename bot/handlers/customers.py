@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
+from bot.handlers.messages import edit_in_place
 from bot.models import Customer, Page
 from bot.policy import customer_scope, may_see_customer
 
@@ -90,7 +90,7 @@ async def page_pressed(update: Update, context: KabotContext) -> None:
     search_id, offset = numbers
     text, markup = await _page(context, saved, search_id, offset)
     await query.answer()
-    await _edit(query, text, markup)
+    await edit_in_place(query, text, markup)
 
 
 async def customer_pressed(update: Update, context: KabotContext) -> None:
@@ -117,16 +117,7 @@ async def customer_pressed(update: Update, context: KabotContext) -> None:
         ]
     )
     await query.answer()
-    await _edit(query, context.render("customer_card.html", c=customer), back)
-
-
-async def _edit(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        # Pressing the button of the page already shown changes nothing; that is fine.
-        if "not modified" not in exc.message:
-            raise
+    await edit_in_place(query, context.render("customer_card.html", c=customer), back)
 
 
 def handlers() -> list[object]:

@@ -8,10 +8,17 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import KabotContext
-from bot.handlers import customers, roster, start
+from bot.handlers import customers, forms, reports, roster, start
 from bot.menus import commands_for
 
 _ACTIONS: dict[str, Callable[[Update, KabotContext], Awaitable[None]]] = {
+    "visit": forms.visit_command,
+    "issue": forms.issue_command,
+    "promo": forms.promo_command,
+    "data": forms.data_command,
+    "myvisits": reports.myvisits_command,
+    "issues": reports.issues_command,
+    "promos": reports.promos_list_command,
     "me": start.me,
     "customers": customers.customers_command,
     "roster": roster.roster_overview,

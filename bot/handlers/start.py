@@ -8,6 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
+from bot.forms.catalogue import FORMS
+from bot.handlers import forms
 from bot.menus import commands_for, main_menu, register_person_commands
 from bot.models import Staff
 from bot.settings import LANGUAGES
@@ -27,6 +29,10 @@ async def start(update: Update, context: KabotContext) -> None:
         if person is None:
             return
         context.set_person(person)
+    elif payload in FORMS:
+        # A deep link from a group: "/visit" there opens the visit report here.
+        await forms.begin(update, context, FORMS[payload])
+        return
     elif payload is not None:
         await message.reply_html(context.render("invite_not_needed.html"))
     await register_person_commands(context.bot, context.texts, person)

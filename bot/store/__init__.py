@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.clock import Clock
-from bot.models import Staff
+from bot.models import Answers, Draft, Report, Staff
 from bot.store.audit import AuditLog
 from bot.store.bookkeeping import BotFacts, HandledUpdates
 from bot.store.customers import CustomerRepository
 from bot.store.db import Database
+from bot.store.drafts import DraftRepository
 from bot.store.invites import InviteRepository, Redemption
+from bot.store.reports import ReportRepository
 from bot.store.roster import RosterStore
 from bot.store.staff import StaffRepository
 from bot.store.units import UnitRepository
@@ -28,6 +30,8 @@ class Store:
         self.roster = RosterStore(db, clock)
         self.handled_updates = HandledUpdates(db, clock)
         self.facts = BotFacts(db, clock)
+        self.drafts = DraftRepository(db, clock)
+        self.reports = ReportRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str
@@ -48,6 +52,24 @@ class Store:
             )
             await self.invites.mark_used(invite, person)
             return Redemption.OK, person
+
+    async def file_report(
+        self, draft: Draft, kind: str, author: Staff, unit_id: int, answers: Answers
+    ) -> Report | None:
+        """Turn a draft into a saved report — once: None if the draft was filed already."""
+        async with self.db.transaction():
+            if not await self.drafts.discard(draft.id):
+                return None
+            return await self.reports.add(kind, author, unit_id, answers)
+
+    async def file_correction(
+        self, draft: Draft, report: Report, author: Staff, answers: Answers
+    ) -> Report | None:
+        """Save a corrected report from its draft — once, like :meth:`file_report`."""
+        async with self.db.transaction():
+            if not await self.drafts.discard(draft.id):
+                return None
+            return await self.reports.correct(report, author, answers)
 
     @classmethod
     async def open(cls, path: Path, clock: Clock) -> Store:

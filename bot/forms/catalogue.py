@@ -1,0 +1,202 @@
+"""The reports field staff write, field by field, in the manuals' order (SPEC §2).
+
+A form is data: its fields, what kind of answer each takes, which may be skipped. The
+conversation engine (``bot.forms.engine``) walks any form; labels and questions are in
+``templates/<lang>/labels.toml`` under ``form.<form>.<field>``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.models import Role
+
+
+class Kind(StrEnum):
+    CUSTOMER = "customer"  # one customer of the person's unit: search or pick
+    CUSTOMERS = "customers"  # one or more
+    WHEN = "when"  # a moment in the past, in natural language
+    CHOICE = "choice"  # one of a few buttons
+    TEXT = "text"  # prose
+    PHOTOS = "photos"  # one or more photos (an album counts)
+    LOCATION = "location"  # Telegram's location
+    MONEY = "money"  # yuan, kept in fen
+    COUNT = "count"  # a whole number
+    PERIOD = "period"  # first and last day
+    MONTH = "month"  # a calendar month
+    FILE = "file"  # a spreadsheet
+    PROMOTION = "promotion"  # one of the unit's running promotions
+
+
+# Telegram allows 4,096 characters a message; a report section longer than this is an essay.
+PROSE_LIMIT = 1500
+SHORT_LIMIT = 100
+PHOTO_LIMIT = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    key: str
+    kind: Kind
+    optional: bool = False
+    choices: tuple[str, ...] = ()
+    max_length: int = PROSE_LIMIT
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    name: str
+    report: str  # the kind of report it saves (visit, issue, promotion …)
+    fields: tuple[Field, ...]
+    roles: frozenset[Role] = frozenset({Role.FIELD, Role.MANAGER})
+    # At least one of these must be answered before the report can be saved.
+    needs_one_of: tuple[str, ...] = ()
+
+    def field(self, key: str) -> Field | None:
+        return next((f for f in self.fields if f.key == key), None)
+
+    def index(self, key: str) -> int:
+        return next(i for i, f in enumerate(self.fields) if f.key == key)
+
+
+def _text(key: str, optional: bool = False, limit: int = PROSE_LIMIT) -> Field:
+    return Field(key, Kind.TEXT, optional=optional, max_length=limit)
+
+
+VISIT_KINDS = ("routine", "special", "anomaly")  # 例行 / 专项 / 异动走访
+ISSUE_CATEGORIES = (
+    "stock",  # 断货
+    "price",
+    "display",  # 陈列
+    "contract",  # 合同执行
+    "rebate",  # 返利帐期
+    "promotion",
+    "listing",  # 新品上架
+    "complaint",  # 投诉
+    "other",
+)
+SEVERITIES = ("low", "medium", "high", "urgent")
+
+# 访问报告书: who, when, why, and the five things the manual asks a visit to cover.
+VISIT = Form(
+    "visit",
+    "visit",
+    (
+        Field("customer", Kind.CUSTOMER),
+        Field("visited_at", Kind.WHEN),
+        Field("visit_kind", Kind.CHOICE, choices=VISIT_KINDS),
+        _text("participants", optional=True, limit=200),
+        _text("business_review", optional=True),  # 业绩、费用、促销达成
+        _text("cooperation", optional=True),  # 合作问题
+        _text("display", optional=True),  # 陈列检查
+        _text("competitors", optional=True),  # 竞品信息
+        _text("demand_stock", optional=True),  # 需求与库存
+        _text("next_steps", optional=True),  # 下一步计划
+        Field("photos", Kind.PHOTOS, optional=True),
+        Field("location", Kind.LOCATION, optional=True),
+    ),
+    needs_one_of=(
+        "business_review",
+        "cooperation",
+        "display",
+        "competitors",
+        "demand_stock",
+        "next_steps",
+    ),
+)
+
+# 执行中的问题 / 投诉
+ISSUE = Form(
+    "issue",
+    "issue",
+    (
+        Field("customer", Kind.CUSTOMER),
+        _text("store", optional=True, limit=SHORT_LIMIT),
+        Field("category", Kind.CHOICE, choices=ISSUE_CATEGORIES),
+        Field("severity", Kind.CHOICE, choices=SEVERITIES),
+        _text("description"),
+        Field("photos", Kind.PHOTOS, optional=True),
+    ),
+)
+
+# 活动确认书: the plan a promotion is approved on.
+PROMOTION_PLAN = Form(
+    "promo",
+    "promotion",
+    (
+        _text("title", limit=60),
+        Field("customers", Kind.CUSTOMERS),
+        _text("objective"),
+        _text("theme", limit=200),
+        _text("creative", optional=True),
+        Field("period", Kind.PERIOD),
+        _text("scope"),
+        _text("slogan", optional=True, limit=SHORT_LIMIT),
+        _text("materials", optional=True),
+        Field("budget", Kind.MONEY),
+        _text("expected_benefit"),
+    ),
+)
+
+PROMOTION_UPDATE = Form(
+    "promo_update",
+    "promotion_report",
+    (
+        Field("promotion", Kind.PROMOTION),
+        _text("progress"),
+        Field("spend", Kind.MONEY),
+        Field("stores_covered", Kind.COUNT),
+        _text("problems", optional=True),
+        Field("photos", Kind.PHOTOS, optional=True),
+    ),
+)
+
+# 活动总结
+PROMOTION_CLOSEOUT = Form(
+    "promo_closeout",
+    "promotion_report",
+    (
+        Field("promotion", Kind.PROMOTION),
+        _text("execution"),
+        _text("achievement"),
+        Field("actual_cost", Kind.MONEY),
+        _text("effect"),
+        _text("lessons"),
+        Field("photos", Kind.PHOTOS, optional=True),
+    ),
+)
+
+MONTHLY_DATA = Form(
+    "data",
+    "data",
+    (
+        Field("month", Kind.MONTH),
+        Field("file", Kind.FILE, optional=True),
+        Field("store_sales", Kind.MONEY, optional=True),
+        _text("display_execution", optional=True),
+        _text("promotion_execution", optional=True),
+        _text("assortment", optional=True),  # 品项
+        _text("competitors", optional=True),
+    ),
+    needs_one_of=(
+        "file",
+        "store_sales",
+        "display_execution",
+        "promotion_execution",
+        "assortment",
+        "competitors",
+    ),
+)
+
+FORMS = {
+    f.name: f
+    for f in (VISIT, ISSUE, PROMOTION_PLAN, PROMOTION_UPDATE, PROMOTION_CLOSEOUT, MONTHLY_DATA)
+}
+
+
+def form_of(kind: str, answers: dict[str, object]) -> Form:
+    """The form a saved report of ``kind`` was written with."""
+    if kind == "promotion_report":
+        return PROMOTION_CLOSEOUT if "actual_cost" in answers else PROMOTION_UPDATE
+    return next(f for f in FORMS.values() if f.report == kind)

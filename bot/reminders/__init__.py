@@ -1,0 +1,1 @@
+"""Business rules over time: visit frequency now; deadlines, reminders and penalties later."""

@@ -1,0 +1,273 @@
+"""Saved reports: visits, issues, promotions and their reports, monthly data.
+
+Each kind has its own table; they share the columns every report has (who, which unit,
+status, the answers as JSON, version) and add the facts the rules count on. Corrections keep
+the replaced answers in ``report_versions``; where a card was posted is in ``report_posts``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.models import Answers, Page, Report, Staff
+from bot.store.base import Repository
+from bot.store.db import Row
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    name: str
+    # The typed columns, each read from the answers.
+    columns: dict[str, Callable[[Answers], Any]]
+
+
+def _when_at(answers: Answers) -> str:
+    return str(answers["visited_at"]["at"])
+
+
+_TABLES = {
+    "visit": _Table(
+        "visits",
+        {
+            "customer_id": lambda a: a["customer"],
+            "visited_at": _when_at,
+            "visit_kind": lambda a: a["visit_kind"],
+        },
+    ),
+    "issue": _Table(
+        "issues",
+        {
+            "customer_id": lambda a: a["customer"],
+            "category": lambda a: a["category"],
+            "severity": lambda a: a["severity"],
+        },
+    ),
+    "promotion": _Table(
+        "promotions",
+        {
+            "title": lambda a: a["title"],
+            "first_day": lambda a: a["period"]["first"],
+            "last_day": lambda a: a["period"]["last"],
+            "budget_fen": lambda a: a["budget"],
+        },
+    ),
+    "promotion_report": _Table(
+        "promotion_reports",
+        {
+            "promotion_id": lambda a: a["promotion"],
+            "stage": lambda a: "closeout" if "actual_cost" in a else "update",
+            "spend_fen": lambda a: a.get("actual_cost", a.get("spend")),
+        },
+    ),
+    "data": _Table(
+        "data_submissions",
+        {
+            "month": lambda a: a["month"],
+            "store_sales_fen": lambda a: a.get("store_sales"),
+        },
+    ),
+}
+
+# What each kind of report is called in the audit log.
+ENTITIES = {kind: table.name for kind, table in _TABLES.items()}
+
+
+def _select(kind: str) -> str:
+    return (
+        f"SELECT r.*, s.name AS staff_name, u.name AS unit_name FROM {_TABLES[kind].name} r"
+        " JOIN staff s ON s.id = r.staff_id JOIN business_units u ON u.id = r.unit_id"
+    )
+
+
+def _report(kind: str, row: Row) -> Report:
+    return Report(
+        kind=kind,
+        id=row["id"],
+        staff_id=row["staff_id"],
+        staff_name=row["staff_name"],
+        unit_id=row["unit_id"],
+        unit_name=row["unit_name"],
+        status=row["status"],
+        answers=json.loads(row["answers"]),
+        version=row["version"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        updated_at=datetime.fromisoformat(row["updated_at"]),
+    )
+
+
+def _json(answers: Answers) -> str:
+    return json.dumps(answers, ensure_ascii=False, sort_keys=True)
+
+
+class ReportRepository(Repository):
+    async def by_id(self, kind: str, report_id: int) -> Report | None:
+        if kind not in _TABLES:
+            return None
+        row = await self.db.fetch_one(_select(kind) + " WHERE r.id = ?", (report_id,))
+        return _report(kind, row) if row else None
+
+    async def add(self, kind: str, author: Staff, unit_id: int, answers: Answers) -> Report:
+        """Save a new report, with what follows from it, and audit it — in one transaction."""
+        table = _TABLES[kind]
+        typed = {column: read(answers) for column, read in table.columns.items()}
+        columns = ["staff_id", "unit_id", *typed, "answers", "created_at", "updated_at"]
+        now = self.now_text()
+        values = [author.id, unit_id, *typed.values(), _json(answers), now, now]
+        async with self.db.transaction():
+            report_id = await self.db.execute(
+                f"INSERT INTO {table.name} ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' for _ in columns)})",
+                values,
+            )
+            await self._follow_up(kind, report_id, answers)
+            report = await self.by_id(kind, report_id)
+            await self.audit(author.code, "create", table.name, report_id, after=report)
+        assert report is not None
+        return report
+
+    async def correct(self, report: Report, author: Staff, answers: Answers) -> Report:
+        """Replace a report's answers with corrected ones, keeping the old ones as a version."""
+        table = _TABLES[report.kind]
+        typed = {column: read(answers) for column, read in table.columns.items()}
+        sets = ", ".join(f"{column} = ?" for column in typed)
+        async with self.db.transaction():
+            await self.db.execute(
+                "INSERT INTO report_versions (kind, report_id, version, answers, replaced_at,"
+                " replaced_by) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    report.kind,
+                    report.id,
+                    report.version,
+                    _json(report.answers),
+                    self.now_text(),
+                    author.id,
+                ),
+            )
+            await self.db.execute(
+                f"UPDATE {table.name} SET {sets}, answers = ?, version = version + 1,"
+                " updated_at = ? WHERE id = ?",
+                [*typed.values(), _json(answers), self.now_text(), report.id],
+            )
+            if report.kind == "promotion":
+                await self.db.execute(
+                    "DELETE FROM promotion_customers WHERE promotion_id = ?", (report.id,)
+                )
+            await self._follow_up(report.kind, report.id, answers)
+            corrected = await self.by_id(report.kind, report.id)
+            await self.audit(author.code, "correct", table.name, report.id, report, corrected)
+        assert corrected is not None
+        return corrected
+
+    async def _follow_up(self, kind: str, report_id: int, answers: Answers) -> None:
+        """What a report changes elsewhere: a customer's last visit, a promotion's state."""
+        if kind == "visit":
+            visited_on = _when_at(answers)[:10]
+            await self.db.execute(
+                "UPDATE customers SET last_visit_on = ? WHERE id = ?"
+                " AND (last_visit_on IS NULL OR last_visit_on < ?)",
+                (visited_on, answers["customer"], visited_on),
+            )
+        elif kind == "promotion":
+            await self.db.execute_many(
+                "INSERT OR IGNORE INTO promotion_customers (promotion_id, customer_id)"
+                " VALUES (?, ?)",
+                [(report_id, customer_id) for customer_id in answers["customers"]],
+            )
+        elif kind == "promotion_report" and "actual_cost" in answers:
+            await self.db.execute(
+                "UPDATE promotions SET status = 'closed', updated_at = ? WHERE id = ?",
+                (self.now_text(), answers["promotion"]),
+            )
+
+    async def versions(self, report: Report) -> list[tuple[int, Answers, datetime]]:
+        """Earlier versions of a corrected report, oldest first: (version, answers, replaced)."""
+        rows = await self.db.fetch_all(
+            "SELECT version, answers, replaced_at FROM report_versions"
+            " WHERE kind = ? AND report_id = ? ORDER BY version",
+            (report.kind, report.id),
+        )
+        return [
+            (r["version"], json.loads(r["answers"]), datetime.fromisoformat(r["replaced_at"]))
+            for r in rows
+        ]
+
+    async def page(
+        self,
+        kind: str,
+        *,
+        staff_id: int | None = None,
+        unit_id: int | None = None,
+        statuses: tuple[str, ...] = (),
+        oldest_first: bool = False,
+        offset: int = 0,
+        limit: int = 8,
+    ) -> Page[Report]:
+        """Reports of one kind by one person or unit (None: anyone, any unit)."""
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
+        if staff_id is not None:
+            where.append("r.staff_id = ?")
+            params.append(staff_id)
+        if unit_id is not None:
+            where.append("r.unit_id = ?")
+            params.append(unit_id)
+        if statuses:
+            where.append(f"r.status IN ({', '.join('?' for _ in statuses)})")
+            params.extend(statuses)
+        condition = " AND ".join(where)
+        order = "ASC" if oldest_first else "DESC"
+        total = await self.db.fetch_one(
+            f"SELECT COUNT(*) FROM {_TABLES[kind].name} r WHERE {condition}", params
+        )
+        rows = await self.db.fetch_all(
+            _select(kind) + f" WHERE {condition} ORDER BY r.created_at {order}, r.id {order}"
+            " LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return Page(
+            items=tuple(_report(kind, r) for r in rows),
+            offset=offset,
+            total=int(total[0]) if total else 0,
+            limit=limit,
+        )
+
+    async def recent_customer_ids(self, staff_id: int, limit: int = 3) -> list[int]:
+        """The customers a person reported on last, most recent first."""
+        rows = await self.db.fetch_all(
+            "SELECT customer_id FROM (SELECT customer_id, created_at FROM visits"
+            " WHERE staff_id = ? UNION ALL SELECT customer_id, created_at FROM issues"
+            " WHERE staff_id = ?) GROUP BY customer_id ORDER BY MAX(created_at) DESC LIMIT ?",
+            (staff_id, staff_id, limit),
+        )
+        return [r["customer_id"] for r in rows]
+
+    async def running_promotions(self, unit_id: int | None) -> list[Report]:
+        """Promotions not closed yet, of one unit (None: every unit), newest first."""
+        condition = "r.status != 'closed'"
+        params: list[object] = []
+        if unit_id is not None:
+            condition += " AND r.unit_id = ?"
+            params.append(unit_id)
+        rows = await self.db.fetch_all(
+            _select("promotion") + f" WHERE {condition} ORDER BY r.id DESC LIMIT 20", params
+        )
+        return [_report("promotion", r) for r in rows]
+
+    async def add_post(self, report: Report, chat_id: int, message_id: int) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO report_posts (kind, report_id, chat_id, message_id)"
+            " VALUES (?, ?, ?, ?)",
+            (report.kind, report.id, chat_id, message_id),
+        )
+
+    async def posts(self, report: Report) -> list[tuple[int, int]]:
+        """(chat id, message id) of every group card of this report."""
+        rows = await self.db.fetch_all(
+            "SELECT chat_id, message_id FROM report_posts WHERE kind = ? AND report_id = ?",
+            (report.kind, report.id),
+        )
+        return [(r["chat_id"], r["message_id"]) for r in rows]
