@@ -48,22 +48,32 @@ GROUP_PER_MINUTE = 20
 
 
 class SlidingWindow:
-    """Allows ``limit`` events in any ``period`` seconds; ``acquire`` waits for a free slot."""
+    """Allows ``limit`` events in any ``period`` seconds.
+
+    An event is recorded when its request starts and moved to when its answer came: Telegram
+    counts a message when it arrives, which is somewhere in between, so the window stays
+    safe however long a request was under way.
+    """
 
     def __init__(self, limit: int, period: float, clock: Callable[[], float]) -> None:
         self.limit, self.period, self._clock = limit, period, clock
-        self._events: deque[float] = deque()
+        self._events: deque[list[float]] = deque()
 
     def wait_time(self) -> float:
         now = self._clock()
-        while self._events and now - self._events[0] >= self.period:
+        while self._events and now - self._events[0][0] >= self.period:
             self._events.popleft()
         if len(self._events) < self.limit:
             return 0.0
-        return self.period - (now - self._events[0])
+        return self.period - (now - self._events[0][0])
 
-    def record(self) -> None:
-        self._events.append(self._clock())
+    def record(self) -> list[float]:
+        event = [self._clock()]
+        self._events.append(event)
+        return event
+
+    def done(self, event: list[float]) -> None:
+        event[0] = self._clock()
 
 
 class KabotRateLimiter(BaseRateLimiter[None]):
@@ -88,7 +98,7 @@ class KabotRateLimiter(BaseRateLimiter[None]):
     async def shutdown(self) -> None:
         pass
 
-    async def _take_slot(self, chat_id: Any) -> None:
+    async def _take_slot(self, chat_id: Any) -> list[list[float]]:
         """Wait for a free slot in the overall window (and the group's), then take it.
 
         The lock only guards the check-and-record; waiting happens outside it, so a group
@@ -101,11 +111,17 @@ class KabotRateLimiter(BaseRateLimiter[None]):
                 if group is not None:
                     wait = max(wait, self._groups[group].wait_time())
                 if wait <= 0:
-                    self._overall.record()
+                    events = [self._overall.record()]
                     if group is not None:
-                        self._groups[group].record()
-                    return
+                        events.append(self._groups[group].record())
+                    return events
             await asyncio.sleep(wait)
+
+    def _finished(self, chat_id: Any, events: list[list[float]]) -> None:
+        self._overall.done(events[0])
+        group = self._group_of(chat_id)
+        if group is not None and len(events) > 1:
+            self._groups[group].done(events[1])
 
     @staticmethod
     def _group_of(chat_id: Any) -> int | str | None:
@@ -126,10 +142,8 @@ class KabotRateLimiter(BaseRateLimiter[None]):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         attempt = 0
         while True:
-            if endpoint in SENDING:
-                await self._take_slot(data.get("chat_id"))
             try:
-                return await callback(*args, **kwargs)
+                return await self._send(callback, args, kwargs, endpoint, data)
             except RetryAfter as exc:
                 attempt += 1
                 if attempt > self.max_retries:
@@ -147,6 +161,24 @@ class KabotRateLimiter(BaseRateLimiter[None]):
                 delay = self.server_error_backoff * 2 ** (attempt - 1)
                 _LOGGER.warning("%s failed (%s), retrying in %.1fs", endpoint, exc, delay)
                 await asyncio.sleep(delay)
+
+    async def _send(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """One request, inside the limits if it puts something in a chat."""
+        if endpoint not in SENDING:
+            return await callback(*args, **kwargs)
+        chat_id = data.get("chat_id")
+        events = await self._take_slot(chat_id)
+        try:
+            return await callback(*args, **kwargs)
+        finally:
+            self._finished(chat_id, events)
 
 
 def _retry_after_seconds(exc: RetryAfter) -> float:

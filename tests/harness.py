@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,6 +32,8 @@ from bot.store import Store
 TOKEN = "123456789:TEST-kabot-token"
 TZ = ZoneInfo("Asia/Shanghai")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+# Each action of a person moves the clock on a little, as a person takes a moment per tap.
+THINKING_TIME = timedelta(seconds=2)
 SETTLE_TIMEOUT = 15.0  # seconds; a deadlock guard, never a timing assertion
 
 JSON = dict[str, Any]
@@ -46,6 +48,9 @@ class Kabot:
         self.app: Any = None
         self.settings: Settings | None = None
         self.sent_updates: list[JSON] = []
+        # Telegram counts a bot's messages whatever process sends them: one limiter across
+        # restarts, or a restart would start a fresh second's worth.
+        self.rate_limiter = KabotRateLimiter(server_error_backoff=0.01)
 
     @classmethod
     async def launch(cls, tmp_path: Path, **kwargs: Any) -> Kabot:
@@ -68,9 +73,7 @@ class Kabot:
 
     async def start(self) -> None:
         assert self.settings is not None
-        self.app = build_application(
-            self.settings, self.clock, rate_limiter=KabotRateLimiter(server_error_backoff=0.01)
-        )
+        self.app = build_application(self.settings, self.clock, rate_limiter=self.rate_limiter)
         await start_polling(self.app, poll_timeout=5)
 
     async def stop(self) -> None:
@@ -164,7 +167,9 @@ class Person:
         self._last_query: str | None = None
 
     def _mark(self, chat_id: int) -> None:
+        """Before each action: remember what was shown; a person takes a moment to act."""
         self._marks[chat_id] = max(self.kabot.world.messages[chat_id], default=0)
+        self.kabot.clock.advance(THINKING_TIME)
 
     def _chat_id(self, chat: Chat | None) -> int:
         return self.id if chat is None else chat.id
@@ -201,6 +206,39 @@ class Person:
         chat_id = self._chat_id(chat)
         self._mark(chat_id)
         await self.kabot.deliver(self.kabot.world.send_photo(self.id, chat_id, data, caption))
+
+    async def send_album(self, count: int, chat: Chat | None = None) -> None:
+        """Several photos sent at once: Telegram delivers one message each, one album id."""
+        chat_id = self._chat_id(chat)
+        self._mark(chat_id)
+        world, last = self.kabot.world, None
+        album = f"album{len(world.calls)}{chat_id}"
+        for i in range(count):
+            last = world.send_photo(self.id, chat_id, b"\xff\xd8\xff\xe0 album %d" % i)
+            last["message"]["media_group_id"] = album
+        assert last is not None
+        await self.kabot.deliver(last)
+
+    async def send_document(
+        self,
+        file_name: str,
+        data: bytes = b"PK\x03\x04 sheet",
+        mime_type: str = "",
+        chat: Chat | None = None,
+    ) -> None:
+        chat_id = self._chat_id(chat)
+        self._mark(chat_id)
+        update = self.kabot.world.send_document(
+            self.id, chat_id, data, file_name, mime_type or "application/octet-stream"
+        )
+        await self.kabot.deliver(update)
+
+    async def send_location(self, latitude: float = 31.2304, longitude: float = 121.4737) -> None:
+        await self.send_content({"location": {"latitude": latitude, "longitude": longitude}})
+
+    async def send_voice(self) -> None:
+        voice = {"file_id": "AwACAgIAAxkBvoice", "file_unique_id": "AgADvoice", "duration": 4}
+        await self.send_content({"voice": voice})
 
     def buttons(self, chat: Chat | None = None) -> list[tuple[int, str, str]]:
         """(message id, text, callback data) of every inline button shown, newest first."""
@@ -251,6 +289,11 @@ class Person:
         messages = self.kabot.world.bot_messages(self._chat_id(chat))
         assert messages, "the bot sent nothing"
         return messages[-1]
+
+    def alert_text(self) -> str:
+        """The text of what the bot answered to my last press ("" when it answered silently)."""
+        answer = self.last_alert() or {}
+        return str(answer.get("text") or "")
 
     def last_alert(self) -> JSON | None:
         """What the bot answered to my last button press (a toast or an alert)."""

@@ -63,7 +63,9 @@ Reading = Accepted | Problem | Search | Candidates | PhotoAdded
 
 
 def _what_was_sent(message: Message) -> str:
-    """A word for what arrived instead of text (for the answer: "that was a sticker")."""
+    """A word for what arrived instead of what was asked ("that was a sticker")."""
+    if message.text is not None:
+        return "text"
     for kind in ("sticker", "voice", "video_note", "video", "animation", "audio", "photo"):
         if getattr(message, kind):
             return kind

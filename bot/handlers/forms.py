@@ -9,6 +9,7 @@ module only wires them to Telegram.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +17,6 @@ from telegram import (
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    InputMediaPhoto,
     Message,
     ReplyKeyboardRemove,
     Update,
@@ -30,6 +30,7 @@ from bot.forms.catalogue import FORMS, PHOTO_LIMIT, Field, Form, Kind, form_of
 from bot.forms.keyboards import Buttons, Press, parse
 from bot.forms.when import Precision, When
 from bot.handlers import fallback
+from bot.handlers.messages import send_photos
 from bot.models import Customer, Draft, Report
 from bot.policy import customer_scope, may_correct, may_see_customer
 from bot.reminders.visits import overdue_for_visit
@@ -322,7 +323,7 @@ async def on_message(update: Update, context: KabotContext) -> None:
     spec = form.field(draft.step)
     assert spec is not None
     if spec.kind is Kind.LOCATION and message.text:
-        typed = message.text.strip()
+        typed = _bare(message.text)
         if typed in _labels(context, "form.button.skip"):
             await _answer(chat, context, form, draft, None)
             return
@@ -348,8 +349,13 @@ async def on_message(update: Update, context: KabotContext) -> None:
             await _add_photo(chat, context, form, draft, photo, media_group)
 
 
+def _bare(text: str) -> str:
+    """A reply-keyboard answer without its emoji: "跳过 ⏭" and "跳过" are one answer."""
+    return re.sub(r"[^\w]", "", text).lower()
+
+
 def _labels(context: KabotContext, key: str) -> set[str]:
-    return {context.texts.label(lang, key) for lang in context.texts.labels}
+    return {_bare(context.texts.label(lang, key)) for lang in context.texts.labels}
 
 
 async def _search(chat: Chat, context: KabotContext, form: Form, draft: Draft, text: str) -> None:
@@ -650,13 +656,9 @@ async def _post_to_groups(context: KabotContext, form: Form, report: Report) -> 
         text = await _group_card(context, form, report)
         message = await context.bot.send_message(chat_id, text)
         await store.reports.add_post(report, chat_id, message.message_id)
-        photos = report.answers.get("photos") or []
+        photos = [p["file_id"] for p in report.answers.get("photos") or []]
         if photos:
-            await context.bot.send_media_group(
-                chat_id,
-                [InputMediaPhoto(p["file_id"]) for p in photos],
-                reply_to_message_id=message.message_id,
-            )
+            await send_photos(context.bot, chat_id, photos, reply_to=message.message_id)
 
 
 async def _update_group_posts(context: KabotContext, form: Form, report: Report) -> None:

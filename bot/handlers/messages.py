@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardMarkup
+from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto
 from telegram.error import BadRequest
 
 
@@ -15,3 +15,19 @@ async def edit_in_place(
     except BadRequest as exc:
         if "not modified" not in exc.message:
             raise
+
+
+async def send_photos(
+    bot: Bot, chat_id: int, file_ids: list[str], *, reply_to: int | None = None
+) -> None:
+    """One photo as a photo, several as an album (Telegram's albums take 2–10)."""
+    if len(file_ids) == 1:
+        await bot.send_photo(chat_id, file_ids[0], reply_to_message_id=reply_to)
+        return
+    for start in range(0, len(file_ids), 10):
+        chunk = file_ids[start : start + 10]
+        if len(chunk) == 1:
+            await bot.send_photo(chat_id, chunk[0], reply_to_message_id=reply_to)
+        else:
+            media = [InputMediaPhoto(file_id) for file_id in chunk]
+            await bot.send_media_group(chat_id, media, reply_to_message_id=reply_to)

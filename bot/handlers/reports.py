@@ -11,10 +11,8 @@ import re
 from dataclasses import dataclass
 
 from telegram import (
-    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    InputMediaPhoto,
     Update,
 )
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
@@ -23,7 +21,7 @@ from bot.context import KabotContext
 from bot.forms import present
 from bot.forms.catalogue import form_of
 from bot.handlers import forms
-from bot.handlers.messages import edit_in_place
+from bot.handlers.messages import edit_in_place, send_photos
 from bot.models import REPORT_PREFIXES, Page, Report
 from bot.policy import customer_scope, may_correct, may_see_report
 
@@ -179,21 +177,14 @@ async def report_action_pressed(update: Update, context: KabotContext) -> None:
         return
     if m[1] == "p":
         await query.answer()
-        await _send_photos(chat, report)
+        photos = [p["file_id"] for p in report.answers.get("photos", [])]
+        await send_photos(context.bot, chat.id, photos)
         return
     if not may_correct(context.person, report, context.clock.now(), context.settings.edit_window):
         await query.answer(context.label("answer.not_correctable"), show_alert=True)
         return
     await query.answer()
     await forms.correct(chat, context, report)
-
-
-async def _send_photos(chat: Chat, report: Report) -> None:
-    photos = [InputMediaPhoto(p["file_id"]) for p in report.answers.get("photos", [])]
-    if len(photos) == 1:
-        await chat.send_photo(photos[0].media)
-    elif photos:
-        await chat.send_media_group(photos)
 
 
 def handlers() -> list[object]:
