@@ -174,11 +174,14 @@ class KabotRateLimiter(BaseRateLimiter[None]):
         if endpoint not in SENDING:
             return await callback(*args, **kwargs)
         chat_id = data.get("chat_id")
-        events = await self._take_slot(chat_id)
+        # An album arrives as one message per photo, and counts so.
+        messages = len(data.get("media") or ()) if endpoint == "sendMediaGroup" else 1
+        taken = [await self._take_slot(chat_id) for _ in range(max(messages, 1))]
         try:
             return await callback(*args, **kwargs)
         finally:
-            self._finished(chat_id, events)
+            for events in taken:
+                self._finished(chat_id, events)
 
 
 def _retry_after_seconds(exc: RetryAfter) -> float:

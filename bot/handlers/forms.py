@@ -215,6 +215,13 @@ async def _question(
         if customers is None:
             customers = await _suggested_customers(context)
             params["suggested"] = bool(customers)
+        if spec.kind is Kind.CUSTOMERS:
+            # Those chosen come first, so a tap can take one out again.
+            chosen = [
+                await _visible_customer(context, int(c)) for c in draft.answers.get(spec.key) or []
+            ]
+            picked = [c for c in chosen if c is not None]
+            customers = picked + [c for c in customers if c not in picked]
         keyboard["customers"] = customers
     elif spec.kind is Kind.WHEN and engine.PENDING in draft.answers:
         whens = [When.from_json(w) for w in draft.answers[engine.PENDING]]
