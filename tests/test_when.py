@@ -20,6 +20,7 @@ from bot.forms.when import (
     Part,
     Period,
     Precision,
+    TooVague,
     When,
     parse_period,
     parse_when,
@@ -43,6 +44,7 @@ def part(day: int, name: str, month: int = 11) -> str:
 
 FUTURE = "future"
 UNKNOWN = "unknown"
+VAGUE = "vague"
 
 CASES: list[tuple[str, object]] = [
     # -- Chinese: today, clock times, parts of the day
@@ -162,6 +164,14 @@ CASES: list[tuple[str, object]] = [
     ("25点", UNKNOWN),
     ("13月40日", UNKNOWN),
     ("3" * 200, UNKNOWN),
+    ("3", VAGUE),
+    ("2025", VAGUE),
+    ("31/11", VAGUE),  # no 31 November: which day, then?
+    # -- a week or a month is not a day: asked back
+    ("上周", VAGUE),
+    ("上个月", VAGUE),
+    ("last week", VAGUE),
+    ("last month", VAGUE),
 ]
 
 
@@ -186,6 +196,8 @@ def outcome(text: str) -> object:
             return FUTURE
         case NotUnderstood():
             return UNKNOWN
+        case TooVague():
+            return VAGUE
     raise AssertionError(answer)
 
 

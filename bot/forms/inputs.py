@@ -118,6 +118,8 @@ async def _read_text(spec: Field, text: str, now: datetime) -> Reading:
                     return Candidates(candidates)
                 case when.InFuture():
                     return Problem("future")
+                case when.TooVague():
+                    return Problem("vague_time")
             return Problem("not_a_time")
         case Kind.PERIOD:
             period = await asyncio.to_thread(when.parse_period, text, now)

@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from functools import cache
 
 import dateparser
+from dateparser.date import DateDataParser
 
 
 class Precision(StrEnum):
@@ -100,7 +100,12 @@ class NotUnderstood:
     pass
 
 
-WhenAnswer = Found | Ambiguous | InFuture | NotUnderstood
+@dataclass(frozen=True, slots=True)
+class TooVague:
+    """A week, a month, a year: not a day of a visit."""
+
+
+WhenAnswer = Found | Ambiguous | InFuture | NotUnderstood | TooVague
 
 # Minutes of grace for a clock a little ahead of kabot's ("10:05" typed at 10:03).
 FUTURE_GRACE = timedelta(minutes=5)
@@ -539,22 +544,25 @@ def _read(text: str, now: datetime, direction: str) -> tuple[When, ...] | None:
     return found or None
 
 
-@cache
-def _dateparser_settings(direction: str) -> dict[str, object]:
-    return {
-        "PREFER_DATES_FROM": "future" if direction == "future" else "past",
-        "RETURN_AS_TIMEZONE_AWARE": False,
-        "PREFER_DAY_OF_MONTH": "first",
-    }
-
-
-def _by_dateparser(text: str, now: datetime, direction: str) -> tuple[When, ...] | None:
-    settings = dict(_dateparser_settings(direction))
-    settings["RELATIVE_BASE"] = now.replace(tzinfo=None)
-    parsed = dateparser.parse(text, languages=["zh", "en"], settings=settings)
-    if parsed is None:
+def _by_dateparser(text: str, now: datetime, direction: str) -> tuple[When, ...] | TooVague | None:
+    """What the grammar does not know. Only a day or a moment is an answer: dateparser reads
+    "3" as March and "上周" as a moment last week, and those are questions to ask back."""
+    parser = DateDataParser(
+        languages=["zh", "en"],
+        settings={
+            "PREFER_DATES_FROM": "future" if direction == "future" else "past",
+            "RETURN_AS_TIMEZONE_AWARE": False,
+            "RELATIVE_BASE": now.replace(tzinfo=None),
+        },
+    )
+    data = parser.get_date_data(text)
+    if data.date_obj is None:
         return None
-    at = parsed.replace(tzinfo=now.tzinfo, second=0, microsecond=0)
+    if data.period not in ("day", "time"):
+        return TooVague()
+    at = data.date_obj.replace(tzinfo=now.tzinfo, second=0, microsecond=0)
+    if abs(at.year - now.year) > 1:
+        return None
     precision = Precision.DAY if at.time() == time(0, 0) else Precision.MINUTE
     return (When(at, precision),)
 
@@ -569,9 +577,11 @@ def parse_when(text: str, now: datetime, *, direction: str = "past") -> WhenAnsw
     normal = normalise(text)
     if not normal or len(normal) > 60:
         return NotUnderstood()
-    found = _read(normal, now, direction)
+    found: tuple[When, ...] | TooVague | None = _read(normal, now, direction)
     if found is None:
         found = _by_dateparser(normal, now, direction)
+    if isinstance(found, TooVague):
+        return found
     if not found:
         return NotUnderstood()
     if direction != "past":
