@@ -43,6 +43,10 @@ SENDING = frozenset(
         "editMessageMedia",
     }
 )
+# A Bot API call as PTB hands it to the limiter, and what it returns.
+ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
+ApiCall = Callable[..., Coroutine[Any, Any, ApiResult]]
+
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
 
@@ -133,13 +137,13 @@ class KabotRateLimiter(BaseRateLimiter[None]):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        callback: ApiCall,
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+    ) -> ApiResult:
         attempt = 0
         while True:
             try:
@@ -164,12 +168,12 @@ class KabotRateLimiter(BaseRateLimiter[None]):
 
     async def _send(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        callback: ApiCall,
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+    ) -> ApiResult:
         """One request, inside the limits if it puts something in a chat."""
         if endpoint not in SENDING:
             return await callback(*args, **kwargs)

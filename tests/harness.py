@@ -120,6 +120,14 @@ class Kabot:
     def group(self, title: str) -> Group:
         return Group(self, self.world.add_group(title))
 
+    async def bound_group(self, unit_code: str, title: str) -> Group:
+        """A group the information officer (刘洋, in the sample organisation) bound to a unit."""
+        admin = self.person(500100105, "刘洋")
+        group = self.group(title)
+        await group.add_bot(admin)
+        await admin.send(f"/bindgroup {unit_code}", group)
+        return group
+
     async def deliver(self, update: JSON) -> None:
         self.sent_updates.append(update)
         await self.server.deliver()

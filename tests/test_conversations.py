@@ -7,7 +7,6 @@ import pytest
 from tests.harness import Kabot, Person
 
 ZHOU = 500200102  # 周丽, field, 液态奶事业本部 (YT)
-LIU = 500100105  # 刘洋, admin
 EMILY = 500400104  # 胡佳 (Emily Hu), field, 奶粉事业本部 (NF), English
 
 
@@ -60,10 +59,7 @@ async def test_a_restart_halfway_continues_and_cancel_saves_nothing(org: Kabot, 
 
 @pytest.mark.parametrize("form", ["visit", "issue", "promo", "data"])
 async def test_in_a_group_a_report_command_opens_the_private_chat(org: Kabot, form: str) -> None:
-    liu = org.person(LIU, "刘洋")
-    group = org.group("液态奶KA群")
-    await group.add_bot(liu)
-    await liu.send("/bindgroup YT", group)
+    group = await org.bound_group("YT", "液态奶KA群")
     zhou = org.person(ZHOU, "周丽")
     before = len(group.bot_messages())
     await zhou.send(f"/{form}@kabot_test_bot", group)

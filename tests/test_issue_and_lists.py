@@ -4,22 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.harness import Group, Kabot, Person
+from tests.harness import Kabot, Person
 
 ZHOU = 500200102  # 周丽, field, 液态奶事业本部 (YT)
 SUN = 500200101  # 孙伟, manager, YT
 HE = 500300101  # 何军, manager, 冰品事业本部 (BQ)
 WANG = 500100101  # 王建国, director
-LIU = 500100105  # 刘洋, admin
 EMILY = 500400104  # 胡佳 (Emily Hu), field, 奶粉事业本部 (NF), English
-
-
-async def bind(kabot: Kabot, unit: str, title: str) -> Group:
-    liu = kabot.person(LIU, "刘洋")
-    group = kabot.group(title)
-    await group.add_bot(liu)
-    await liu.send(f"/bindgroup {unit}", group)
-    return group
 
 
 async def file_issue(zhou: Person, *, photos: int = 1) -> None:
@@ -38,9 +29,9 @@ async def file_issue(zhou: Person, *, photos: int = 1) -> None:
 
 
 async def test_an_issue_is_posted_to_the_unit_and_the_centre(org: Kabot) -> None:
-    unit_group = await bind(org, "YT", "液态奶KA群")
-    centre_group = await bind(org, "KA", "KA中心群")
-    other_group = await bind(org, "BQ", "冰品KA群")
+    unit_group = await org.bound_group("YT", "液态奶KA群")
+    centre_group = await org.bound_group("KA", "KA中心群")
+    other_group = await org.bound_group("BQ", "冰品KA群")
     zhou = org.person(ZHOU, "周丽")
     await file_issue(zhou, photos=2)
     assert "已提交问题反馈 I1" in zhou.last_reply()
@@ -154,7 +145,7 @@ async def test_the_author_corrects_a_visit_within_the_window(org: Kabot) -> None
 
 
 async def test_a_correction_reaches_the_posted_cards_and_keeps_others_out(org: Kabot) -> None:
-    unit_group = await bind(org, "YT", "液态奶KA群")
+    unit_group = await org.bound_group("YT", "液态奶KA群")
     zhou = org.person(ZHOU, "周丽")
     await file_issue(zhou, photos=0)
     await zhou.send("/issues")

@@ -268,10 +268,7 @@ async def test_only_business_unit_staff_file_visits_and_never_in_a_group(org: Ka
     await wang.send("/visit")
     assert "您的角色不能填写" in wang.last_reply()
 
-    liu = org.person(500100105, "刘洋")
-    group = org.group("液态奶KA群")
-    await group.add_bot(liu)
-    await liu.send("/bindgroup YT", group)
+    group = await org.bound_group("YT", "液态奶KA群")
     zhou = org.person(ZHOU, "周丽")
     await zhou.send("/visit", group)
     card = zhou.last_message(group)
