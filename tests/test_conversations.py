@@ -139,3 +139,17 @@ async def test_an_english_issue_and_promotion(org: Kabot) -> None:
     assert "2026-12-28 to 2027-01-03 (7 days)" in summary and "¥50,000" in summary
     await emily.press("Submit")
     assert "Promotion plan P1 submitted" in emily.last_reply()
+
+
+async def test_the_menu_opens_reports_for_those_who_file_them(org: Kabot) -> None:
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/start")
+    await zhou.press("📝 拜访报告")
+    assert "拜访了哪个客户" in zhou.last_reply()
+    wang = org.person(500100101, "王建国")  # a director files no reports
+    await wang.send("/start")
+    assert not [b for b in wang.buttons() if "拜访报告" in b[1]]
+    await wang.press_data("menu:visit", wang.last_message()["message_id"])
+    assert "没有权限" in wang.alert_text()
+    await wang.press("问题列表")
+    assert "没有待处理的问题" in wang.last_reply()
