@@ -186,3 +186,18 @@ async def test_lists_page_through_many_reports(org: Kabot) -> None:
     assert "第 1–8 条" in zhou.last_message()["text"]
     await zhou.press_data("rl:is:x", zhou.last_message()["message_id"])
     assert "过期" in zhou.alert_text()
+
+
+async def test_photos_of_a_report_are_one_tap_from_its_card(org: Kabot) -> None:
+    zhou = org.person(ZHOU, "周丽")
+    await file_issue(zhou, photos=3)
+    await zhou.send("/issues")
+    await zhou.press("I1 ·")
+    before = len(zhou.private.bot_messages())
+    await zhou.press("看照片")
+    album = zhou.private.bot_messages()[before:]
+    assert len(album) == 3 and all("photo" in m for m in album)
+    issue = await org.store.reports.by_id("issue", 1)
+    assert issue is not None
+    sent = [m["photo"][0]["file_id"] for m in album]
+    assert sent == [p["file_id"] for p in issue.answers["photos"]]
