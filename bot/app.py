@@ -23,10 +23,12 @@ from bot.forms import when
 from bot.handlers import (
     access,
     customers,
+    decisions,
     errors,
     fallback,
     forms,
     groups,
+    issue_handling,
     menu,
     reports,
     roster,
@@ -37,6 +39,7 @@ from bot.ratelimit import KabotRateLimiter
 from bot.settings import Settings
 from bot.store import Store
 from bot.texts import Texts
+from bot.updates import PerPersonUpdateProcessor
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -74,6 +77,7 @@ def build_application(
         .context_types(ContextTypes(context=KabotContext, bot_data=Resources))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(rate_limiter or KabotRateLimiter())
+        .concurrent_updates(PerPersonUpdateProcessor())
         .post_init(_open_resources)
         .post_shutdown(_close_resources)
         .build()
@@ -94,7 +98,18 @@ def _register_handlers(app: Application) -> None:
     app.add_handler(TypeHandler(Update, access.gate), -1)
     # 0: features; the first handler that matches wins. `forms` takes every private message
     # left (an answer to the open draft), so only the fallbacks come after it.
-    for module in (start, menu, customers, roster, groups, reports, forms, fallback):
+    for module in (
+        start,
+        menu,
+        customers,
+        roster,
+        groups,
+        reports,
+        decisions,
+        issue_handling,
+        forms,
+        fallback,
+    ):
         for handler in module.handlers():
             app.add_handler(handler, 0)
     app.add_error_handler(errors.on_error)
@@ -112,6 +127,11 @@ async def _open_resources(app: Application) -> None:
     # dateparser loads its language data on first use (~1 s): not in the middle of a visit.
     await asyncio.to_thread(when.warm_up)
     await register_default_commands(app.bot, resources.texts, resources.settings.default_language)
+    if app.job_queue is not None:
+        # Approvals waiting too long: looked at hourly, each reminded at most once a day.
+        app.job_queue.run_repeating(
+            decisions.reminder_job, interval=3600, first=60, name="approval-reminders"
+        )
     _LOGGER.info("kabot @%s started, database %s", app.bot.username, store.db.path)
 
 

@@ -42,6 +42,8 @@ PRIVATE_COMMANDS = (
     Command("issue", WRITERS, "menu:issue"),
     Command("promo", WRITERS, "menu:promo"),
     Command("data", WRITERS, "menu:data"),
+    Command("admission", frozenset({Role.MANAGER}), "menu:admission"),
+    Command("approvals", frozenset({Role.DIRECTOR}), "menu:approvals"),
     Command("myvisits", WRITERS, "menu:myvisits"),
     Command("issues", EVERYONE, "menu:issues"),
     Command("promos", EVERYONE, "menu:promos"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -61,6 +61,7 @@ class Staff:
     language: str
     active: bool
     first_seen_at: datetime | None = None
+    director_of: str | None = None  # "centre" (中心主任) or "marketing" (营销总监)
 
     @property
     def sees_all_units(self) -> bool:
@@ -135,6 +136,7 @@ REPORT_PREFIXES = {
     "promotion": "P",
     "promotion_report": "R",
     "data": "D",
+    "admission": "A",
 }
 
 
@@ -168,6 +170,8 @@ class Report:
     version: int
     created_at: datetime
     updated_at: datetime
+    # What others did with it: an issue's acknowledgement and written reply.
+    handling: Answers = field(default_factory=dict)
 
     @property
     def number(self) -> str:
@@ -176,3 +180,25 @@ class Report:
     @property
     def edited(self) -> bool:
         return self.version > 1
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """One step of a review or approval: pending until someone with the right role decides."""
+
+    id: int
+    subject_kind: str  # visit, promotion, admission
+    subject_id: int
+    subject_version: int
+    step: str  # review, centre, marketing
+    approver: str  # centre, marketing: which directors decide it
+    status: str  # pending, approved, returned, withdrawn
+    decided_by: int | None
+    decided_by_name: str | None
+    decided_at: datetime | None
+    comment: Answers | None
+    created_at: datetime
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending"

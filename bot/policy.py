@@ -36,13 +36,14 @@ def may_see_report(person: Staff, centre: BusinessUnit | None, report: Report) -
     return scope is None or scope == report.unit_id
 
 
-# A report can be corrected by its author until someone acted on it (reviewed, answered).
+# A report can be corrected by its author until someone acted on it (reviewed, answered),
+# for a while after saving; one returned to them can be corrected until it is resubmitted.
 CORRECTABLE_STATUSES = frozenset({"submitted", "open"})
 
 
 def may_correct(person: Staff, report: Report, now: datetime, window: timedelta) -> bool:
-    return (
-        report.staff_id == person.id
-        and report.status in CORRECTABLE_STATUSES
-        and now - report.created_at <= window
-    )
+    if report.staff_id != person.id:
+        return False
+    if report.status == "returned":
+        return True
+    return report.status in CORRECTABLE_STATUSES and now - report.created_at <= window

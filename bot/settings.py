@@ -36,6 +36,8 @@ class Settings:
     default_language: str
     # How long after saving a person may still correct their own report.
     edit_window: timedelta = timedelta(hours=24)
+    # How long an approval may wait before its approvers are reminded (then once a day).
+    approval_reminder: timedelta = timedelta(hours=24)
 
     @property
     def bot_base_url(self) -> str:
@@ -106,11 +108,10 @@ def load_settings(
     if language not in LANGUAGES:
         raise SettingsError(f"KABOT_LANG={language!r} is not supported: use zh or en.")
 
-    window_text = values.get("KABOT_EDIT_WINDOW_HOURS", "").strip() or "24"
-    if not window_text.isdigit():
-        raise SettingsError(
-            f"KABOT_EDIT_WINDOW_HOURS={window_text!r} is not a whole number of hours (e.g. 24)."
-        )
+    hours = {
+        name: _hours(values, name)
+        for name in ("KABOT_EDIT_WINDOW_HOURS", "KABOT_APPROVAL_REMINDER_HOURS")
+    }
 
     return Settings(
         token=token,
@@ -119,5 +120,13 @@ def load_settings(
         tz=tz,
         rules_path=rules_path,
         default_language=language,
-        edit_window=timedelta(hours=int(window_text)),
+        edit_window=hours["KABOT_EDIT_WINDOW_HOURS"],
+        approval_reminder=hours["KABOT_APPROVAL_REMINDER_HOURS"],
     )
+
+
+def _hours(values: Mapping[str, str], name: str, default: int = 24) -> timedelta:
+    text = values.get(name, "").strip() or str(default)
+    if not text.isdigit():
+        raise SettingsError(f"{name}={text!r} is not a whole number of hours (e.g. {default}).")
+    return timedelta(hours=int(text))

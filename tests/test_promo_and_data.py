@@ -8,6 +8,16 @@ ZHOU = 500200102  # 周丽, field, 液态奶事业本部 (YT)
 SUN = 500200101  # 孙伟, manager, YT
 HE = 500300101  # 何军, manager, 冰品事业本部 (BQ)
 EMILY = 500400104  # 胡佳 (Emily Hu), field, 奶粉事业本部 (NF), English
+WANG = 500100101  # 王建国, KA centre director (中心主任)
+LI = 500100102  # 李志强, marketing director (营销总监)
+
+
+async def directors(kabot: Kabot) -> tuple[Person, Person]:
+    """The two directors, having written to kabot once (so it may write to them)."""
+    wang, li = kabot.person(WANG, "王建国"), kabot.person(LI, "李志强")
+    await wang.send("/start")
+    await li.send("/start")
+    return wang, li
 
 
 async def plan_promotion(zhou: Person) -> None:
@@ -32,7 +42,11 @@ async def plan_promotion(zhou: Person) -> None:
 
 
 async def test_a_promotion_from_plan_to_close_out(org: Kabot) -> None:
+    wang, li = await directors(org)
     zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/promo")
+    await zhou.press("更新活动进展")
+    assert "没有进行中的活动" in zhou.last_reply()  # nothing approved to run yet
     await plan_promotion(zhou)
     summary = zhou.last_reply()
     for expected in (
@@ -50,6 +64,8 @@ async def test_a_promotion_from_plan_to_close_out(org: Kabot) -> None:
         "SELECT customer_id FROM promotion_customers WHERE promotion_id = 1 ORDER BY 1"
     )
     assert len(linked) == 2
+    await wang.press("✅ 通过")
+    await li.press("✅ 通过")
 
     await zhou.send("/promo")
     await zhou.press("更新活动进展")
@@ -117,9 +133,12 @@ async def test_promotion_period_and_customers_are_checked(org: Kabot) -> None:
 
 
 async def test_a_promotion_of_another_unit_cannot_be_updated(org: Kabot) -> None:
+    wang, li = await directors(org)
     zhou = org.person(ZHOU, "周丽")
     await plan_promotion(zhou)
     await zhou.press("提交")
+    await wang.press("✅ 通过")
+    await li.press("✅ 通过")
     he = org.person(HE, "何军")
     await he.send("/promo")
     await he.press("更新活动进展")

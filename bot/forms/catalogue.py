@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.models import Role
+from bot.models import GRADES, CustomerKind, CustomerType, Role, VisitClass
 
 
 class Kind(StrEnum):
@@ -27,6 +27,7 @@ class Kind(StrEnum):
     MONTH = "month"  # a calendar month
     FILE = "file"  # a spreadsheet
     PROMOTION = "promotion"  # one of the unit's running promotions
+    UNIT = "unit"  # a business unit
 
 
 # Telegram allows 4,096 characters a message; a report section longer than this is an essay.
@@ -189,9 +190,51 @@ MONTHLY_DATA = Form(
     ),
 )
 
+# 新增KA客户: a KA manager proposes, the two directors decide (SPEC §4).
+ADMISSION = Form(
+    "admission",
+    "admission",
+    (
+        _text("name", limit=60),
+        Field("unit", Kind.UNIT),
+        Field("kind", Kind.CHOICE, choices=tuple(k.value for k in CustomerKind)),
+        Field("type", Kind.CHOICE, choices=tuple(t.value for t in CustomerType)),
+        Field("grade", Kind.CHOICE, choices=GRADES),
+        Field("visit_class", Kind.CHOICE, choices=tuple(v.value for v in VisitClass)),
+        _text("reason"),
+        _text("expected_business"),
+    ),
+    roles=frozenset({Role.MANAGER}),
+)
+
+# What a decider writes: a visit returned with suggestions and improvement measures
+# (建议及改善方法); a plan or a customer rejected with a reason; an issue's written reply.
+DIRECTORS = frozenset({Role.DIRECTOR})
+VISIT_RETURN = Form(
+    "visit_return", "decision", (_text("suggestions"), _text("improvements")), roles=DIRECTORS
+)
+REJECT = Form("reject", "decision", (_text("reason"),), roles=DIRECTORS)
+ISSUE_REPLY = Form(
+    "issue_reply",
+    "issue_reply",
+    (_text("reply"),),
+    roles=frozenset({Role.DIRECTOR, Role.MANAGER}),
+)
+
 FORMS = {
     f.name: f
-    for f in (VISIT, ISSUE, PROMOTION_PLAN, PROMOTION_UPDATE, PROMOTION_CLOSEOUT, MONTHLY_DATA)
+    for f in (
+        VISIT,
+        ISSUE,
+        PROMOTION_PLAN,
+        PROMOTION_UPDATE,
+        PROMOTION_CLOSEOUT,
+        MONTHLY_DATA,
+        ADMISSION,
+        VISIT_RETURN,
+        REJECT,
+        ISSUE_REPLY,
+    )
 }
 
 
@@ -200,3 +243,8 @@ def form_of(kind: str, answers: dict[str, object]) -> Form:
     if kind == "promotion_report":
         return PROMOTION_CLOSEOUT if "actual_cost" in answers else PROMOTION_UPDATE
     return next(f for f in FORMS.values() if f.report == kind)
+
+
+def is_comment(form: Form) -> bool:
+    """A form that answers someone else's report (a decision, a reply), not a report."""
+    return form.report in ("decision", "issue_reply")

@@ -83,6 +83,9 @@ async def value_text(
             return texts.label(lang, "value.period", first=first, last=last, days=days)
         case Kind.FILE:
             return texts.label(lang, "value.file", name=value["file_name"])
+        case Kind.UNIT:
+            unit = await store.units.by_id(int(value))
+            return unit.name if unit else "?"
         case Kind.PROMOTION:
             promotion = await store.reports.by_id("promotion", int(value))
             return f"{promotion.number} {promotion.answers['title']}" if promotion else "?"

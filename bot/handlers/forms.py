@@ -29,9 +29,8 @@ from bot.forms import engine, inputs, present
 from bot.forms.catalogue import FORMS, PHOTO_LIMIT, Field, Form, Kind, form_of
 from bot.forms.keyboards import Buttons, Press, parse
 from bot.forms.when import Precision, When
-from bot.handlers import fallback
-from bot.handlers.messages import send_photos
-from bot.models import Customer, Draft, Report
+from bot.handlers import decisions, fallback, issue_handling
+from bot.models import REPORT_PREFIXES, BusinessUnit, Customer, Draft, Report
 from bot.policy import customer_scope, may_correct, may_see_customer
 from bot.reminders.visits import overdue_for_visit
 
@@ -58,17 +57,77 @@ async def begin(update: Update, context: KabotContext, form: Form) -> None:
     if form.fields[0].kind is Kind.PROMOTION and not await _promotions(context):
         await chat.send_message(context.render("form_no_promotions.html"))
         return
-    draft = await context.store.drafts.of(person.id)
-    if draft is not None:
-        buttons = Buttons(context.texts, context.lang, FORMS[draft.form], draft)
-        await chat.send_message(
-            context.render(
-                "form_unfinished.html", form=draft.form, since=draft.updated_at, new=form.name
-            ),
-            reply_markup=buttons.unfinished(form.name),
+    await start_form(chat, context, form)
+
+
+async def start_form(
+    chat: Chat, context: KabotContext, form: Form, *, target: int | None = None
+) -> None:
+    """Start ``form`` (about report or decision ``target``, for a reply or a decision's
+    reason) — unless a draft is open: nothing typed is dropped without asking."""
+    restart = form.name if target is None else f"{form.name}-{target}"
+    if not await _unfinished(chat, context, form.name, restart):
+        await _begin_draft(chat, context, form, target=target)
+
+
+async def _unfinished(chat: Chat, context: KabotContext, new_name: str, restart: str) -> bool:
+    """Offer to continue the open draft or drop it for ``restart``; False when none is open."""
+    draft = await context.store.drafts.of(context.person.id)
+    if draft is None:
+        return False
+    buttons = Buttons(context.texts, context.lang, FORMS[draft.form], draft)
+    await chat.send_message(
+        context.render(
+            "form_unfinished.html", form=draft.form, since=draft.updated_at, new=new_name
+        ),
+        reply_markup=buttons.unfinished(restart),
+    )
+    return True
+
+
+async def _begin_draft(
+    chat: Chat,
+    context: KabotContext,
+    form: Form,
+    *,
+    target: int | None = None,
+    answers: dict[str, Any] | None = None,
+) -> None:
+    step = engine.SUMMARY if answers else engine.first_step(form)
+    draft = await context.store.drafts.begin(
+        context.person.id, form.name, step, answers or {}, report_id=target
+    )
+    await _ask(chat, context, form, draft)
+
+
+async def correct(chat: Chat, context: KabotContext, report: Report) -> None:
+    """Open a saved report as a draft, at its summary, to correct it."""
+    form = form_of(report.kind, report.answers)
+    if not await _unfinished(chat, context, form.name, f"fix-{report.number}"):
+        await _begin_draft(chat, context, form, target=report.id, answers=dict(report.answers))
+
+
+async def _start_over(chat: Chat, context: KabotContext, restart: str) -> bool:
+    """What "drop it and start over" starts: a form, a form about something, a correction."""
+    name, _, target = restart.partition("-")
+    if name == "fix":
+        kind = next((k for k, p in REPORT_PREFIXES.items() if p == target[:1]), None)
+        number = target[1:]
+        report = (
+            await context.store.reports.by_id(kind, int(number))
+            if kind is not None and number.isdigit()
+            else None
         )
-        return
-    await begin_in(chat, context, form)
+        window = context.settings.edit_window
+        if report is None or not may_correct(context.person, report, context.clock.now(), window):
+            return False
+        await correct(chat, context, report)
+        return True
+    form = FORMS.get(name)
+    if form is None or context.person.role not in form.roles or (target and not target.isdigit()):
+        return False
+    await _begin_draft(chat, context, form, target=int(target) if target else None)
+    return True
 
 
 async def _to_private_chat(chat: Chat, context: KabotContext, form: Form) -> None:
@@ -91,6 +150,10 @@ async def issue_command(update: Update, context: KabotContext) -> None:
 
 async def data_command(update: Update, context: KabotContext) -> None:
     await begin(update, context, FORMS["data"])
+
+
+async def admission_command(update: Update, context: KabotContext) -> None:
+    await begin(update, context, FORMS["admission"])
 
 
 async def promo_command(update: Update, context: KabotContext) -> None:
@@ -231,6 +294,8 @@ async def _question(
         keyboard["months"] = inputs.recent_months(context.clock.now().date())
     elif spec.kind is Kind.PROMOTION:
         keyboard["promotions"] = await _promotions(context)
+    elif spec.kind is Kind.UNIT:
+        keyboard["units"] = await _units(context)
     text = context.render("form_question.html", **params)
     if spec.kind is Kind.LOCATION:
         return text, buttons.location()
@@ -441,11 +506,10 @@ async def _act(
         await _retire_prompt(chat, context, draft)
         await _ask(chat, context, form, draft)
         return ""
-    if action == "new" and arg in FORMS:
+    if action == "new" and arg is not None:
         await context.store.drafts.discard(draft.id)
         await _retire_prompt(chat, context, draft)
-        await begin_in(chat, context, FORMS[arg])
-        return ""
+        return "" if await _start_over(chat, context, arg) else context.label("answer.not_allowed")
     if action == "back":
         previous = engine.back(form, draft)
         if previous is None:
@@ -528,6 +592,11 @@ async def _pick(
             return context.label("answer.not_allowed")
         await _answer(chat, context, form, draft, customer.id)
         return ""
+    if spec.kind is Kind.UNIT:
+        if number not in await _unit_ids(context):
+            return context.label("answer.not_allowed")
+        await _answer(chat, context, form, draft, number)
+        return ""
     if spec.kind is Kind.PROMOTION:
         if number not in {p.id for p in await _promotions(context)}:
             return context.label("answer.not_allowed")
@@ -575,6 +644,12 @@ async def _submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) -
         await _move(chat, context, form, draft, target)
         label = context.label(f"form.{form.name}.{missing[0]}.short")
         return context.label("form.missing", field=label)
+    if form.report == "decision":
+        await _retire_prompt(chat, context, draft)
+        return await decisions.comment_submitted(chat, context, form, draft, answers)
+    if form.report == "issue_reply":
+        await _retire_prompt(chat, context, draft)
+        return await issue_handling.reply_submitted(chat, context, draft, answers)
     unit_id = await _unit_of(context, form, answers)
     if unit_id is None:
         return context.label("answer.not_allowed")
@@ -587,7 +662,8 @@ async def _submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) -
     await _retire_prompt(chat, context, draft)
     await _confirm(chat, context, form, report, corrected=False)
     if report.kind == "issue":
-        await _post_to_groups(context, form, report)
+        await issue_handling.post_to_groups(context, report)
+    await decisions.open_step(context, report)
     return ""
 
 
@@ -604,7 +680,18 @@ async def _unit_of(context: KabotContext, form: Form, answers: dict[str, Any]) -
         for customer_id in answers["customers"]:
             if await _visible_customer(context, int(customer_id)) is None:
                 return None
+    if "unit" in answers:
+        return int(answers["unit"]) if int(answers["unit"]) in await _unit_ids(context) else None
     return context.person.unit_id
+
+
+async def _units(context: KabotContext) -> list[BusinessUnit]:
+    """The business units a new customer can belong to (not the KA centre)."""
+    return [u for u in await context.store.units.all() if not u.is_centre]
+
+
+async def _unit_ids(context: KabotContext) -> set[int]:
+    return {u.id for u in await _units(context)}
 
 
 async def _submit_correction(
@@ -624,7 +711,9 @@ async def _submit_correction(
         return None
     await _retire_prompt(chat, context, draft)
     await _confirm(chat, context, form, corrected, corrected=True)
-    await _update_group_posts(context, form, corrected)
+    if corrected.kind == "issue":
+        await issue_handling.update_posts(context, corrected)
+    await decisions.resubmitted(context, report, corrected)
     return ""
 
 
@@ -653,60 +742,6 @@ async def _confirm(
     )
 
 
-async def _post_to_groups(context: KabotContext, form: Form, report: Report) -> None:
-    """An issue goes to its unit's group and the KA centre's group (SPEC §2.2)."""
-    store = context.store
-    unit = await store.units.by_id(report.unit_id)
-    centre = await store.units.centre()
-    chats = [u.group_chat_id for u in (unit, centre) if u and u.group_chat_id is not None]
-    for chat_id in dict.fromkeys(chats):
-        text = await _group_card(context, form, report)
-        message = await context.bot.send_message(chat_id, text)
-        await store.reports.add_post(report, chat_id, message.message_id)
-        photos = [p["file_id"] for p in report.answers.get("photos") or []]
-        if photos:
-            await send_photos(context.bot, chat_id, photos, reply_to=message.message_id)
-
-
-async def _update_group_posts(context: KabotContext, form: Form, report: Report) -> None:
-    for chat_id, message_id in await context.store.reports.posts(report):
-        text = await _group_card(context, form, report)
-        try:
-            await context.bot.edit_message_text(text, chat_id, message_id)
-        except BadRequest as exc:
-            _LOGGER.warning("Could not update card of %s: %s", report.number, exc.message)
-
-
-async def _group_card(context: KabotContext, form: Form, report: Report) -> str:
-    lang = context.texts.default_language
-    return await present.fitting(
-        context.store,
-        context.texts,
-        lang,
-        form,
-        report.answers,
-        "report_card.html",
-        report=report,
-        posted=True,
-    )
-
-
-async def begin_in(chat: Chat, context: KabotContext, form: Form) -> None:
-    """Start ``form`` with no draft open (the person chose to start over)."""
-    person = context.person
-    draft = await context.store.drafts.begin(person.id, form.name, engine.first_step(form), {})
-    await _ask(chat, context, form, draft)
-
-
-async def correct(chat: Chat, context: KabotContext, report: Report) -> None:
-    """Open a saved report as a draft, at its summary, to correct it."""
-    form = form_of(report.kind, report.answers)
-    draft = await context.store.drafts.begin(
-        context.person.id, form.name, engine.SUMMARY, dict(report.answers), report_id=report.id
-    )
-    await _ask(chat, context, form, draft)
-
-
 def handlers() -> list[object]:
     private = filters.ChatType.PRIVATE
     return [
@@ -714,6 +749,7 @@ def handlers() -> list[object]:
         CommandHandler("issue", issue_command),
         CommandHandler("promo", promo_command),
         CommandHandler("data", data_command),
+        CommandHandler("admission", admission_command, filters=private),
         CommandHandler("cancel", cancel_command, filters=private),
         CallbackQueryHandler(form_menu_pressed, pattern=r"^fm:"),
         CallbackQueryHandler(on_button, pattern=r"^f:"),

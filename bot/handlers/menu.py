@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import KabotContext
-from bot.handlers import customers, forms, reports, roster, start
+from bot.handlers import customers, decisions, forms, reports, roster, start
 from bot.menus import commands_for
 
 _ACTIONS: dict[str, Callable[[Update, KabotContext], Awaitable[None]]] = {
@@ -16,6 +16,8 @@ _ACTIONS: dict[str, Callable[[Update, KabotContext], Awaitable[None]]] = {
     "issue": forms.issue_command,
     "promo": forms.promo_command,
     "data": forms.data_command,
+    "admission": forms.admission_command,
+    "approvals": decisions.approvals_command,
     "myvisits": reports.myvisits_command,
     "issues": reports.issues_command,
     "promos": reports.promos_list_command,

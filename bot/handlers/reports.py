@@ -50,7 +50,11 @@ async def _page(context: KabotContext, which: _List, offset: int) -> Page[Report
     scope = customer_scope(person, await store.units.centre())
     if which.code == "is":
         return await store.reports.page(
-            "issue", unit_id=scope, statuses=("open",), oldest_first=True, offset=offset
+            "issue",
+            unit_id=scope,
+            statuses=("open", "acknowledged"),
+            oldest_first=True,
+            offset=offset,
         )
     return await store.reports.page("promotion", unit_id=scope, offset=offset)
 
@@ -161,6 +165,12 @@ async def card_pressed(update: Update, context: KabotContext) -> None:
         rows.append([_button(context, "button.photos", f"rp:{letter}:{report.id}")])
     if may_correct(context.person, report, context.clock.now(), context.settings.edit_window):
         rows.append([_button(context, "button.correct", f"rc:{letter}:{report.id}")])
+    if (
+        report.kind == "issue"
+        and report.status == "closed"
+        and report.staff_id == context.person.id
+    ):
+        rows.append([_button(context, "issue.button.reopen", f"ih:{report.id}:reopen")])
     rows.append([_button(context, "button.back_to_list", f"rl:{m[3]}:{m[4]}")])
     await query.answer()
     await edit_in_place(query, text, InlineKeyboardMarkup(rows))

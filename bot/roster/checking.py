@@ -25,6 +25,7 @@ from bot.roster.vocabulary import (
     CUSTOMER_TYPE_WORDS,
     LANGUAGE_WORDS,
     LIST_SEPARATORS,
+    MARKETING_DIRECTOR_WORDS,
     ROLE_WORDS,
     STATUS_WORDS,
     UNIT_KIND_WORDS,
@@ -152,9 +153,16 @@ def _staff(sheet: Sheet, problems: list[Problem], default_language: str) -> list
                     username,
                     language,
                     active,
+                    _director_of(role, r.text("role")),
                 )
             )
     return out
+
+
+def _director_of(role: Role | None, word: str) -> str | None:
+    if role is not Role.DIRECTOR:
+        return None
+    return "marketing" if word.strip().lower() in MARKETING_DIRECTOR_WORDS else "centre"
 
 
 def _customers(sheet: Sheet, problems: list[Problem]) -> list[CustomerRow]:

@@ -41,6 +41,7 @@ class StaffRow:
     username: str | None
     language: str
     active: bool
+    director_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,9 +52,21 @@ COLUMNS: dict[str, dict[str, tuple[bool, tuple[str, ...]]]] = {
 ROLE_WORDS = {
     Role.FIELD: ("field", "一线", "一线人员", "ka人员", "本部ka人员", "客户经理", "业务员"),
     Role.MANAGER: ("manager", "经理", "ka经理", "中心ka经理", "第一负责人", "营销第一负责人"),
-    Role.DIRECTOR: ("director", "总监", "主任", "中心主任", "营销总监", "重点客服中心主任"),
+    Role.DIRECTOR: (
+        "director",
+        "总监",
+        "主任",
+        "中心主任",
+        "营销总监",
+        "重点客服中心主任",
+        "marketing director",
+    ),
     Role.ADMIN: ("admin", "信息员", "管理员"),
 }
+# Directors who decide a promotion's or a new customer's second step; other directors are
+# the KA centre's (中心主任) and decide the first.
+MARKETING_DIRECTOR_WORDS = ("营销总监", "总监", "marketing director")
+
 UNIT_KIND_WORDS = {
     False: ("unit", "business unit", "事业本部", "本部"),
     True: ("centre", "center", "ka centre", "ka中心", "中心", "集团重点客户中心"),

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.clock import Clock
-from bot.models import Answers, Draft, Report, Staff
+from bot.models import Answers, Decision, Draft, Report, Staff
 from bot.store.audit import AuditLog
 from bot.store.bookkeeping import BotFacts, HandledUpdates
 from bot.store.customers import CustomerRepository
 from bot.store.db import Database
+from bot.store.decisions import DecisionRepository
 from bot.store.drafts import DraftRepository
 from bot.store.invites import InviteRepository, Redemption
 from bot.store.reports import ReportRepository
@@ -32,6 +33,7 @@ class Store:
         self.facts = BotFacts(db, clock)
         self.drafts = DraftRepository(db, clock)
         self.reports = ReportRepository(db, clock)
+        self.decisions = DecisionRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str
@@ -70,6 +72,30 @@ class Store:
             if not await self.drafts.discard(draft.id):
                 return None
             return await self.reports.correct(report, author, answers)
+
+    async def decide(
+        self,
+        decision: Decision,
+        by: Staff,
+        outcome: str,
+        comment: Answers | None,
+        subject: Report,
+        subject_status: str,
+        next_step: tuple[str, str] | None = None,
+    ) -> Decision | None:
+        """Decide a step and do what follows — the next step, a new customer — at once.
+        None when the step was decided already (by someone else, or by a second press)."""
+        async with self.db.transaction():
+            decided = await self.decisions.decide(
+                decision, by, outcome, comment, subject, subject_status
+            )
+            if decided is None:
+                return None
+            if next_step is not None:
+                await self.decisions.open(subject, *next_step, actor=by.code)
+            if subject.kind == "admission" and subject_status == "approved":
+                await self.customers.admit(subject, by.code)
+            return decided
 
     @classmethod
     async def open(cls, path: Path, clock: Clock) -> Store:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.models import Customer, CustomerKind, CustomerType, Page, VisitClass
+from bot.models import Customer, CustomerKind, CustomerType, Page, Report, VisitClass
 from bot.store.base import Repository
 from bot.store.db import Row
 
@@ -111,3 +111,35 @@ class CustomerRepository(Repository):
             (search_id, staff_id),
         )
         return row["query"] if row else None
+
+    async def admit(self, admission: Report, actor: str) -> Customer:
+        """Add the customer an approved admission proposed, served by its proposer."""
+        answers = admission.answers
+        now = self.now_text()
+        async with self.db.transaction():
+            customer_id = await self.db.execute(
+                "INSERT INTO customers (code, name, kind, type, grade, visit_class, unit_id,"
+                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    f"N{admission.id:04d}",
+                    answers["name"],
+                    answers["kind"],
+                    answers["type"],
+                    answers["grade"],
+                    answers["visit_class"],
+                    admission.unit_id,
+                    now,
+                    now,
+                ),
+            )
+            await self.db.execute(
+                "INSERT INTO customer_staff (customer_id, staff_id) VALUES (?, ?)",
+                (customer_id, admission.staff_id),
+            )
+            await self.db.execute(
+                "UPDATE admissions SET customer_id = ? WHERE id = ?", (customer_id, admission.id)
+            )
+            customer = await self.by_id(customer_id)
+            await self.audit(actor, "customer.admitted", "customers", customer_id, after=customer)
+        assert customer is not None
+        return customer

@@ -70,17 +70,43 @@ _TABLES = {
             "store_sales_fen": lambda a: a.get("store_sales"),
         },
     ),
+    "admission": _Table("admissions", {"name": lambda a: a["name"]}),
 }
 
 # What each kind of report is called in the audit log.
 ENTITIES = {kind: table.name for kind, table in _TABLES.items()}
 
 
+# An issue's handling by the KA centre, with the names of who did what.
+_ISSUE_HANDLING = (
+    ", (SELECT name FROM staff WHERE id = r.acknowledged_by) AS acknowledged_by_name"
+    ", (SELECT name FROM staff WHERE id = r.replied_by) AS replied_by_name"
+)
+
+
 def _select(kind: str) -> str:
+    extra = _ISSUE_HANDLING if kind == "issue" else ""
     return (
-        f"SELECT r.*, s.name AS staff_name, u.name AS unit_name FROM {_TABLES[kind].name} r"
+        f"SELECT r.*, s.name AS staff_name, u.name AS unit_name{extra}"
+        f" FROM {_TABLES[kind].name} r"
         " JOIN staff s ON s.id = r.staff_id JOIN business_units u ON u.id = r.unit_id"
     )
+
+
+def _handling(kind: str, row: Row) -> Answers:
+    if kind != "issue":
+        return {}
+    return {
+        key: row[key]
+        for key in (
+            "acknowledged_by_name",
+            "acknowledged_at",
+            "reply",
+            "replied_by_name",
+            "replied_at",
+        )
+        if row[key] is not None
+    }
 
 
 def _report(kind: str, row: Row) -> Report:
@@ -96,6 +122,7 @@ def _report(kind: str, row: Row) -> Report:
         version=row["version"],
         created_at=datetime.fromisoformat(row["created_at"]),
         updated_at=datetime.fromisoformat(row["updated_at"]),
+        handling=_handling(kind, row),
     )
 
 
@@ -246,8 +273,8 @@ class ReportRepository(Repository):
         return [r["customer_id"] for r in rows]
 
     async def running_promotions(self, unit_id: int | None) -> list[Report]:
-        """Promotions not closed yet, of one unit (None: every unit), newest first."""
-        condition = "r.status != 'closed'"
+        """Promotions approved to run and not closed, of one unit (None: any), newest first."""
+        condition = "r.status = 'approved'"
         params: list[object] = []
         if unit_id is not None:
             condition += " AND r.unit_id = ?"
@@ -271,3 +298,41 @@ class ReportRepository(Repository):
             (report.kind, report.id),
         )
         return [(r["chat_id"], r["message_id"]) for r in rows]
+
+    async def set_status(self, report: Report, status: str) -> None:
+        """Move a report on (approved, returned …); call inside the deciding transaction."""
+        await self.db.execute(
+            f"UPDATE {_TABLES[report.kind].name} SET status = ?, updated_at = ? WHERE id = ?",
+            (status, self.now_text(), report.id),
+        )
+
+    async def handle_issue(
+        self, issue: Report, by: Staff, action: str, reply: str | None = None
+    ) -> Report | None:
+        """The KA centre acknowledges, answers (and so closes) or reopens an issue — each
+        once: None when the issue is no longer in a state the action fits."""
+        now = self.now_text()
+        statements = {
+            "acknowledge": (
+                "UPDATE issues SET status = 'acknowledged', acknowledged_by = ?,"
+                " acknowledged_at = ?, updated_at = ? WHERE id = ? AND status = 'open'",
+                (by.id, now, now, issue.id),
+            ),
+            "reply": (
+                "UPDATE issues SET status = 'closed', reply = ?, replied_by = ?, replied_at = ?,"
+                " updated_at = ? WHERE id = ? AND status IN ('open', 'acknowledged')",
+                (reply, by.id, now, now, issue.id),
+            ),
+            "reopen": (
+                "UPDATE issues SET status = 'open', updated_at = ? WHERE id = ?"
+                " AND status = 'closed'",
+                (now, issue.id),
+            ),
+        }
+        sql, params = statements[action]
+        async with self.db.transaction():
+            if await self.db.changes(sql, params) == 0:
+                return None
+            handled = await self.by_id("issue", issue.id)
+            await self.audit(by.code, f"issue.{action}", "issues", issue.id, issue, handled)
+        return handled

@@ -62,6 +62,7 @@ class RosterStore(Repository):
                     "unit_id": unit_ids[_key(s.unit, unit_ids)] if s.unit else None,
                     "language": s.language,
                     "active": int(s.active),
+                    "director_of": s.director_of,
                 }
                 if s.telegram_id is not None:
                     values["telegram_id"] = s.telegram_id

@@ -23,6 +23,7 @@ def _staff(row: Row) -> Staff:
         first_seen_at=datetime.fromisoformat(row["first_seen_at"])
         if row["first_seen_at"]
         else None,
+        director_of=row["director_of"],
     )
 
 
@@ -105,8 +106,8 @@ class StaffRepository(Repository):
             now = self.now_text()
             staff_id = await self.db.execute(
                 "INSERT INTO staff (code, name, role, unit_id, telegram_id, username, language,"
-                " active, created_at, updated_at, first_seen_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                " active, created_at, updated_at, first_seen_at, director_of)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
                 (
                     f"TG{telegram_id}",
                     name,
@@ -118,6 +119,7 @@ class StaffRepository(Repository):
                     now,
                     now,
                     now,
+                    "centre" if role is Role.DIRECTOR else None,
                 ),
             )
             staff = await self.by_id(staff_id)
@@ -151,3 +153,19 @@ class StaffRepository(Repository):
             action = "staff.activated" if active else "staff.deactivated"
             await self.audit(actor, action, "staff", before.id, before, after)
             return after
+
+    async def deciders(self, approver: str) -> list[Staff]:
+        """Active directors who decide ``approver``'s steps ("centre" or "marketing").
+
+        An organisation that has not told its directors apart has every director decide.
+        """
+        rows = await self.db.fetch_all(
+            "SELECT * FROM staff WHERE active = 1 AND role = 'director' AND director_of = ?"
+            " ORDER BY code",
+            (approver,),
+        )
+        if not rows:
+            rows = await self.db.fetch_all(
+                "SELECT * FROM staff WHERE active = 1 AND role = 'director' ORDER BY code"
+            )
+        return [_staff(r) for r in rows]

@@ -1,0 +1,345 @@
+"""Review and approval with inline buttons: cards to the deciders, exactly one decision.
+
+Callback data ``d:<decision id>:<report version>:<ok|no>``. The button is never the
+authority: each press is checked against the decision's row (still pending?), the report
+(still the version on the card?) and the presser (one of its deciders?). Every decision and
+every refusal is in the audit log. A card is edited in place once decided — every copy of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import timedelta
+
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import KabotContext, Resources
+from bot.forms import present
+from bot.forms.catalogue import FORMS, Form, form_of
+from bot.handlers import forms
+from bot.models import Answers, Decision, Draft, Report, Staff
+from bot.workflow import COMMENT_FORMS, RETURNED, after_approval, first_step
+
+_LOGGER = logging.getLogger(__name__)
+
+_DATA = re.compile(r"^d:(\d{1,12}):(\d{1,6}):(ok|no)$")
+
+
+async def _subject(context: KabotContext, decision: Decision) -> Report | None:
+    return await context.store.reports.by_id(decision.subject_kind, decision.subject_id)
+
+
+async def _deciders(context: KabotContext, decision: Decision) -> list[Staff]:
+    return await context.store.staff.deciders(decision.approver)
+
+
+async def card_text(context: KabotContext, decision: Decision, report: Report, lang: str) -> str:
+    form = form_of(report.kind, report.answers)
+    return await present.fitting(
+        context.store,
+        context.texts,
+        lang,
+        form,
+        report.answers,
+        "decision_card.html",
+        decision=decision,
+        report=report,
+    )
+
+
+def _buttons(context: KabotContext, decision: Decision, lang: str) -> InlineKeyboardMarkup | None:
+    if not decision.pending:
+        return None
+    data = f"d:{decision.id}:{decision.subject_version}"
+    label = context.texts.label
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    label(lang, "decision.button.approve"), callback_data=f"{data}:ok"
+                ),
+                InlineKeyboardButton(
+                    label(lang, f"decision.button.no.{decision.subject_kind}"),
+                    callback_data=f"{data}:no",
+                ),
+            ]
+        ]
+    )
+
+
+async def send_card(context: KabotContext, decision: Decision, person: Staff) -> None:
+    """A card with the decision's buttons, in ``person``'s private chat."""
+    report = await _subject(context, decision)
+    # Telegram lets a bot write only to people who have written to it first.
+    if report is None or person.telegram_id is None or person.first_seen_at is None:
+        _LOGGER.warning("%s cannot be reached: no card for %s", person.code, decision.id)
+        return
+    lang = context.texts.lang(person.language)
+    text = await card_text(context, decision, report, lang)
+    try:
+        message = await context.bot.send_message(
+            person.telegram_id, text, reply_markup=_buttons(context, decision, lang)
+        )
+    except Forbidden:
+        _LOGGER.warning("%s has not started a chat with kabot: no card for them", person.code)
+        return
+    await context.store.decisions.add_card(decision, person.telegram_id, message.message_id)
+
+
+async def open_step(context: KabotContext, report: Report) -> None:
+    """Open the first pending step of a report (if its kind has steps) and send its cards."""
+    step = first_step(report.kind)
+    if step is None:
+        return
+    decision = await context.store.decisions.open(report, *step, actor=context.person.code)
+    await _send_cards(context, decision)
+
+
+async def _send_cards(context: KabotContext, decision: Decision) -> None:
+    for person in await _deciders(context, decision):
+        await send_card(context, decision, person)
+
+
+async def refresh_cards(context: KabotContext, decision: Decision) -> None:
+    """Show every copy of the card as it is now: decided, by whom, buttons gone."""
+    current = await context.store.decisions.by_id(decision.id) or decision
+    report = await _subject(context, current)
+    if report is None:
+        return
+    lang = context.texts.default_language
+    for chat_id, message_id in await context.store.decisions.cards(current):
+        person = await context.store.staff.by_telegram_id(chat_id)
+        if person is not None:
+            lang = context.texts.lang(person.language)
+        text = await card_text(context, current, report, lang)
+        try:
+            await context.bot.edit_message_text(
+                text, chat_id, message_id, reply_markup=_buttons(context, current, lang)
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                _LOGGER.warning("Could not update decision card %s: %s", current.id, exc.message)
+
+
+async def resubmitted(context: KabotContext, before: Report, corrected: Report) -> None:
+    """A corrected report starts its steps over: what was pending is withdrawn (its cards
+    say so), and a returned report is submitted again."""
+    store = context.store
+    if first_step(corrected.kind) is None or before.status not in ("submitted", RETURNED):
+        return
+    for withdrawn in await store.decisions.withdraw(corrected, context.person.code):
+        await refresh_cards(context, withdrawn)
+    if before.status == RETURNED:
+        await store.reports.set_status(corrected, "submitted")
+    refreshed = await store.reports.by_id(corrected.kind, corrected.id)
+    if refreshed is not None:
+        await open_step(context, refreshed)
+
+
+# ---------------------------------------------------------------------------- pressing
+
+
+async def _refuse(query_answer: str, context: KabotContext, data: str, reason: str) -> str:
+    """Log a press that is not honoured; return what to tell the presser."""
+    await context.store.decisions.refused(context.person, data, reason)
+    _LOGGER.info("Refused %r from %s: %s", data, context.person.code, reason)
+    return query_answer
+
+
+async def _check(context: KabotContext, data: str) -> tuple[Decision, Report, str] | str:
+    """The decision, its report and the action — or the answer to give the presser."""
+    m = _DATA.match(data)
+    if m is None:
+        return await _refuse(context.label("answer.stale_button"), context, data, "malformed")
+    decision = await context.store.decisions.by_id(int(m[1]))
+    if decision is None:
+        return await _refuse(context.label("answer.stale_button"), context, data, "unknown")
+    if context.person.id not in {p.id for p in await _deciders(context, decision)}:
+        return await _refuse(context.label("answer.not_allowed"), context, data, "not a decider")
+    if decision.status == "withdrawn":
+        return await _refuse(context.label("decision.changed"), context, data, "withdrawn")
+    if not decision.pending:
+        return context.label(
+            "decision.already",
+            name=decision.decided_by_name or "?",
+            outcome=context.label(f"decision.outcome.{decision.status}"),
+            at=f"{decision.decided_at:%m-%d %H:%M}" if decision.decided_at else "",
+        )
+    report = await _subject(context, decision)
+    versions = {int(m[2]), decision.subject_version, report.version if report else -1}
+    if report is None or len(versions) != 1:
+        return await _refuse(context.label("decision.changed"), context, data, "stale card")
+    return decision, report, m[3]
+
+
+async def pressed(update: Update, context: KabotContext) -> None:
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and query.data is not None and chat is not None
+    checked = await _check(context, query.data)
+    if isinstance(checked, str):
+        await query.answer(checked, show_alert=True)
+        return
+    decision, report, action = checked
+    if action == "ok":
+        await query.answer(await approve(context, decision, report) or None, show_alert=False)
+        return
+    await query.answer()
+    form = FORMS[COMMENT_FORMS[report.kind]]
+    await forms.start_form(chat, context, form, target=decision.id)
+
+
+async def approve(context: KabotContext, decision: Decision, report: Report) -> str:
+    """Approve a step; returns what to tell the presser."""
+    status, next_step = after_approval(report.kind, decision.step)
+    return await _decide(context, decision, report, "approved", None, status, next_step)
+
+
+async def _decide(
+    context: KabotContext,
+    decision: Decision,
+    report: Report,
+    outcome: str,
+    comment: Answers | None,
+    status: str,
+    next_step: tuple[str, str] | None,
+) -> str:
+    decided = await context.store.decide(
+        decision, context.person, outcome, comment, report, status, next_step
+    )
+    if decided is None:
+        latest = await context.store.decisions.by_id(decision.id) or decision
+        return context.label(
+            "decision.already",
+            name=latest.decided_by_name or "?",
+            outcome=context.label(f"decision.outcome.{latest.status}"),
+            at=f"{latest.decided_at:%m-%d %H:%M}" if latest.decided_at else "",
+        )
+    _LOGGER.info("%s %s %s step %s", context.person.code, outcome, report.number, decision.step)
+    await refresh_cards(context, decided)
+    updated = await context.store.reports.by_id(report.kind, report.id) or report
+    await _tell_author(context, decided, updated)
+    if next_step is not None:
+        for step in await context.store.decisions.of_subject(report.kind, report.id):
+            if step.pending:
+                await _send_cards(context, step)
+    elif outcome == "approved" and report.kind == "promotion":
+        await _tell_unit_group(context, updated)
+    return context.label(f"decision.done.{outcome}")
+
+
+async def _tell_author(context: KabotContext, decision: Decision, report: Report) -> None:
+    author = await context.store.staff.by_id(report.staff_id)
+    if author is None or author.telegram_id is None:
+        return
+    lang = context.texts.lang(author.language)
+    text = context.texts.render(lang, "decision_told.html", decision=decision, report=report)
+    try:
+        await context.bot.send_message(author.telegram_id, text)
+    except Forbidden:
+        _LOGGER.warning("Could not tell %s about %s", author.code, report.number)
+
+
+async def _tell_unit_group(context: KabotContext, report: Report) -> None:
+    unit = await context.store.units.by_id(report.unit_id)
+    if unit is None or unit.group_chat_id is None:
+        return
+    text = context.texts.render(
+        context.texts.default_language, "promotion_approved.html", report=report
+    )
+    await context.bot.send_message(unit.group_chat_id, text)
+
+
+async def comment_submitted(
+    chat: Chat, context: KabotContext, form: Form, draft: Draft, answers: Answers
+) -> str | None:
+    """The decider's reason is written: return or reject the report with it."""
+    store = context.store
+    assert draft.report_id is not None
+    decision = await store.decisions.by_id(draft.report_id)
+    if decision is None:
+        return None
+    checked = await _check(context, f"d:{decision.id}:{decision.subject_version}:no")
+    await store.drafts.discard(draft.id)
+    if isinstance(checked, str):
+        await chat.send_message(checked)
+        return ""
+    decision, report, _ = checked
+    told = await _decide(context, decision, report, RETURNED, answers, RETURNED, None)
+    await chat.send_message(told)
+    return ""
+
+
+# ---------------------------------------------------------------------------- /approvals
+
+
+async def approvals_command(update: Update, context: KabotContext) -> None:
+    """What waits for the person, oldest first — each with its card and buttons."""
+    chat = update.effective_chat
+    assert chat is not None
+    person = context.person
+    waiting = []
+    for approver in ("centre", "marketing"):
+        deciders = await context.store.staff.deciders(approver)
+        if person.id in {p.id for p in deciders}:
+            waiting += await context.store.decisions.waiting((approver,))
+    waiting.sort(key=lambda d: (d.created_at, d.id))
+    now = context.clock.now()
+    items = []
+    for decision in waiting:
+        report = await _subject(context, decision)
+        if report is not None:
+            age = present.age(context.texts, context.lang, decision.created_at, now)
+            items.append((decision, report, age))
+    await chat.send_message(context.render("approvals.html", items=items[:20], total=len(items)))
+    for decision, _, _ in items[:5]:
+        await send_card(context, decision, person)
+
+
+# ---------------------------------------------------------------------------- reminders
+
+
+async def send_approval_reminders(application: Application) -> int:
+    """Remind the deciders of every step waiting longer than the setting, once a day.
+
+    Returns how many reminders went out. Safe to run as often as you like."""
+    resources: Resources = application.bot_data
+    assert resources.store is not None and resources.clock is not None
+    assert resources.settings is not None and resources.texts is not None
+    store, texts, now = resources.store, resources.texts, resources.clock.now()
+    due = await store.decisions.due_reminders(
+        now - resources.settings.approval_reminder, now - timedelta(days=1)
+    )
+    sent = 0
+    for decision in due:
+        report = await store.reports.by_id(decision.subject_kind, decision.subject_id)
+        if report is None:
+            continue
+        for person in await store.staff.deciders(decision.approver):
+            if person.telegram_id is None or person.first_seen_at is None:
+                continue
+            lang = texts.lang(person.language)
+            waited = present.age(texts, lang, decision.created_at, now)
+            text = texts.render(
+                lang, "approval_reminder.html", decision=decision, report=report, waited=waited
+            )
+            try:
+                await application.bot.send_message(person.telegram_id, text)
+                sent += 1
+            except Forbidden:
+                _LOGGER.warning("%s blocked kabot: no reminder", person.code)
+        await store.decisions.mark_reminded(decision)
+    return sent
+
+
+async def reminder_job(context: KabotContext) -> None:
+    await send_approval_reminders(context.application)
+
+
+def handlers() -> list[object]:
+    return [
+        CommandHandler("approvals", approvals_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(pressed, pattern=r"^d:"),
+    ]

@@ -1,0 +1,181 @@
+"""An issue's life after it is reported: posted to the groups, acknowledged by the KA centre,
+answered in writing (which closes it), reopened if the answer does not settle it.
+
+The centre's group card carries the buttons ``ih:<issue id>:<ack|reply|reopen>``; the
+reporter's own card (from /issues) can reopen a closed issue. Each change is shown on every
+posted card and told to the reporter.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import CallbackQueryHandler
+
+from bot.context import KabotContext
+from bot.forms import present
+from bot.forms.catalogue import FORMS, ISSUE
+from bot.handlers import forms
+from bot.handlers.messages import send_photos
+from bot.models import Answers, Draft, Report
+from bot.workflow import may_handle_issues
+
+_LOGGER = logging.getLogger(__name__)
+_DATA = re.compile(r"^ih:(\d{1,12}):(ack|reply|reopen)$")
+
+# What may be done to an issue in each state.
+NEXT_ACTIONS = {"open": ("ack", "reply"), "acknowledged": ("reply",), "closed": ("reopen",)}
+
+
+async def _card(context: KabotContext, report: Report, lang: str) -> str:
+    return await present.fitting(
+        context.store,
+        context.texts,
+        lang,
+        ISSUE,
+        report.answers,
+        "report_card.html",
+        report=report,
+        posted=True,
+    )
+
+
+def _buttons(context: KabotContext, report: Report, lang: str) -> InlineKeyboardMarkup | None:
+    actions = NEXT_ACTIONS.get(report.status, ())
+    if not actions:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    context.texts.label(lang, f"issue.button.{action}"),
+                    callback_data=f"ih:{report.id}:{action}",
+                )
+                for action in actions
+            ]
+        ]
+    )
+
+
+async def post_to_groups(context: KabotContext, report: Report) -> None:
+    """An issue goes to its unit's group and the KA centre's group (SPEC §2.2); the centre's
+    card carries the buttons to handle it."""
+    store = context.store
+    unit = await store.units.by_id(report.unit_id)
+    centre = await store.units.centre()
+    lang = context.texts.default_language
+    for target in dict.fromkeys(u for u in (unit, centre) if u and u.group_chat_id is not None):
+        assert target.group_chat_id is not None
+        markup = _buttons(context, report, lang) if target.is_centre else None
+        message = await context.bot.send_message(
+            target.group_chat_id, await _card(context, report, lang), reply_markup=markup
+        )
+        await store.reports.add_post(report, target.group_chat_id, message.message_id)
+        photos = [p["file_id"] for p in report.answers.get("photos") or []]
+        if photos:
+            await send_photos(
+                context.bot, target.group_chat_id, photos, reply_to=message.message_id
+            )
+
+
+async def update_posts(context: KabotContext, report: Report) -> None:
+    """Show the issue as it is now on every card posted of it."""
+    centre = await context.store.units.centre()
+    lang = context.texts.default_language
+    text = await _card(context, report, lang)
+    for chat_id, message_id in await context.store.reports.posts(report):
+        in_centre = centre is not None and chat_id == centre.group_chat_id
+        markup = _buttons(context, report, lang) if in_centre else None
+        try:
+            await context.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                _LOGGER.warning("Could not update card of %s: %s", report.number, exc.message)
+
+
+async def pressed(update: Update, context: KabotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    store, person = context.store, context.person
+    m = _DATA.match(query.data)
+    issue = await store.reports.by_id("issue", int(m[1])) if m else None
+    if m is None or issue is None:
+        await store.decisions.refused(person, query.data, "malformed")
+        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        return
+    action = m[2]
+    reporter_reopens = action == "reopen" and issue.staff_id == person.id
+    if not (reporter_reopens or may_handle_issues(person, await store.units.centre())):
+        await store.decisions.refused(person, query.data, "not the KA centre")
+        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        return
+    if action not in NEXT_ACTIONS.get(issue.status, ()):
+        await query.answer(
+            context.label("issue.already", status=context.label(f"report.status.{issue.status}")),
+            show_alert=True,
+        )
+        return
+    if action == "reply":
+        if person.telegram_id is None:
+            return
+        await query.answer(context.label("issue.reply_in_private"))
+        private = Chat(person.telegram_id, Chat.PRIVATE)
+        private.set_bot(context.bot)
+        try:
+            await forms.start_form(private, context, FORMS["issue_reply"], target=issue.id)
+        except Forbidden:
+            _LOGGER.info("%s must open a private chat with kabot to reply", person.code)
+        return
+    verb = "acknowledge" if action == "ack" else "reopen"
+    handled = await store.reports.handle_issue(issue, person, verb)
+    if handled is None:
+        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        return
+    await query.answer(context.label(f"issue.done.{action}"))
+    await _changed(context, handled)
+
+
+async def reply_submitted(
+    chat: Chat, context: KabotContext, draft: Draft, answers: Answers
+) -> str | None:
+    """The written reply is done: it closes the issue — if nobody closed it meanwhile."""
+    store = context.store
+    await store.drafts.discard(draft.id)
+    assert draft.report_id is not None
+    issue = await store.reports.by_id("issue", draft.report_id)
+    handled = (
+        await store.reports.handle_issue(issue, context.person, "reply", answers["reply"])
+        if issue is not None
+        else None
+    )
+    if handled is None:
+        await chat.send_message(
+            context.label(
+                "issue.already",
+                status=context.label(f"report.status.{issue.status if issue else 'closed'}"),
+            )
+        )
+        return ""
+    await chat.send_message(context.label("issue.done.reply", number=handled.number))
+    await _changed(context, handled)
+    return ""
+
+
+async def _changed(context: KabotContext, issue: Report) -> None:
+    await update_posts(context, issue)
+    reporter = await context.store.staff.by_id(issue.staff_id)
+    if reporter is None or reporter.telegram_id is None or reporter.id == context.person.id:
+        return
+    lang = context.texts.lang(reporter.language)
+    text = context.texts.render(lang, "issue_changed.html", report=issue, by=context.person)
+    try:
+        await context.bot.send_message(reporter.telegram_id, text)
+    except Forbidden:
+        _LOGGER.warning("Could not tell %s about %s", reporter.code, issue.number)
+
+
+def handlers() -> list[object]:
+    return [CallbackQueryHandler(pressed, pattern=r"^ih:")]
