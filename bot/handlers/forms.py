@@ -26,7 +26,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.context import KabotContext
 from bot.forms import engine, inputs, present
-from bot.forms.catalogue import FORMS, PHOTO_LIMIT, Field, Form, Kind, form_of
+from bot.forms.catalogue import FORMS, PHOTO_LIMIT, Field, Form, Kind, form_of, is_comment
 from bot.forms.keyboards import Buttons, Press, parse
 from bot.forms.when import Precision, When
 from bot.handlers import decisions, fallback, issue_handling
@@ -231,7 +231,7 @@ async def _ask(
             form,
             engine.answered(draft),
             "form_summary.html",
-            correcting=draft.report_id,
+            correcting=draft.report_id is not None and not is_comment(form),
             problem=problem_text,
         )
         markup: Any = buttons.summary()

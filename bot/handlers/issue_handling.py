@@ -171,8 +171,10 @@ async def _changed(context: KabotContext, issue: Report) -> None:
         return
     lang = context.texts.lang(reporter.language)
     text = context.texts.render(lang, "issue_changed.html", report=issue, by=context.person)
+    # A closed issue can be reopened by its reporter, from this very message.
+    markup = _buttons(context, issue, lang) if issue.status == "closed" else None
     try:
-        await context.bot.send_message(reporter.telegram_id, text)
+        await context.bot.send_message(reporter.telegram_id, text, reply_markup=markup)
     except Forbidden:
         _LOGGER.warning("Could not tell %s about %s", reporter.code, issue.number)
 

@@ -1,0 +1,367 @@
+"""Decisions with inline buttons: review, approvals, issue handling — exactly once.
+
+Plays the reporter (周丽), the centre director (王建国), a second centre director invited
+for the occasion, the marketing director (李志强), the centre's KA manager (张敏) and
+outsiders, through every flow, including concurrent presses, stale cards, forged data and a
+restart between submission and decision.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.handlers.decisions import send_approval_reminders
+from bot.models import Role
+from tests.harness import Kabot, Person
+
+ZHOU = 500200102  # 周丽, field, 液态奶事业本部 (YT)
+SUN = 500200101  # 孙伟, manager, YT
+WANG = 500100101  # 王建国, KA centre director (中心主任)
+LI = 500100102  # 李志强, marketing director (营销总监)
+ZHANG = 500100103  # 张敏, the KA centre's KA manager
+ZHAO_DIRECTOR = 500100199  # a second centre director, invited in the test
+
+
+async def started(kabot: Kabot, telegram_id: int, name: str) -> Person:
+    person = kabot.person(telegram_id, name)
+    await person.send("/start")
+    return person
+
+
+async def second_director(kabot: Kabot) -> Person:
+    centre = await kabot.store.units.by_code("KA")
+    assert centre is not None
+    invite = await kabot.store.invites.create(Role.DIRECTOR, centre.id, timedelta(days=7))
+    person = kabot.person(ZHAO_DIRECTOR, "赵主任")
+    await person.send(f"/start {invite.code}")
+    return person
+
+
+async def file_visit(zhou: Person) -> None:
+    await zhou.send("/visit")
+    await zhou.send("家乐福")
+    await zhou.press("家乐福（华东区）")
+    await zhou.send("昨天下午3点")
+    await zhou.press("例行拜访")
+    await zhou.press("跳过")
+    await zhou.send("10月销量同比增长12%")
+    for _ in range(6):
+        await zhou.press("跳过")
+    await zhou.send("跳过")
+    await zhou.press("提交")
+
+
+async def audit_actions(kabot: Kabot, entity: str = "decisions") -> list[str]:
+    rows = await kabot.store.db.fetch_all(
+        "SELECT actor, action FROM audit_log WHERE entity = ? ORDER BY id", (entity,)
+    )
+    return [f"{r['actor']} {r['action']}" for r in rows]
+
+
+async def test_a_visit_is_reviewed_and_every_copy_of_the_card_updates(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    li = await started(org, LI, "李志强")
+    zhao = await second_director(org)
+    zhou = org.person(ZHOU, "周丽")
+    await file_visit(zhou)
+
+    card = wang.last_message()
+    card_id, _, approve = wang.buttons()[0]
+    assert (
+        "拜访报告审阅" in card["text"]
+        and "V1" in card["text"]
+        and "家乐福（华东区）" in card["text"]
+    )
+    assert "拜访报告审阅" in zhao.last_message()["text"]
+    assert not any("V1" in t for t in li.private.texts())  # a marketing matter only later
+    await wang.press("✅ 通过")
+    assert "已通过" in wang.alert_text()
+
+    for director in (wang, zhao):
+        shown = director.private.bot_messages()[-1]
+        assert "✅ <b>" not in shown["text"]  # plain text as shown, not markup
+        assert "王建国 于" in shown["text"] and "通过" in shown["text"]
+        assert "reply_markup" not in shown or not shown["reply_markup"].get("inline_keyboard")
+    assert "已由王建国通过" in zhou.last_reply() and "已存入客户档案" in zhou.last_reply()
+    visit = await org.store.reports.by_id("visit", 1)
+    assert visit is not None and visit.status == "approved"
+    assert "KA001 decision.approved" in await audit_actions(org)
+
+    # The second director presses the (now plain) card's old button anyway.
+    await zhao.press_data(approve, card_id)
+    assert "已由王建国通过" in zhao.alert_text()
+
+
+async def test_two_directors_pressing_together_make_one_decision(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    zhao = await second_director(org)
+    zhou = org.person(ZHOU, "周丽")
+    await file_visit(zhou)
+    first = wang.tap("✅ 通过")
+    second = zhao.tap("✅ 通过")
+    again = wang.tap("✅ 通过")  # and one of them twice
+    assert first and second
+    await org.deliver(again)
+    alerts = [wang.alert_text(), zhao.alert_text()]
+    decided = await org.store.decisions.of_subject("visit", 1)
+    assert [d.status for d in decided] == ["approved"]
+    winner = decided[0].decided_by_name
+    assert winner in ("王建国", "赵主任")
+    assert any(f"已由{winner}通过" in a for a in alerts)
+    approvals = [a for a in await audit_actions(org) if a.endswith("decision.approved")]
+    assert len(approvals) == 1
+    told = [t for t in zhou.private.texts() if "已由" in t and "V1" in t]
+    assert len(told) == 1
+
+
+async def test_a_returned_visit_is_revised_and_reviewed_again(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    zhou = org.person(ZHOU, "周丽")
+    await file_visit(zhou)
+    await wang.press("退回并提建议")
+    assert "对这份拜访报告的建议" in wang.last_reply()
+    await wang.send("竞品信息太少")
+    await wang.send("下次拍端架照片，记录竞品价格")
+    assert "请确认退回意见" in wang.last_reply()
+    await wang.press("提交")
+    assert "已退回" in wang.last_reply()
+    told = zhou.last_reply()
+    assert "已由王建国退回" in told and "竞品信息太少" in told and "记录竞品价格" in told
+    card = next(m for m in wang.private.bot_messages() if "V1" in (m.get("text") or ""))
+    assert "退回" in card["text"] and "竞品信息太少" in card["text"]
+
+    org.clock.advance(timedelta(days=3))  # a returned report can be revised after the window
+    await zhou.send("/myvisits")
+    await zhou.press("V1 ·")
+    await zhou.press("修改")
+    await zhou.press("✏️ 竞品")
+    await zhou.send("竞品A降价5%，端架被占两个")
+    await zhou.press("提交")
+    visit = await org.store.reports.by_id("visit", 1)
+    assert visit is not None and visit.status == "submitted" and visit.version == 2
+    assert "竞品A降价5%" in wang.last_message()["text"]  # a new card for the new version
+    await wang.press("✅ 通过")
+    visit = await org.store.reports.by_id("visit", 1)
+    assert visit is not None and visit.status == "approved"
+
+
+async def test_a_card_for_an_older_version_is_refused(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    zhou = org.person(ZHOU, "周丽")
+    await file_visit(zhou)
+    old_id, _, old_data = wang.buttons()[0]
+    await zhou.send("/myvisits")
+    await zhou.press("V1 ·")
+    await zhou.press("修改")  # corrected within the window while the review waits
+    await zhou.press("✏️ 计划")
+    await zhou.send("下周补货")
+    await zhou.press("提交")
+    old_card = next(m for m in wang.private.bot_messages() if m["message_id"] == old_id)
+    assert "作废" in old_card["text"]
+    await wang.press_data(old_data, old_id)
+    assert "已过时" in wang.alert_text()
+    forged = old_data.replace(":1:ok", ":2:ok")  # the old decision with the new version
+    await wang.press_data(forged, old_id)
+    assert "已过时" in wang.alert_text()
+    decisions = await org.store.decisions.of_subject("visit", 1)
+    assert [d.status for d in decisions] == ["withdrawn", "pending"]
+    assert "KA001 decision.refused" in await audit_actions(org, "callback")
+
+
+async def test_outsiders_and_forged_buttons_change_nothing(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    li = await started(org, LI, "李志强")
+    zhou = org.person(ZHOU, "周丽")
+    sun = org.person(SUN, "孙伟")
+    await file_visit(zhou)
+    _, _, data = wang.buttons()[0]
+    await sun.send("/start")
+    anchor = sun.last_message()["message_id"]
+    for person in (zhou, sun, li):  # the author, her manager, the wrong director
+        await person.press_data(
+            data, anchor if person is sun else person.last_message()["message_id"]
+        )
+        alert = person.alert_text()
+        assert "没有权限" in alert and "V1" not in alert
+    for forged in ("d:1:1:maybe", "d:99:1:ok", "d:1", "d:" + "9" * 60):
+        await wang.press_data(forged, wang.last_message()["message_id"])
+        assert "过期" in wang.alert_text()
+    decisions = await org.store.decisions.of_subject("visit", 1)
+    assert [d.status for d in decisions] == ["pending"]
+    refusals = [a for a in await audit_actions(org, "callback") if a.endswith("refused")]
+    assert len(refusals) == 7
+
+
+async def test_a_decision_after_a_restart(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    zhou = org.person(ZHOU, "周丽")
+    await file_visit(zhou)
+    await org.restart()
+    await wang.press("✅ 通过")
+    visit = await org.store.reports.by_id("visit", 1)
+    assert visit is not None and visit.status == "approved"
+
+
+async def test_a_promotion_needs_both_directors(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    li = await started(org, LI, "李志强")
+    group = await org.bound_group("YT", "液态奶KA群")
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/promo")
+    await zhou.press("新活动方案")
+    await zhou.send("双十二大促")
+    await zhou.send("家乐福")
+    await zhou.press("家乐福（华东区）")
+    await zhou.press("选好了")
+    for answer in ("提升销量", "温暖过冬"):
+        await zhou.send(answer)
+    await zhou.press("跳过")
+    await zhou.send("12月1日至12月31日")
+    await zhou.send("华东20家门店")
+    await zhou.press("跳过")
+    await zhou.press("跳过")
+    await zhou.send("5万")
+    await zhou.send("增量30万")
+    await zhou.press("提交")
+
+    assert "中心主任审批" in wang.last_message()["text"]
+    assert not any("P1" in t for t in li.private.texts())
+    await wang.press("✅ 通过")
+    assert "待营销总监审批" in zhou.last_reply()
+    assert "营销总监审批" in li.last_message()["text"]
+    await li.press("驳回")
+    await li.send("预算太高，请控制在3万以内")
+    await li.press("提交")
+    assert "预算太高" in zhou.last_reply()
+    promotion = await org.store.reports.by_id("promotion", 1)
+    assert promotion is not None and promotion.status == "returned"
+
+    await zhou.send("/promos")
+    await zhou.press("P1 ·")
+    await zhou.press("修改")
+    await zhou.press("✏️ 预算")
+    await zhou.send("3万")
+    await zhou.press("提交")
+    assert "中心主任审批" in wang.last_message()["text"]  # starts over at the first step
+    await wang.press("✅ 通过")
+    await li.press("✅ 通过")
+    promotion = await org.store.reports.by_id("promotion", 1)
+    assert promotion is not None and promotion.status == "approved"
+    assert any("已获批准" in t and "P1" in t for t in group.texts())
+    steps = [(d.step, d.status) for d in await org.store.decisions.of_subject("promotion", 1)]
+    assert steps == [
+        ("centre", "approved"),
+        ("marketing", "returned"),
+        ("centre", "approved"),
+        ("marketing", "approved"),
+    ]
+
+
+async def test_the_centre_handles_an_issue_and_the_reporter_sees_each_step(org: Kabot) -> None:
+    unit_group = await org.bound_group("YT", "液态奶KA群")
+    centre_group = await org.bound_group("KA", "KA中心群")
+    zhang = await started(org, ZHANG, "张敏")
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/issue")
+    await zhou.send("永辉")
+    await zhou.press("永辉超市（华南区）")
+    await zhou.press("跳过")
+    await zhou.press("价格")
+    await zhou.press("较重")
+    await zhou.send("门店售价比约定高2元")
+    await zhou.press("跳过")
+    await zhou.press("提交")
+    unit_card = next(m for m in unit_group.bot_messages() if "I1" in (m.get("text") or ""))
+    assert "reply_markup" not in unit_card  # the unit's copy has no buttons
+
+    # A field person pressing the centre's button (forwarded, forged) is refused.
+    await zhou.press_data("ih:1:ack", centre_group.bot_messages()[-1]["message_id"], centre_group)
+    assert "没有权限" in zhou.alert_text()
+    await zhang.press("受理", centre_group)
+    assert "已受理" in zhang.alert_text()
+    assert "已由张敏受理" in zhou.last_reply()
+    for group in (unit_group, centre_group):
+        card = next(m for m in group.bot_messages() if "I1" in (m.get("text") or ""))
+        assert "受理：张敏" in card["text"] and "已受理" in card["text"]
+    handling = [b[1] for b in zhang.buttons(centre_group) if b[2].startswith("ih:")]
+    assert handling == ["✍️ 书面回复并关闭"]
+
+    await zhang.press("书面回复并关闭", centre_group)
+    assert "请写书面回复" in zhang.last_reply()
+    await zhang.send("已与门店沟通，明日起按约定价执行")
+    await zhang.press("提交")
+    assert "已回复并关闭问题 I1" in zhang.last_reply()
+    told = zhou.last_reply()
+    assert "书面回复并关闭" in told and "明日起按约定价执行" in told
+    card = next(m for m in unit_group.bot_messages() if "I1" in (m.get("text") or ""))
+    assert "已结束" in card["text"] and "明日起按约定价执行" in card["text"]
+    issue = await org.store.reports.by_id("issue", 1)
+    assert issue is not None and issue.status == "closed"
+
+    await zhou.press("重新打开")  # from the notice that it was answered
+    issue = await org.store.reports.by_id("issue", 1)
+    assert issue is not None and issue.status == "open"
+    card = next(m for m in centre_group.bot_messages() if "I1" in (m.get("text") or ""))
+    assert "待处理" in card["text"]  # the centre's card is back to work, buttons and all
+    assert "受理" in str(card["reply_markup"])
+    actions = await audit_actions(org, "issues")
+    assert actions == [
+        "YT002 create",
+        "KA003 issue.acknowledge",
+        "KA003 issue.reply",
+        "YT002 issue.reopen",
+    ]
+
+
+async def test_a_new_ka_customer_is_admitted_after_both_steps(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    li = await started(org, LI, "李志强")
+    zhang = await started(org, ZHANG, "张敏")
+    await zhang.send("/admission")
+    await zhang.send("盒马鲜生（华东区）")
+    await zhang.press("液态奶事业本部")
+    await zhang.press("KA零售")
+    await zhang.press("战略伙伴")
+    await zhang.press("A级")
+    await zhang.press("每月")
+    await zhang.send("新零售头部客户，门店扩张快")
+    await zhang.send("年销售额预计800万")
+    await zhang.press("提交")
+    assert "A1" in zhang.last_reply()
+    await wang.press("✅ 通过")
+    await li.press("✅ 通过")
+    assert "客户已加入" in zhang.last_reply()
+    found = await org.store.customers.search("盒马", unit_id=None)
+    assert [c.code for c in found.items] == ["N0001"]
+    assert found.items[0].grade == "A" and found.items[0].staff_names == ("张敏",)
+
+    zhou = org.person(ZHOU, "周丽")  # field staff propose no customers
+    await zhou.send("/admission")
+    assert "您的角色不能填写" in zhou.last_reply()
+
+
+async def test_approvals_lists_what_waits_and_reminds_once_a_day(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    li = await started(org, LI, "李志强")
+    zhou = org.person(ZHOU, "周丽")
+    await file_visit(zhou)
+    org.clock.advance(timedelta(hours=2))
+    await file_visit(zhou)
+
+    await wang.send("/approvals")
+    listing = wang.replies()[0]
+    assert "共 2 项" in listing and listing.index("V1") < listing.index("V2")
+    await li.send("/approvals")
+    assert "没有等您决定的事项" in li.last_reply()
+
+    assert await send_approval_reminders(org.app) == 0  # not waiting 24 h yet
+    org.clock.advance(timedelta(hours=23))
+    assert await send_approval_reminders(org.app) == 1  # V1: 25 h
+    assert "V1" in wang.last_message()["text"] and "已等您决定" in wang.last_message()["text"]
+    org.clock.advance(timedelta(hours=3))
+    assert await send_approval_reminders(org.app) == 1  # V2 now; V1 not again today
+    org.clock.advance(timedelta(hours=22))
+    assert await send_approval_reminders(org.app) == 1  # V1, a day after its reminder
+    await wang.press("✅ 通过")
+    org.clock.advance(timedelta(days=2))
+    assert await send_approval_reminders(org.app) == 1  # only what still waits
