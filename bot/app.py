@@ -29,6 +29,7 @@ from bot.handlers import (
     forms,
     groups,
     issue_handling,
+    ledger,
     menu,
     reports,
     roster,
@@ -107,6 +108,7 @@ def _register_handlers(app: Application) -> None:
         reports,
         decisions,
         issue_handling,
+        ledger,
         forms,
         fallback,
     ):

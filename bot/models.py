@@ -202,3 +202,26 @@ class Decision:
     @property
     def pending(self) -> bool:
         return self.status == "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """A fine or a positive incentive in the penalty ledger."""
+
+    id: int
+    staff_id: int
+    staff_name: str
+    unit_id: int | None
+    kind: str  # penalty, incentive
+    rule: str | None
+    period: str
+    amount_fen: int
+    reason: str
+    source: str
+    status: str  # posted, appealed, waived, upheld
+    recorded_by_name: str | None
+    created_at: datetime
+    appeal: str | None
+    decided_by_name: str | None
+    decided_at: datetime | None
+    decision_note: str | None

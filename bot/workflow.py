@@ -43,8 +43,15 @@ def after_approval(kind: str, step: str) -> tuple[str, tuple[str, str] | None]:
     return _STATUS_AFTER.get((kind, step), APPROVED), next_step
 
 
-def may_handle_issues(person: Staff, centre: BusinessUnit | None) -> bool:
-    """The KA centre answers issues: its own people and the directors."""
+def speaks_for_centre(person: Staff, centre: BusinessUnit | None) -> bool:
+    """The KA centre answers issues and records fines: its managers and the directors."""
     if person.role is Role.DIRECTOR:
         return True
     return centre is not None and person.unit_id == centre.id and person.role is Role.MANAGER
+
+
+# Who may do what to a ledger entry: the fined person appeals; directors waive and decide.
+LEDGER_ACTIONS = {
+    "posted": ("appeal", "waive"),
+    "appealed": ("grant", "uphold", "waive"),
+}

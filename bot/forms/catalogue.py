@@ -28,6 +28,7 @@ class Kind(StrEnum):
     FILE = "file"  # a spreadsheet
     PROMOTION = "promotion"  # one of the unit's running promotions
     UNIT = "unit"  # a business unit
+    STAFF = "staff"  # a person of a business unit: search by name or code
 
 
 # Telegram allows 4,096 characters a message; a report section longer than this is an essay.
@@ -221,6 +222,25 @@ ISSUE_REPLY = Form(
     roles=frozenset({Role.DIRECTOR, Role.MANAGER}),
 )
 
+# The penalty ledger by hand: a fine the KA centre records (R2's "an issue existed and was
+# not reported"), a positive incentive from a director; a waiver's reason; an appeal.
+PENALTY = Form(
+    "penalty",
+    "ledger",
+    (Field("person", Kind.STAFF), Field("amount", Kind.MONEY), _text("reason", limit=500)),
+    roles=frozenset({Role.DIRECTOR, Role.MANAGER}),
+)
+INCENTIVE = Form(
+    "incentive",
+    "ledger",
+    (Field("person", Kind.STAFF), Field("amount", Kind.MONEY), _text("reason", limit=500)),
+    roles=DIRECTORS,
+)
+WAIVE = Form("waive", "waiver", (_text("reason", limit=500),), roles=DIRECTORS)
+APPEAL = Form(
+    "appeal", "appeal", (_text("reason", limit=500),), roles=frozenset({Role.FIELD, Role.MANAGER})
+)
+
 FORMS = {
     f.name: f
     for f in (
@@ -234,6 +254,10 @@ FORMS = {
         VISIT_RETURN,
         REJECT,
         ISSUE_REPLY,
+        PENALTY,
+        INCENTIVE,
+        WAIVE,
+        APPEAL,
     )
 }
 
@@ -247,4 +271,4 @@ def form_of(kind: str, answers: dict[str, object]) -> Form:
 
 def is_comment(form: Form) -> bool:
     """A form that answers someone else's report (a decision, a reply), not a report."""
-    return form.report in ("decision", "issue_reply")
+    return form.report in ("decision", "issue_reply", "waiver", "appeal")

@@ -20,7 +20,7 @@ from telegram import (
 from bot.forms.catalogue import Field, Form, Kind
 from bot.forms.engine import can_go_back
 from bot.forms.when import When
-from bot.models import BusinessUnit, Customer, Draft, Report
+from bot.models import BusinessUnit, Customer, Draft, Report, Staff
 from bot.texts import Texts
 
 _DATA = re.compile(r"^f:(\d{1,12}):(\d{1,9}):([a-z]{1,6})(?::([\w-]{1,24}))?$")
@@ -76,6 +76,7 @@ class Buttons:
         promotions: list[Report] | None = None,
         months: list[str] | None = None,
         units: list[BusinessUnit] | None = None,
+        people: list[Staff] | None = None,
     ) -> InlineKeyboardMarkup:
         rows: list[list[InlineKeyboardButton]] = []
         answer = self.draft.answers.get(spec.key)
@@ -105,6 +106,8 @@ class Buttons:
             )
         elif spec.kind is Kind.MONTH:
             rows.append([self._button(m, "month", m) for m in months or []])
+        elif spec.kind is Kind.STAFF:
+            rows += [[self._button(f"{p.name} · {p.code}", "pick", p.id)] for p in people or []]
         elif spec.kind is Kind.UNIT:
             buttons = [self._button(u.name, "pick", u.id) for u in units or []]
             rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]

@@ -83,6 +83,9 @@ async def value_text(
             return texts.label(lang, "value.period", first=first, last=last, days=days)
         case Kind.FILE:
             return texts.label(lang, "value.file", name=value["file_name"])
+        case Kind.STAFF:
+            person = await store.staff.by_id(int(value))
+            return f"{person.name}（{person.code}）" if person else "?"
         case Kind.UNIT:
             unit = await store.units.by_id(int(value))
             return unit.name if unit else "?"

@@ -29,8 +29,8 @@ from bot.forms import engine, inputs, present
 from bot.forms.catalogue import FORMS, PHOTO_LIMIT, Field, Form, Kind, form_of, is_comment
 from bot.forms.keyboards import Buttons, Press, parse
 from bot.forms.when import Precision, When
-from bot.handlers import decisions, fallback, issue_handling
-from bot.models import REPORT_PREFIXES, BusinessUnit, Customer, Draft, Report
+from bot.handlers import decisions, fallback, issue_handling, ledger
+from bot.models import REPORT_PREFIXES, BusinessUnit, Customer, Draft, Report, Staff
 from bot.policy import customer_scope, may_correct, may_see_customer
 from bot.reminders.visits import overdue_for_visit
 
@@ -156,6 +156,14 @@ async def admission_command(update: Update, context: KabotContext) -> None:
     await begin(update, context, FORMS["admission"])
 
 
+async def penalty_command(update: Update, context: KabotContext) -> None:
+    await begin(update, context, FORMS["penalty"])
+
+
+async def incentive_command(update: Update, context: KabotContext) -> None:
+    await begin(update, context, FORMS["incentive"])
+
+
 async def promo_command(update: Update, context: KabotContext) -> None:
     """A promotion has three reports: the plan, progress updates and the close-out."""
     chat = update.effective_chat
@@ -217,6 +225,7 @@ async def _ask(
     *,
     problem: inputs.Problem | None = None,
     customers: list[Customer] | None = None,
+    people: list[Staff] | None = None,
     found: int | None = None,
 ) -> Draft:
     """Send the draft's current question (or its summary) and remember the message."""
@@ -239,7 +248,7 @@ async def _ask(
         spec = form.field(draft.step)
         assert spec is not None
         text, markup = await _question(
-            context, form, draft, spec, buttons, customers=customers, found=found
+            context, form, draft, spec, buttons, customers=customers, people=people, found=found
         )
         text = f"{problem_text}\n\n{text}" if problem_text else text
     message = await chat.send_message(text, reply_markup=markup)
@@ -256,6 +265,7 @@ async def _question(
     buttons: Buttons,
     *,
     customers: list[Customer] | None,
+    people: list[Staff] | None,
     found: int | None,
 ) -> tuple[str, Any]:
     store, lang = context.store, context.lang
@@ -296,6 +306,8 @@ async def _question(
         keyboard["promotions"] = await _promotions(context)
     elif spec.kind is Kind.UNIT:
         keyboard["units"] = await _units(context)
+    elif spec.kind is Kind.STAFF:
+        keyboard["people"] = people or []
     text = context.render("form_question.html", **params)
     if spec.kind is Kind.LOCATION:
         return text, buttons.location()
@@ -432,6 +444,16 @@ def _labels(context: KabotContext, key: str) -> set[str]:
 
 async def _search(chat: Chat, context: KabotContext, form: Form, draft: Draft, text: str) -> None:
     store = context.store
+    spec = form.field(draft.step)
+    if spec is not None and spec.kind is Kind.STAFF:
+        people = await store.staff.search(text, limit=SEARCH_RESULTS)
+        await _retire_prompt(chat, context, draft)
+        if not people:
+            problem = inputs.Problem("person_unknown", {"text": text})
+            await _ask(chat, context, form, draft, problem=problem)
+            return
+        await _ask(chat, context, form, draft, people=people, found=len(people))
+        return
     scope = customer_scope(context.person, await store.units.centre())
     page = await store.customers.search(text, unit_id=scope, limit=SEARCH_RESULTS)
     await _retire_prompt(chat, context, draft)
@@ -592,6 +614,12 @@ async def _pick(
             return context.label("answer.not_allowed")
         await _answer(chat, context, form, draft, customer.id)
         return ""
+    if spec.kind is Kind.STAFF:
+        person = await context.store.staff.by_id(number)
+        if person is None or not person.active or person.unit_id is None:
+            return context.label("answer.not_allowed")
+        await _answer(chat, context, form, draft, person.id)
+        return ""
     if spec.kind is Kind.UNIT:
         if number not in await _unit_ids(context):
             return context.label("answer.not_allowed")
@@ -650,6 +678,9 @@ async def _submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) -
     if form.report == "issue_reply":
         await _retire_prompt(chat, context, draft)
         return await issue_handling.reply_submitted(chat, context, draft, answers)
+    if form.report in ("ledger", "waiver", "appeal"):
+        await _retire_prompt(chat, context, draft)
+        return await ledger.submitted(chat, context, form, draft, answers)
     unit_id = await _unit_of(context, form, answers)
     if unit_id is None:
         return context.label("answer.not_allowed")
@@ -750,6 +781,8 @@ def handlers() -> list[object]:
         CommandHandler("promo", promo_command),
         CommandHandler("data", data_command),
         CommandHandler("admission", admission_command, filters=private),
+        CommandHandler("penalty", penalty_command, filters=private),
+        CommandHandler("incentive", incentive_command, filters=private),
         CommandHandler("cancel", cancel_command, filters=private),
         CallbackQueryHandler(form_menu_pressed, pattern=r"^fm:"),
         CallbackQueryHandler(on_button, pattern=r"^f:"),

@@ -21,7 +21,7 @@ from bot.forms.catalogue import FORMS, ISSUE
 from bot.handlers import forms
 from bot.handlers.messages import send_photos
 from bot.models import Answers, Draft, Report
-from bot.workflow import may_handle_issues
+from bot.workflow import speaks_for_centre
 
 _LOGGER = logging.getLogger(__name__)
 _DATA = re.compile(r"^ih:(\d{1,12}):(ack|reply|reopen)$")
@@ -108,7 +108,7 @@ async def pressed(update: Update, context: KabotContext) -> None:
         return
     action = m[2]
     reporter_reopens = action == "reopen" and issue.staff_id == person.id
-    if not (reporter_reopens or may_handle_issues(person, await store.units.centre())):
+    if not (reporter_reopens or speaks_for_centre(person, await store.units.centre())):
         await store.decisions.refused(person, query.data, "not the KA centre")
         await query.answer(context.label("answer.not_allowed"), show_alert=True)
         return

@@ -13,6 +13,7 @@ from bot.store.db import Database
 from bot.store.decisions import DecisionRepository
 from bot.store.drafts import DraftRepository
 from bot.store.invites import InviteRepository, Redemption
+from bot.store.ledger import LedgerRepository
 from bot.store.reports import ReportRepository
 from bot.store.roster import RosterStore
 from bot.store.staff import StaffRepository
@@ -34,6 +35,7 @@ class Store:
         self.drafts = DraftRepository(db, clock)
         self.reports = ReportRepository(db, clock)
         self.decisions = DecisionRepository(db, clock)
+        self.ledger = LedgerRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str

@@ -169,3 +169,12 @@ class StaffRepository(Repository):
                 "SELECT * FROM staff WHERE active = 1 AND role = 'director' ORDER BY code"
             )
         return [_staff(r) for r in rows]
+
+    async def search(self, text: str, limit: int = 8) -> list[Staff]:
+        """Active business-unit staff whose name contains ``text`` or whose code it is."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM staff WHERE active = 1 AND role IN ('field', 'manager')"
+            " AND (instr(name, ?) > 0 OR code = ? COLLATE NOCASE) ORDER BY code LIMIT ?",
+            (text, text, limit),
+        )
+        return [_staff(r) for r in rows]

@@ -1,0 +1,257 @@
+"""Fines and incentives in chat: the notice, the appeal, the waiver — each decided once.
+
+The KA centre records a fine (/penalty) and a director a positive incentive (/incentive);
+the notice goes to the person's unit group and to them. Its buttons ``pl:<id>:<action>``:
+the fined person appeals (with a reason), a director waives (with a reason), and an appeal
+is granted or upheld by a director. Each press is checked against the entry and the presser.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot.context import KabotContext
+from bot.forms import present
+from bot.forms.catalogue import FORMS, Form
+from bot.handlers import forms
+from bot.models import Answers, Draft, LedgerEntry, Role, Staff
+from bot.workflow import LEDGER_ACTIONS, speaks_for_centre
+
+_LOGGER = logging.getLogger(__name__)
+_DATA = re.compile(r"^pl:(\d{1,12}):(appeal|waive|grant|uphold)$")
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def _notice(context: KabotContext, entry: LedgerEntry, lang: str) -> str:
+    return context.texts.render(
+        lang,
+        "ledger_notice.html",
+        entry=entry,
+        amount=present.money(context.texts, lang, entry.amount_fen),
+    )
+
+
+def _buttons(
+    context: KabotContext, entry: LedgerEntry, lang: str, actions: tuple[str, ...] | None = None
+) -> InlineKeyboardMarkup | None:
+    shown = actions if actions is not None else LEDGER_ACTIONS.get(entry.status, ())
+    if entry.kind != "penalty" or not shown:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    context.texts.label(lang, f"ledger.button.{action}"),
+                    callback_data=f"pl:{entry.id}:{action}",
+                )
+                for action in shown
+            ]
+        ]
+    )
+
+
+async def _post(
+    context: KabotContext,
+    entry: LedgerEntry,
+    chat_id: int,
+    lang: str,
+    actions: tuple[str, ...] | None = None,
+) -> None:
+    try:
+        message = await context.bot.send_message(
+            chat_id,
+            _notice(context, entry, lang),
+            reply_markup=_buttons(context, entry, lang, actions),
+        )
+    except Forbidden:
+        _LOGGER.warning("Could not post ledger entry %s to %s", entry.id, chat_id)
+        return
+    await context.store.ledger.add_post(entry, chat_id, message.message_id)
+
+
+async def _refresh(context: KabotContext, entry: LedgerEntry) -> None:
+    lang = context.texts.default_language
+    for chat_id, message_id in await context.store.ledger.posts(entry):
+        try:
+            await context.bot.edit_message_text(
+                _notice(context, entry, lang),
+                chat_id,
+                message_id,
+                reply_markup=_buttons(context, entry, lang),
+            )
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                _LOGGER.warning("Could not update ledger notice %s: %s", entry.id, exc.message)
+
+
+async def _publish(context: KabotContext, entry: LedgerEntry) -> None:
+    """A new entry: to the person's unit group (manual §5: fines are posted) and to them."""
+    store = context.store
+    unit = await store.units.by_id(entry.unit_id) if entry.unit_id else None
+    if unit is not None and unit.group_chat_id is not None:
+        await _post(context, entry, unit.group_chat_id, context.texts.default_language)
+    person = await store.staff.by_id(entry.staff_id)
+    if person is not None and person.telegram_id is not None and person.first_seen_at:
+        await _post(context, entry, person.telegram_id, context.texts.lang(person.language))
+
+
+async def submitted(
+    chat: Chat, context: KabotContext, form: Form, draft: Draft, answers: Answers
+) -> str:
+    """A fine or incentive recorded, an appeal or a waiver written."""
+    store, person = context.store, context.person
+    await store.drafts.discard(draft.id)
+    if form.name in ("penalty", "incentive"):
+        if form.name == "penalty" and not speaks_for_centre(person, await store.units.centre()):
+            await chat.send_message(context.label("answer.not_allowed"))
+            return ""
+        target = await store.staff.by_id(int(answers["person"]))
+        if target is None:
+            await chat.send_message(context.label("answer.not_allowed"))
+            return ""
+        entry = await store.ledger.record(
+            person=target,
+            kind=form.name,
+            amount_fen=int(answers["amount"]),
+            reason=str(answers["reason"]),
+            period=context.clock.now().strftime("%Y-%m"),
+            source=f"draft:{draft.id}",
+            by=person,
+        )
+        if entry is None:
+            return ""
+        await chat.send_message(context.label(f"ledger.recorded.{entry.kind}", number=entry.id))
+        await _publish(context, entry)
+        return ""
+    assert draft.report_id is not None
+    entry = await store.ledger.by_id(draft.report_id)
+    reason = str(answers["reason"])
+    if entry is None:
+        return ""
+    if form.name == "appeal":
+        appealed = await store.ledger.appeal(entry, person, reason)
+        if appealed is None:
+            await chat.send_message(context.label("ledger.too_late"))
+            return ""
+        await chat.send_message(context.label("ledger.appealed"))
+        await _refresh(context, appealed)
+        for director in await store.staff.deciders("centre"):
+            if director.telegram_id is not None and director.first_seen_at is not None:
+                lang = context.texts.lang(director.language)
+                await _post(context, appealed, director.telegram_id, lang)
+        return ""
+    await chat.send_message(await _decide(context, entry, "waived", reason))
+    return ""
+
+
+async def _decide(
+    context: KabotContext, entry: LedgerEntry, outcome: str, note: str | None
+) -> str:
+    """Waive or uphold; returns what to tell the decider."""
+    decided = await context.store.ledger.decide(entry, context.person, outcome, note)
+    if decided is None:
+        latest = await context.store.ledger.by_id(entry.id) or entry
+        return context.label(
+            "ledger.already", status=context.label(f"ledger.status.{latest.status}")
+        )
+    await _refresh(context, decided)
+    # The waiver is posted too (SPEC §3), and the person hears how their appeal went.
+    unit = await context.store.units.by_id(decided.unit_id) if decided.unit_id else None
+    if unit is not None and unit.group_chat_id is not None:
+        await _tell(context, decided, unit.group_chat_id, context.texts.default_language)
+    person = await context.store.staff.by_id(decided.staff_id)
+    if person is not None and person.telegram_id is not None and person.first_seen_at:
+        await _tell(context, decided, person.telegram_id, context.texts.lang(person.language))
+    return context.label(f"ledger.done.{outcome}")
+
+
+async def _tell(context: KabotContext, entry: LedgerEntry, chat_id: int, lang: str) -> None:
+    amount = present.money(context.texts, lang, entry.amount_fen)
+    text = context.texts.render(lang, "ledger_decided.html", entry=entry, amount=amount)
+    try:
+        await context.bot.send_message(chat_id, text)
+    except Forbidden:
+        _LOGGER.warning("Could not tell %s about ledger entry %s", chat_id, entry.id)
+
+
+def _may(person: Staff, entry: LedgerEntry, action: str) -> bool:
+    if action == "appeal":
+        return person.id == entry.staff_id
+    return person.role is Role.DIRECTOR
+
+
+async def pressed(update: Update, context: KabotContext) -> None:
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and query.data is not None and chat is not None
+    store, person = context.store, context.person
+    m = _DATA.match(query.data)
+    entry = await store.ledger.by_id(int(m[1])) if m else None
+    if m is None or entry is None:
+        await store.decisions.refused(person, query.data, "malformed")
+        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        return
+    action = m[2]
+    if not _may(person, entry, action):
+        await store.decisions.refused(person, query.data, f"may not {action}")
+        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        return
+    if action not in LEDGER_ACTIONS.get(entry.status, ()):
+        await query.answer(
+            context.label("ledger.already", status=context.label(f"ledger.status.{entry.status}")),
+            show_alert=True,
+        )
+        return
+    if action in ("grant", "uphold"):
+        note = context.label(f"ledger.note.{action}")
+        outcome = "waived" if action == "grant" else "upheld"
+        await query.answer(await _decide(context, entry, outcome, note))
+        return
+    await query.answer(context.label("ledger.write_in_private"))
+    private = Chat(person.telegram_id or chat.id, Chat.PRIVATE)
+    private.set_bot(context.bot)
+    try:
+        await forms.start_form(private, context, FORMS[action], target=entry.id)
+    except Forbidden:
+        _LOGGER.info("%s must open a private chat with kabot first", person.code)
+
+
+async def penalties_command(update: Update, context: KabotContext) -> None:
+    """/penalties [YYYY-MM]: one's own ledger; a manager's unit; everyone's for directors."""
+    chat = update.effective_chat
+    assert chat is not None
+    person = context.person
+    period = context.args[0] if context.args else context.clock.now().strftime("%Y-%m")
+    if not _MONTH.match(period):
+        await chat.send_message(context.label("ledger.bad_month"))
+        return
+    if person.sees_all_units:
+        entries = await context.store.ledger.month(period)
+    elif person.role is Role.MANAGER and person.unit_id is not None:
+        entries = await context.store.ledger.month(period, unit_id=person.unit_id)
+    else:
+        entries = await context.store.ledger.month(period, staff_id=person.id)
+    money = present.money
+    fined = sum(e.amount_fen for e in entries if e.kind == "penalty" and e.status != "waived")
+    rewarded = sum(e.amount_fen for e in entries if e.kind == "incentive")
+    await chat.send_message(
+        context.render(
+            "ledger_month.html",
+            period=period,
+            entries=entries[:40],
+            amounts={e.id: money(context.texts, context.lang, e.amount_fen) for e in entries},
+            fined=money(context.texts, context.lang, fined),
+            rewarded=money(context.texts, context.lang, rewarded),
+        )
+    )
+
+
+def handlers() -> list[object]:
+    return [
+        CommandHandler("penalties", penalties_command, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(pressed, pattern=r"^pl:"),
+    ]

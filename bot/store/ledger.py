@@ -1,0 +1,152 @@
+"""The penalty ledger: each fine or incentive written once; appeals and waivers decided once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.models import LedgerEntry, Staff
+from bot.store.base import Repository
+from bot.store.db import Row
+
+_SELECT = """
+SELECT l.*, s.name AS staff_name,
+       (SELECT name FROM staff WHERE id = l.recorded_by) AS recorded_by_name,
+       (SELECT name FROM staff WHERE id = l.decided_by) AS decided_by_name
+  FROM penalty_ledger l JOIN staff s ON s.id = l.staff_id
+"""
+
+
+def _entry(row: Row) -> LedgerEntry:
+    return LedgerEntry(
+        id=row["id"],
+        staff_id=row["staff_id"],
+        staff_name=row["staff_name"],
+        unit_id=row["unit_id"],
+        kind=row["kind"],
+        rule=row["rule"],
+        period=row["period"],
+        amount_fen=row["amount_fen"],
+        reason=row["reason"],
+        source=row["source"],
+        status=row["status"],
+        recorded_by_name=row["recorded_by_name"],
+        created_at=datetime.fromisoformat(row["created_at"]),
+        appeal=row["appeal"],
+        decided_by_name=row["decided_by_name"],
+        decided_at=datetime.fromisoformat(row["decided_at"]) if row["decided_at"] else None,
+        decision_note=row["decision_note"],
+    )
+
+
+class LedgerRepository(Repository):
+    async def by_id(self, entry_id: int) -> LedgerEntry | None:
+        row = await self.db.fetch_one(_SELECT + " WHERE l.id = ?", (entry_id,))
+        return _entry(row) if row else None
+
+    async def record(
+        self,
+        *,
+        person: Staff,
+        kind: str,
+        amount_fen: int,
+        reason: str,
+        period: str,
+        source: str,
+        rule: str | None = None,
+        by: Staff | None = None,
+    ) -> LedgerEntry | None:
+        """Write one entry; None when the same breach is on the ledger already."""
+        async with self.db.transaction():
+            changed = await self.db.changes(
+                "INSERT OR IGNORE INTO penalty_ledger (staff_id, unit_id, kind, rule, period,"
+                " amount_fen, reason, source, recorded_by, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    person.id,
+                    person.unit_id,
+                    kind,
+                    rule,
+                    period,
+                    amount_fen,
+                    reason,
+                    source,
+                    by.id if by else None,
+                    self.now_text(),
+                ),
+            )
+            if changed == 0:
+                return None
+            row = await self.db.fetch_one(_SELECT + " WHERE l.id = last_insert_rowid()")
+            assert row is not None
+            entry = _entry(row)
+            await self.audit(
+                by.code if by else "rules",
+                f"ledger.{kind}",
+                "penalty_ledger",
+                entry.id,
+                after=entry,
+            )
+        return entry
+
+    async def _move(
+        self, entry: LedgerEntry, by: Staff, action: str, sql: str, params: tuple[object, ...]
+    ) -> LedgerEntry | None:
+        async with self.db.transaction():
+            if await self.db.changes(sql, params) == 0:
+                return None
+            moved = await self.by_id(entry.id)
+            await self.audit(by.code, f"ledger.{action}", "penalty_ledger", entry.id, entry, moved)
+        return moved
+
+    async def appeal(self, entry: LedgerEntry, by: Staff, reason: str) -> LedgerEntry | None:
+        """The fined person appeals — once, and only a posted fine of their own."""
+        return await self._move(
+            entry,
+            by,
+            "appeal",
+            "UPDATE penalty_ledger SET status = 'appealed', appeal = ? WHERE id = ?"
+            " AND staff_id = ? AND kind = 'penalty' AND status = 'posted'",
+            (reason, entry.id, by.id),
+        )
+
+    async def decide(
+        self, entry: LedgerEntry, by: Staff, outcome: str, note: str | None
+    ) -> LedgerEntry | None:
+        """Waive a fine (posted or appealed) or uphold an appealed one — once."""
+        allowed = "('posted', 'appealed')" if outcome == "waived" else "('appealed')"
+        return await self._move(
+            entry,
+            by,
+            outcome,
+            "UPDATE penalty_ledger SET status = ?, decided_by = ?, decided_at = ?,"
+            f" decision_note = ? WHERE id = ? AND kind = 'penalty' AND status IN {allowed}",
+            (outcome, by.id, self.now_text(), note, entry.id),
+        )
+
+    async def month(
+        self, period: str, *, staff_id: int | None = None, unit_id: int | None = None
+    ) -> list[LedgerEntry]:
+        where: list[str] = ["l.period = ?"]
+        params: list[object] = [period]
+        if staff_id is not None:
+            where.append("l.staff_id = ?")
+            params.append(staff_id)
+        if unit_id is not None:
+            where.append("l.unit_id = ?")
+            params.append(unit_id)
+        rows = await self.db.fetch_all(
+            _SELECT + f" WHERE {' AND '.join(where)} ORDER BY l.created_at, l.id", params
+        )
+        return [_entry(r) for r in rows]
+
+    async def add_post(self, entry: LedgerEntry, chat_id: int, message_id: int) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO ledger_posts (entry_id, chat_id, message_id) VALUES (?, ?, ?)",
+            (entry.id, chat_id, message_id),
+        )
+
+    async def posts(self, entry: LedgerEntry) -> list[tuple[int, int]]:
+        rows = await self.db.fetch_all(
+            "SELECT chat_id, message_id FROM ledger_posts WHERE entry_id = ?", (entry.id,)
+        )
+        return [(r["chat_id"], r["message_id"]) for r in rows]
