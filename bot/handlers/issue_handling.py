@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler
 
@@ -19,7 +19,7 @@ from bot.context import KabotContext
 from bot.forms import present
 from bot.forms.catalogue import FORMS, ISSUE
 from bot.handlers import forms
-from bot.handlers.messages import send_photos
+from bot.handlers.messages import action_row, send_photos
 from bot.models import Answers, Draft, Report
 from bot.workflow import speaks_for_centre
 
@@ -45,19 +45,7 @@ async def _card(context: KabotContext, report: Report, lang: str) -> str:
 
 def _buttons(context: KabotContext, report: Report, lang: str) -> InlineKeyboardMarkup | None:
     actions = NEXT_ACTIONS.get(report.status, ())
-    if not actions:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    context.texts.label(lang, f"issue.button.{action}"),
-                    callback_data=f"ih:{report.id}:{action}",
-                )
-                for action in actions
-            ]
-        ]
-    )
+    return action_row(context.texts, lang, "ih/issue", report.id, actions)
 
 
 async def post_to_groups(context: KabotContext, report: Report) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
@@ -19,6 +19,7 @@ from bot.context import KabotContext
 from bot.forms import present
 from bot.forms.catalogue import FORMS, Form
 from bot.handlers import forms
+from bot.handlers.messages import action_row
 from bot.models import Answers, Draft, LedgerEntry, Role, Staff
 from bot.workflow import LEDGER_ACTIONS, speaks_for_centre
 
@@ -40,19 +41,9 @@ def _buttons(
     context: KabotContext, entry: LedgerEntry, lang: str, actions: tuple[str, ...] | None = None
 ) -> InlineKeyboardMarkup | None:
     shown = actions if actions is not None else LEDGER_ACTIONS.get(entry.status, ())
-    if entry.kind != "penalty" or not shown:
+    if entry.kind != "penalty":
         return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    context.texts.label(lang, f"ledger.button.{action}"),
-                    callback_data=f"pl:{entry.id}:{action}",
-                )
-                for action in shown
-            ]
-        ]
-    )
+    return action_row(context.texts, lang, "pl/ledger", entry.id, shown)
 
 
 async def _post(

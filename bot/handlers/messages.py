@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, InputMediaPhoto
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+)
 from telegram.error import BadRequest
+
+from bot.texts import Texts
 
 
 async def edit_in_place(
@@ -31,3 +39,26 @@ async def send_photos(
         else:
             media = [InputMediaPhoto(file_id) for file_id in chunk]
             await bot.send_media_group(chat_id, media, reply_to_message_id=reply_to)
+
+
+def action_row(
+    texts: Texts, lang: str, family: str, subject_id: int, actions: tuple[str, ...]
+) -> InlineKeyboardMarkup | None:
+    """One row of buttons ``<family>:<id>:<action>``, labelled ``<family label>.button.<action>``.
+
+    ``family`` is "<callback prefix>/<label section>": "ih/issue", "pl/ledger".
+    """
+    prefix, section = family.split("/")
+    if not actions:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.label(lang, f"{section}.button.{action}"),
+                    callback_data=f"{prefix}:{subject_id}:{action}",
+                )
+                for action in actions
+            ]
+        ]
+    )
