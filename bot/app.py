@@ -37,6 +37,7 @@ from bot.handlers import (
 )
 from bot.menus import register_default_commands
 from bot.ratelimit import KabotRateLimiter
+from bot.reminders.rules import load_rules
 from bot.settings import Settings
 from bot.store import Store
 from bot.texts import Texts
@@ -85,6 +86,8 @@ def build_application(
     )
     resources: Resources = application.bot_data
     resources.settings = settings
+    # A mistake in the rules file stops kabot here, before it talks to anyone.
+    resources.rules = load_rules(settings.rules_path)
     resources.clock = clock
     resources.texts = Texts(default_language=settings.default_language)
     _register_handlers(application)

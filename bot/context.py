@@ -8,6 +8,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.models import BusinessUnit, Staff
+from bot.reminders.rules import Rules
 from bot.settings import Settings
 from bot.store import Store
 from bot.texts import Texts
@@ -22,6 +23,7 @@ class Resources:
     texts: Texts | None = None
     store: Store | None = None
     bot_username: str = ""
+    rules: Rules | None = None
 
 
 class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):

@@ -26,7 +26,7 @@ from bot.cli import import_roster
 from bot.clock import ManualClock
 from bot.context import Resources
 from bot.ratelimit import KabotRateLimiter
-from bot.settings import Settings
+from bot.settings import DEFAULT_RULES, Settings
 from bot.store import Store
 
 TOKEN = "123456789:TEST-kabot-token"
@@ -61,7 +61,7 @@ class Kabot:
             api_url=kabot.server.url,
             db_path=tmp_path / "kabot.db",
             tz=TZ,
-            rules_path=tmp_path / "rules.toml",
+            rules_path=DEFAULT_RULES,
             default_language="zh",
         )
         try:

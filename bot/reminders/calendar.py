@@ -1,0 +1,55 @@
+"""Days as the manual counts them: calendar months, and China's official working days.
+
+"No holiday extension" deadlines (遇节假日不得顺延) stay on their date; working-day rules
+(R11) skip weekends and public holidays and count the weekend days made working (调休), as
+published by the State Council — kept by the ``chinese_calendar`` library, which knows the
+years it has been told about. Beyond those, Monday to Friday is the best guess, and said so.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import date, timedelta
+
+import chinese_calendar
+
+_LOGGER = logging.getLogger(__name__)
+_warned: set[int] = set()
+
+
+def is_working_day(day: date) -> bool:
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        if day.year not in _warned:
+            _warned.add(day.year)
+            _LOGGER.warning(
+                "No official holiday calendar for %s yet (update chinese-calendar):"
+                " counting Monday to Friday",
+                day.year,
+            )
+        return day.weekday() < 5
+
+
+def add_working_days(start: date, count: int) -> date:
+    """The ``count``-th working day after ``start``."""
+    day = start
+    while count > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count -= 1
+    return day
+
+
+def day_of_month(year: int, month: int, day: int | None) -> date:
+    """The ``day``-th of the month, or its last day when the month is shorter (or day is None):
+    "the 30th" is 28 February."""
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, last if day is None else min(day, last))
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it has fewer days)."""
+    index = start.year * 12 + start.month - 1 + months
+    return day_of_month(index // 12, index % 12 + 1, start.day)

@@ -1,0 +1,283 @@
+"""The rules file (``rules.toml``, or KABOT_RULES): R1–R12 as data, checked before kabot starts.
+
+A mistake stops kabot with one line: the file, the line and what is wrong — a site's copy
+is edited by an office, not a programmer.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+from bot.settings import SettingsError
+
+RESPONSIBLE = ("unit_head", "unit", "centre_head", "centre", "ka_manager", "assigned_staff")
+HOLIDAYS = ("keep", "working_days")
+FINE_PER = ("day", "item", "time", "none")
+ESCALATION = ("unit_group", "manager", "director")
+AFTER_UNITS = ("days", "months", "hours", "working_days")
+_RULE_ID = re.compile(r"^R\d{1,2}$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+class RulesError(SettingsError):
+    """The rules file cannot be used; the message says where and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    every_month_day: int | None = None  # 1–31, the month's last day when shorter
+    last_day_of_month: bool = False
+    after: str | None = None  # an event: contract_completed, distributed, reported …
+    before: str | None = None  # an event the deadline comes before: launch
+    amount: int = 0
+    unit: str = "days"  # days, months, hours, working_days
+
+
+@dataclass(frozen=True, slots=True)
+class Fine:
+    per: str  # day, item, time, none
+    amount_fen: int
+    step_up_after_months: int | None = None
+    step_up_fen: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    obligation: dict[str, str]
+    quote: str
+    responsible: str
+    deadline: Deadline
+    holidays: str
+    remind_days_before: tuple[int, ...]
+    fine: Fine
+    escalate_to: tuple[str, ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class GeneralRules:
+    quiet_from: time
+    quiet_until: time
+    reminder_time: time
+    digest_time: time
+    summary_day: int
+    summary_time: time
+    group_mentions_max: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    general: GeneralRules
+    rules: dict[str, Rule]
+
+
+class _Reader:
+    """Checks one table of the file; knows where in the text each key is, for the message."""
+
+    def __init__(self, path: Path, lines: list[str], section: str, table: Any) -> None:
+        self.path, self.lines, self.section = path, lines, section
+        if not isinstance(table, dict):
+            raise self.error(None, f"[{section}] must be a table")
+        self.table: dict[str, Any] = table
+
+    def line_of(self, key: str | None) -> int:
+        header = re.compile(rf"^\s*\[\s*{re.escape(self.section)}\s*\]")
+        start = next((i for i, line in enumerate(self.lines) if header.match(line)), None)
+        if start is None:
+            return 1
+        if key is None:
+            return start + 1
+        pattern = re.compile(rf"^\s*{re.escape(key)}(\.|\s*=)")
+        for i in range(start + 1, len(self.lines)):
+            if self.lines[i].lstrip().startswith("["):
+                break
+            if pattern.match(self.lines[i]):
+                return i + 1
+        return start + 1
+
+    def error(self, key: str | None, reason: str) -> RulesError:
+        where = f"[{self.section}] {key}" if key else f"[{self.section}]"
+        return RulesError(f"{self.path}:{self.line_of(key)}: {where}: {reason}")
+
+    def only(self, allowed: tuple[str, ...]) -> None:
+        for key in self.table:
+            if key not in allowed:
+                raise self.error(key, f"unknown setting (known: {', '.join(allowed)})")
+
+    def get(self, key: str, kind: type | tuple[type, ...], *, optional: bool = False) -> Any:
+        if key not in self.table:
+            if optional:
+                return None
+            raise self.error(None, f"{key} is missing")
+        value = self.table[key]
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+            raise self.error(key, f"{value!r} is not {_describe(kind)}")
+        return value
+
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
+        value = self.get(key, str)
+        if value not in allowed:
+            raise self.error(key, f"{value!r} is not one of {', '.join(allowed)}")
+        return str(value)
+
+    def clock(self, key: str, value: Any = None) -> time:
+        text = self.get(key, str) if value is None else value
+        m = _CLOCK.match(str(text))
+        if m is None:
+            raise self.error(key, f"{text!r} is not a time of day like 09:00")
+        return time(int(m[1]), int(m[2]))
+
+    def whole(self, key: str, low: int, high: int, value: Any = None) -> int:
+        number = self.get(key, int) if value is None else value
+        if not isinstance(number, int) or isinstance(number, bool) or not low <= number <= high:
+            raise self.error(key, f"{number!r} is not a whole number from {low} to {high}")
+        return number
+
+
+def _describe(kind: type | tuple[type, ...]) -> str:
+    names = {str: "text", int: "a whole number", list: "a list", dict: "a table"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+def load_rules(path: Path) -> Rules:
+    if not path.is_file():
+        raise RulesError(f"{path}: the rules file is missing (KABOT_RULES points at it)")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        line = m[1] if m else "1"
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise RulesError(f"{path}:{line}: not valid TOML: {reason}") from None
+    lines = text.splitlines()
+    top = _Reader(path, lines, "", data)
+    for key in data:
+        if key not in ("settings", "rules"):
+            raise RulesError(f"{path}:1: unknown section [{key}] (known: settings, rules)")
+    general = _general(_Reader(path, lines, "settings", top.get("settings", dict)))
+    rules_table = top.get("rules", dict)
+    rules = {}
+    for rule_id, table in rules_table.items():
+        reader = _Reader(path, lines, f"rules.{rule_id}", table)
+        if not _RULE_ID.match(rule_id):
+            raise reader.error(None, "a rule is named R1, R2 …")
+        rules[rule_id] = _rule(path, lines, rule_id, reader)
+    return Rules(general, rules)
+
+
+def _general(r: _Reader) -> GeneralRules:
+    r.only(
+        (
+            "time_zone_note",
+            "quiet_hours",
+            "reminder_time",
+            "digest_time",
+            "monthly_summary",
+            "group_mentions_max",
+        )
+    )
+    quiet = r.get("quiet_hours", str).split("-")
+    if len(quiet) != 2:
+        raise r.error("quiet_hours", "write it as 21:00-08:00")
+    summary = r.get("monthly_summary", dict)
+    return GeneralRules(
+        quiet_from=r.clock("quiet_hours", quiet[0].strip()),
+        quiet_until=r.clock("quiet_hours", quiet[1].strip()),
+        reminder_time=r.clock("reminder_time"),
+        digest_time=r.clock("digest_time"),
+        summary_day=r.whole("monthly_summary", 1, 28, summary.get("day")),
+        summary_time=r.clock("monthly_summary", summary.get("time")),
+        group_mentions_max=r.whole("group_mentions_max", 1, 50),
+    )
+
+
+def _rule(path: Path, lines: list[str], rule_id: str, r: _Reader) -> Rule:
+    r.only(
+        (
+            "obligation",
+            "quote",
+            "responsible",
+            "deadline",
+            "holidays",
+            "remind_days_before",
+            "fine",
+            "escalate_to",
+            "settings",
+        )
+    )
+    obligation = r.get("obligation", dict)
+    if not all(
+        isinstance(obligation.get(lang), str) and obligation[lang] for lang in ("zh", "en")
+    ):
+        raise r.error("obligation", "give obligation.zh and obligation.en")
+    quote = r.get("quote", str)
+    if not quote.strip():
+        raise r.error("quote", "quote the manual's line this rule comes from")
+    remind = r.get("remind_days_before", list)
+    days = tuple(r.whole("remind_days_before", 0, 90, d) for d in remind)
+    escalate = r.get("escalate_to", list)
+    for step in escalate:
+        if step not in ESCALATION:
+            raise r.error("escalate_to", f"{step!r} is not one of {', '.join(ESCALATION)}")
+    return Rule(
+        id=rule_id,
+        obligation={lang: str(obligation[lang]) for lang in ("zh", "en")},
+        quote=quote,
+        responsible=r.choice("responsible", RESPONSIBLE),
+        deadline=_deadline(r),
+        holidays=r.choice("holidays", HOLIDAYS),
+        remind_days_before=tuple(sorted(set(days), reverse=True)),
+        fine=_fine(r),
+        escalate_to=tuple(escalate),
+        settings=dict(r.get("settings", dict, optional=True) or {}),
+    )
+
+
+def _deadline(r: _Reader) -> Deadline:
+    table = r.get("deadline", dict)
+    if "every" in table:
+        if table["every"] != "month":
+            raise r.error("deadline", 'every = "month" is the only repetition')
+        day = table.get("day")
+        if day == "last":
+            return Deadline(last_day_of_month=True)
+        return Deadline(every_month_day=r.whole("deadline", 1, 31, day))
+    anchor = "after" if "after" in table else "before" if "before" in table else None
+    if anchor is None or not isinstance(table[anchor], str):
+        raise r.error("deadline", 'give every = "month", after = "<event>" or before = "<event>"')
+    units = [u for u in AFTER_UNITS if u in table]
+    if len(units) != 1:
+        raise r.error("deadline", f"give exactly one of {', '.join(AFTER_UNITS)}")
+    amount = r.whole("deadline", 1, 400, table[units[0]])
+    if anchor == "after":
+        return Deadline(after=table[anchor], amount=amount, unit=units[0])
+    return Deadline(before=table[anchor], amount=amount, unit=units[0])
+
+
+def _fine(r: _Reader) -> Fine:
+    table = r.get("fine", dict)
+    per = table.get("per")
+    if per not in FINE_PER:
+        raise r.error("fine", f"per = {per!r} is not one of {', '.join(FINE_PER)}")
+    amount = r.whole("fine", 0, 100_000, table.get("amount", 0))
+    if per != "none" and amount == 0:
+        raise r.error("fine", 'a fine needs an amount above 0 (or per = "none")')
+    step_up = table.get("step_up")
+    if step_up is None:
+        return Fine(per, amount * 100)
+    if not isinstance(step_up, dict):
+        raise r.error("fine", "step_up is { after_months = 3, amount = 100 }")
+    return Fine(
+        per,
+        amount * 100,
+        step_up_after_months=r.whole("fine", 1, 24, step_up.get("after_months")),
+        step_up_fen=r.whole("fine", 1, 100_000, step_up.get("amount")) * 100,
+    )
