@@ -37,6 +37,7 @@ from bot.handlers import (
 )
 from bot.menus import register_default_commands
 from bot.ratelimit import KabotRateLimiter
+from bot.reminders.engine import run_due
 from bot.reminders.rules import load_rules
 from bot.settings import Settings
 from bot.store import Store
@@ -137,7 +138,19 @@ async def _open_resources(app: Application) -> None:
         app.job_queue.run_repeating(
             decisions.reminder_job, interval=3600, first=60, name="approval-reminders"
         )
+        # Deadlines: what is due is worked out from the database every few minutes, so a
+        # restart loses nothing and a run twice sends nothing twice (see reminders/engine).
+        app.job_queue.run_repeating(_due_work, interval=300, first=30, name="due-work")
     _LOGGER.info("kabot @%s started, database %s", app.bot.username, store.db.path)
+
+
+async def _due_work(context: KabotContext) -> None:
+    resources: Resources = context.bot_data
+    assert resources.store is not None and resources.rules is not None
+    assert resources.texts is not None and resources.clock is not None
+    await run_due(
+        context.bot, resources.store, resources.rules, resources.texts, resources.clock.now()
+    )
 
 
 async def _close_resources(app: Application) -> None:

@@ -9,17 +9,22 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from telegram import Bot
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
+from telegram.ext import Defaults, ExtBot
 
 from bot.app import ALLOWED_UPDATES, build_application
-from bot.clock import SystemClock
+from bot.clock import Clock, ManualClock, SystemClock
 from bot.models import Role
 from bot.policy import A_GRADE_MIN_CONTACTS
+from bot.ratelimit import KabotRateLimiter
+from bot.reminders.engine import run_due
+from bot.reminders.rules import load_rules
 from bot.roster import Problem, RosterError, read_roster
 from bot.settings import Settings, SettingsError, load_settings
 from bot.store import Store
@@ -63,6 +68,20 @@ def _parser() -> argparse.ArgumentParser:
     inv.add_argument("--unit", help="business unit code or name (needed for field/manager)")
     inv.add_argument("--days", type=int, default=7, help="days the link stays valid (7)")
 
+    jobs = sub.add_parser("jobs", help="scheduled work: run what is due, then exit")
+    jobs_sub = jobs.add_subparsers(dest="jobs_command", metavar="JOB", required=True)
+    due = jobs_sub.add_parser(
+        "run-due",
+        help="send every reminder and notice due up to a moment (twice sends nothing new)",
+    )
+    due.add_argument(
+        "--now",
+        type=_moment,
+        metavar="ISO8601",
+        help="the moment to run up to, e.g. 2026-12-08T09:00 (in KABOT_TZ unless it has an"
+        " offset); default: now",
+    )
+
     for name, text in (
         ("deactivate", "withdraw a person's access at once"),
         ("activate", "give a deactivated person access again"),
@@ -80,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     command = args.command or "run"
     try:
-        settings = load_settings(need_token=command in ("run", "invite"))
+        settings = load_settings(need_token=command in ("run", "invite", "jobs"))
         if command == "run":
             return _run(settings, args.webhook, args.listen)
         return asyncio.run(_offline(command, args, settings))
@@ -92,12 +111,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def _offline(command: str, args: argparse.Namespace, settings: Settings) -> int:
     texts = Texts(default_language=settings.default_language)
     lang = settings.default_language
-    store = await Store.open(settings.db_path, SystemClock(settings.tz))
+    clock = _job_clock(settings, args.now) if command == "jobs" else SystemClock(settings.tz)
+    store = await Store.open(settings.db_path, clock)
     try:
         if command == "import":
             return await import_roster(store, texts, lang, args.path)
         if command == "invite":
             return await _invite(store, texts, lang, settings, args)
+        if command == "jobs":
+            return await _run_due(store, texts, lang, settings)
         person = await store.staff.set_active(args.code, command == "activate", actor="cli")
         if person is None:
             print(texts.render(lang, "cli/unknown_staff.txt", code=args.code), file=sys.stderr)
@@ -106,6 +128,40 @@ async def _offline(command: str, args: argparse.Namespace, settings: Settings) -
         return 0
     finally:
         await store.close()
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a moment like 2026-12-08T09:00"
+        ) from None
+
+
+def _job_clock(settings: Settings, now: datetime | None) -> Clock:
+    """The moment ``jobs run-due`` runs up to: --now (in KABOT_TZ unless it has an offset)."""
+    if now is None:
+        return SystemClock(settings.tz)
+    moment = now if now.tzinfo is not None else now.replace(tzinfo=settings.tz)
+    return ManualClock(moment.astimezone(settings.tz).replace(second=0, microsecond=0))
+
+
+async def _run_due(store: Store, texts: Texts, lang: str, settings: Settings) -> int:
+    """What the running bot does every few minutes, once, up to the store's clock."""
+    moment = store.clock.now()
+    rules = load_rules(settings.rules_path)
+    bot = ExtBot(
+        settings.token,
+        base_url=settings.bot_base_url,
+        base_file_url=settings.file_base_url,
+        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz),
+        rate_limiter=KabotRateLimiter(),
+    )
+    async with bot:
+        report = await run_due(bot, store, rules, texts, moment)
+    print(texts.render(lang, "cli/run_due.txt", report=report, now=moment))
+    return 0
 
 
 async def import_roster(store: Store, texts: Texts, lang: str, path: Path) -> int:

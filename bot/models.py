@@ -225,3 +225,16 @@ class LedgerEntry:
     decided_by_name: str | None
     decided_at: datetime | None
     decision_note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """Something a rule requires by a date: R1's data of one unit for one month, say."""
+
+    id: int
+    rule: str
+    subject: str
+    period: str
+    due_on: date
+    unit_id: int | None
+    met_at: datetime | None

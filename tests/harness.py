@@ -75,6 +75,10 @@ class Kabot:
         assert self.settings is not None
         self.app = build_application(self.settings, self.clock, rate_limiter=self.rate_limiter)
         await start_polling(self.app, poll_timeout=5)
+        # Timed work runs when a test says so (jobs run-due, or the job's function called
+        # directly), never because a second of real time passed.
+        for job in self.app.job_queue.jobs():
+            job.schedule_removal()
 
     async def stop(self) -> None:
         if self.app is not None:

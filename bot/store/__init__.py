@@ -14,6 +14,7 @@ from bot.store.decisions import DecisionRepository
 from bot.store.drafts import DraftRepository
 from bot.store.invites import InviteRepository, Redemption
 from bot.store.ledger import LedgerRepository
+from bot.store.obligations import ObligationRepository
 from bot.store.reports import ReportRepository
 from bot.store.roster import RosterStore
 from bot.store.staff import StaffRepository
@@ -36,6 +37,7 @@ class Store:
         self.reports = ReportRepository(db, clock)
         self.decisions = DecisionRepository(db, clock)
         self.ledger = LedgerRepository(db, clock)
+        self.obligations = ObligationRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str

@@ -1,0 +1,178 @@
+"""Runs what is due: reminders before a deadline, the overdue notice after it.
+
+Idempotent by construction: each notice is claimed in ``notices_sent`` before it is sent, so
+running the same moment twice — or after a restart, or from ``run_bot.py jobs run-due`` —
+sends nothing twice. After downtime, only the latest reminder still before its deadline is
+sent (late, once); a deadline that passed meanwhile gets its overdue notice instead.
+
+Rules followed so far: R1 (a unit's KA data by the 8th, met by /data).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden
+
+from bot.models import Obligation, Staff
+from bot.reminders.calendar import day_of_month
+from bot.reminders.rules import GeneralRules, Rule, Rules
+from bot.store import Store
+from bot.texts import Texts
+
+_LOGGER = logging.getLogger(__name__)
+
+# A reminder sent this long after its moment is marked late (kabot was down, say).
+LATE_AFTER = timedelta(hours=1)
+
+
+@dataclass(slots=True)
+class RunReport:
+    sent: int = 0
+    late: int = 0
+    skipped: int = 0
+    waiting: int = 0  # held back by quiet hours
+
+
+def _previous_month(day: date) -> str:
+    first = day.replace(day=1) - timedelta(days=1)
+    return f"{first:%Y-%m}"
+
+
+async def _plan(store: Store, rules: Rules, today: date) -> None:
+    """The obligations of this month's deadlines, for every business unit."""
+    r1 = rules.rules.get("R1")
+    if r1 is None or (r1.deadline.every_month_day is None and not r1.deadline.last_day_of_month):
+        return
+    due = day_of_month(today.year, today.month, r1.deadline.every_month_day)
+    for unit in await store.units.all():
+        if not unit.is_centre:
+            await store.obligations.ensure(
+                "R1", f"unit:{unit.id}", _previous_month(today), due, unit.id
+            )
+
+
+async def _met_at(store: Store, obligation: Obligation) -> datetime | None:
+    if obligation.rule == "R1" and obligation.unit_id is not None:
+        return await store.obligations.data_submitted(obligation.unit_id, obligation.period)
+    return None
+
+
+def _in_quiet_hours(general: GeneralRules, moment: time) -> bool:
+    start, end = general.quiet_from, general.quiet_until
+    if start <= end:
+        return start <= moment < end
+    return moment >= start or moment < end
+
+
+async def _responsible(store: Store, obligation: Obligation) -> Staff | None:
+    """R1's responsible person: the unit's first responsible person (营销第一负责人)."""
+    unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
+    if unit is None or unit.responsible_staff_id is None:
+        return None
+    return await store.staff.by_id(unit.responsible_staff_id)
+
+
+async def run_due(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datetime) -> RunReport:
+    report = RunReport()
+    await _plan(store, rules, now.date())
+    for obligation in await store.obligations.open():
+        rule = rules.rules.get(obligation.rule)
+        if rule is None:
+            continue
+        met = await _met_at(store, obligation)
+        if met is not None and met <= now:
+            # Met: every reminder stops at once.
+            await store.obligations.met(obligation, met)
+            continue
+        await _notices(bot, store, rules, texts, rule, obligation, now, report)
+    return report
+
+
+async def _notices(
+    bot: Bot,
+    store: Store,
+    rules: Rules,
+    texts: Texts,
+    rule: Rule,
+    obligation: Obligation,
+    now: datetime,
+    report: RunReport,
+) -> None:
+    general, tz = rules.general, now.tzinfo
+    done = await store.obligations.notices(obligation)
+    overdue_at = datetime.combine(obligation.due_on + timedelta(days=1), general.reminder_time, tz)
+    reminders = {
+        f"remind:{days}": datetime.combine(
+            obligation.due_on - timedelta(days=days), general.reminder_time, tz
+        )
+        for days in rule.remind_days_before
+    }
+    passed = [kind for kind, at in reminders.items() if at <= now and kind not in done]
+    if now >= overdue_at:
+        for kind in passed:  # replaced by the overdue notice
+            if await store.obligations.claim(obligation, kind, "skipped"):
+                report.skipped += 1
+        if "overdue" not in done:
+            await _send(bot, store, texts, obligation, rule, "overdue", now, overdue_at, report)
+        return
+    if not passed:
+        return
+    latest = max(passed, key=lambda kind: reminders[kind])
+    for kind in passed:
+        if kind != latest and await store.obligations.claim(obligation, kind, "skipped"):
+            report.skipped += 1
+    if _in_quiet_hours(general, now.timetz().replace(tzinfo=None)):
+        report.waiting += 1
+        return
+    await _send(bot, store, texts, obligation, rule, latest, now, reminders[latest], report)
+
+
+async def _send(
+    bot: Bot,
+    store: Store,
+    texts: Texts,
+    obligation: Obligation,
+    rule: Rule,
+    kind: str,
+    now: datetime,
+    planned: datetime,
+    report: RunReport,
+) -> None:
+    late = now - planned > LATE_AFTER
+    person = await _responsible(store, obligation)
+    unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
+    params = {
+        "rule": rule,
+        "obligation": obligation,
+        "person": person,
+        "unit": unit,
+        "days": (obligation.due_on - now.date()).days,
+    }
+    # The overdue notice goes to the unit's group; reminders (and an overdue notice for a
+    # unit without a group) to the responsible person.
+    target: tuple[int, str] | None = None
+    if kind == "overdue" and unit is not None and unit.group_chat_id is not None:
+        target = (unit.group_chat_id, texts.default_language)
+    elif person is not None and person.telegram_id is not None and person.first_seen_at:
+        target = (person.telegram_id, texts.lang(person.language))
+    if target is None:
+        # Recorded as a fact (the digest will name who cannot be reached), not retried.
+        if await store.obligations.claim(obligation, kind, "unreachable"):
+            _LOGGER.warning("%s %s: nobody to tell about %s", rule.id, obligation.subject, kind)
+        return
+    if not await store.obligations.claim(obligation, kind, "late" if late else "sent"):
+        return
+    chat_id, lang = target
+    name = "obligation_overdue.html" if kind == "overdue" else "obligation_reminder.html"
+    try:
+        await bot.send_message(chat_id, texts.render(lang, name, **params))
+    except (Forbidden, BadRequest) as exc:
+        _LOGGER.warning("%s %s %s not delivered: %s", rule.id, obligation.subject, kind, exc)
+        await store.obligations.release(obligation, kind)
+        return
+    report.sent += 1
+    report.late += int(late)

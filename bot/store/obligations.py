@@ -1,0 +1,74 @@
+"""Obligations and the notices sent about them — each notice claimed once before it is sent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.models import Obligation
+from bot.store.base import Repository
+from bot.store.db import Row
+
+
+def _obligation(row: Row) -> Obligation:
+    return Obligation(
+        id=row["id"],
+        rule=row["rule"],
+        subject=row["subject"],
+        period=row["period"],
+        due_on=date.fromisoformat(row["due_on"]),
+        unit_id=row["unit_id"],
+        met_at=datetime.fromisoformat(row["met_at"]) if row["met_at"] else None,
+    )
+
+
+class ObligationRepository(Repository):
+    async def ensure(
+        self, rule: str, subject: str, period: str, due_on: date, unit_id: int | None
+    ) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO obligations (rule, subject, period, due_on, unit_id,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (rule, subject, period, due_on.isoformat(), unit_id, self.now_text()),
+        )
+
+    async def open(self) -> list[Obligation]:
+        rows = await self.db.fetch_all(
+            "SELECT * FROM obligations WHERE met_at IS NULL ORDER BY due_on, id"
+        )
+        return [_obligation(r) for r in rows]
+
+    async def met(self, obligation: Obligation, at: datetime) -> None:
+        await self.db.execute(
+            "UPDATE obligations SET met_at = ? WHERE id = ? AND met_at IS NULL",
+            (at.isoformat(timespec="seconds"), obligation.id),
+        )
+
+    async def claim(self, obligation: Obligation, kind: str, outcome: str) -> bool:
+        """Note a notice as sent (or skipped); False if it was already — then send nothing."""
+        changed = await self.db.changes(
+            "INSERT OR IGNORE INTO notices_sent (obligation_id, kind, sent_at, outcome)"
+            " VALUES (?, ?, ?, ?)",
+            (obligation.id, kind, self.now_text(), outcome),
+        )
+        return changed > 0
+
+    async def release(self, obligation: Obligation, kind: str) -> None:
+        """A notice that could not be sent is tried again next time."""
+        await self.db.execute(
+            "DELETE FROM notices_sent WHERE obligation_id = ? AND kind = ?",
+            (obligation.id, kind),
+        )
+
+    async def notices(self, obligation: Obligation) -> dict[str, str]:
+        rows = await self.db.fetch_all(
+            "SELECT kind, outcome FROM notices_sent WHERE obligation_id = ?", (obligation.id,)
+        )
+        return {r["kind"]: r["outcome"] for r in rows}
+
+    async def data_submitted(self, unit_id: int, month: str) -> datetime | None:
+        """When a unit first submitted its KA data for ``month`` (R1), if it did."""
+        row = await self.db.fetch_one(
+            "SELECT MIN(created_at) FROM data_submissions WHERE unit_id = ? AND month = ?",
+            (unit_id, month),
+        )
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
