@@ -47,6 +47,7 @@ PRIVATE_COMMANDS = (
     Command("penalty", frozenset({Role.DIRECTOR, Role.MANAGER})),
     Command("incentive", frozenset({Role.DIRECTOR})),
     Command("penalties", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR}), "menu:penalties"),
+    Command("noissues", WRITERS),
     Command("myvisits", WRITERS, "menu:myvisits"),
     Command("issues", EVERYONE, "menu:issues"),
     Command("promos", EVERYONE, "menu:promos"),

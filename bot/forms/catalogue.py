@@ -241,6 +241,14 @@ APPEAL = Form(
     "appeal", "appeal", (_text("reason", limit=500),), roles=frozenset({Role.FIELD, Role.MANAGER})
 )
 
+# R2: the KA centre records an issue that existed and was not reported, from the overdue notice.
+R2_BREACH = Form(
+    "r2_breach",
+    "breach",
+    (_text("issue", limit=500),),
+    roles=frozenset({Role.DIRECTOR, Role.MANAGER}),
+)
+
 FORMS = {
     f.name: f
     for f in (
@@ -258,6 +266,7 @@ FORMS = {
         INCENTIVE,
         WAIVE,
         APPEAL,
+        R2_BREACH,
     )
 }
 
@@ -271,4 +280,4 @@ def form_of(kind: str, answers: dict[str, object]) -> Form:
 
 def is_comment(form: Form) -> bool:
     """A form that answers someone else's report (a decision, a reply), not a report."""
-    return form.report in ("decision", "issue_reply", "waiver", "appeal")
+    return form.report in ("decision", "issue_reply", "waiver", "appeal", "breach")

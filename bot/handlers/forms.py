@@ -678,7 +678,7 @@ async def _submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) -
     if form.report == "issue_reply":
         await _retire_prompt(chat, context, draft)
         return await issue_handling.reply_submitted(chat, context, draft, answers)
-    if form.report in ("ledger", "waiver", "appeal"):
+    if form.report in ("ledger", "waiver", "appeal", "breach"):
         await _retire_prompt(chat, context, draft)
         return await ledger.submitted(chat, context, form, draft, answers)
     unit_id = await _unit_of(context, form, answers)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import Chat, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
@@ -120,6 +120,8 @@ async def submitted(
         await _publish(context, entry)
         return ""
     assert draft.report_id is not None
+    if form.name == "r2_breach":
+        return await _r2_breach(chat, context, draft.report_id, str(answers["issue"]), draft)
     entry = await store.ledger.by_id(draft.report_id)
     reason = str(answers["reason"])
     if entry is None:
@@ -138,6 +140,99 @@ async def submitted(
         return ""
     await chat.send_message(await _decide(context, entry, "waived", reason))
     return ""
+
+
+async def _r2_breach(
+    chat: Chat, context: KabotContext, obligation_id: int, issue: str, draft: Draft
+) -> str:
+    """R2: 如属出现问题没有报送的情况对事业本部营销第一负责人负激励50元/次 — one entry each."""
+    store, person = context.store, context.person
+    rules = context.bot_data.rules
+    obligation = await store.obligations.by_id(obligation_id)
+    unit = (
+        await store.units.by_id(obligation.unit_id) if obligation and obligation.unit_id else None
+    )
+    head = (
+        await store.staff.by_id(unit.responsible_staff_id)
+        if unit and unit.responsible_staff_id
+        else None
+    )
+    rule = rules.rules.get("R2") if rules else None
+    if obligation is None or head is None or rule is None:
+        await chat.send_message(context.label("ledger.no_head"))
+        return ""
+    entry = await store.ledger.record(
+        person=head,
+        kind="penalty",
+        amount_fen=rule.fine.amount_fen,
+        reason=f"{rule.obligation[context.texts.default_language]}：{issue}",
+        period=obligation.period,
+        source=f"R2:{obligation.id}:draft:{draft.id}",
+        rule="R2",
+        by=person,
+    )
+    if entry is not None:
+        await chat.send_message(context.label("ledger.recorded.penalty", number=entry.id))
+        await _publish(context, entry)
+    return ""
+
+
+async def r2_pressed(update: Update, context: KabotContext) -> None:
+    """From R2's overdue notice: the KA centre records an issue that was not reported."""
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and query.data is not None and chat is not None
+    store, person = context.store, context.person
+    m = re.match(r"^r2:(\d{1,12})$", query.data)
+    obligation = await store.obligations.by_id(int(m[1])) if m else None
+    if obligation is None or obligation.rule != "R2":
+        await store.decisions.refused(person, query.data, "malformed")
+        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        return
+    if not speaks_for_centre(person, await store.units.centre()):
+        await store.decisions.refused(person, query.data, "not the KA centre")
+        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        return
+    await query.answer(context.label("ledger.write_in_private"))
+    private = Chat(person.telegram_id or chat.id, Chat.PRIVATE)
+    private.set_bot(context.bot)
+    try:
+        await forms.start_form(private, context, FORMS["r2_breach"], target=obligation.id)
+    except Forbidden:
+        _LOGGER.info("%s must open a private chat with kabot first", person.code)
+
+
+async def noissues_command(update: Update, context: KabotContext) -> None:
+    """R2: "no execution issue this month" — asked once more before it counts."""
+    chat = update.effective_chat
+    assert chat is not None
+    person = context.person
+    month = context.clock.now().strftime("%Y-%m")
+    if person.role not in (Role.FIELD, Role.MANAGER) or person.unit_id is None:
+        await chat.send_message(context.render("form_not_for_you.html", form="issue"))
+        return
+    button = InlineKeyboardButton(context.label("r2.button.confirm"), callback_data=f"ni:{month}")
+    await chat.send_message(
+        context.render("noissues_confirm.html", month=month),
+        reply_markup=InlineKeyboardMarkup([[button]]),
+    )
+
+
+async def noissues_confirmed(update: Update, context: KabotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    store, person = context.store, context.person
+    month = query.data.removeprefix("ni:")
+    if month != context.clock.now().strftime("%Y-%m") or person.unit_id is None:
+        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        return
+    reported = await store.obligations.issues_reported(person.unit_id, month)
+    if reported is None:
+        await store.obligations.declare_no_issues(person.unit_id, month, person)
+        text = context.render("noissues_done.html", month=month, already=False)
+    else:
+        text = context.render("noissues_done.html", month=month, already=True)
+    await query.answer()
+    await query.edit_message_text(text)
 
 
 async def _decide(
@@ -242,7 +337,11 @@ async def penalties_command(update: Update, context: KabotContext) -> None:
 
 
 def handlers() -> list[object]:
+    private = filters.ChatType.PRIVATE
     return [
-        CommandHandler("penalties", penalties_command, filters=filters.ChatType.PRIVATE),
+        CommandHandler("penalties", penalties_command, filters=private),
+        CommandHandler("noissues", noissues_command, filters=private),
         CallbackQueryHandler(pressed, pattern=r"^pl:"),
+        CallbackQueryHandler(r2_pressed, pattern=r"^r2:"),
+        CallbackQueryHandler(noissues_confirmed, pattern=r"^ni:"),
     ]

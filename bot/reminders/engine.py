@@ -5,7 +5,9 @@ running the same moment twice — or after a restart, or from ``run_bot.py jobs 
 sends nothing twice. After downtime, only the latest reminder still before its deadline is
 sent (late, once); a deadline that passed meanwhile gets its overdue notice instead.
 
-Rules followed so far: R1 (a unit's KA data by the 8th, met by /data).
+Rules followed so far: R1 (a unit's KA data by the 8th, met by /data) and R2 (its issue
+report by the 10th, met by an issue or /noissues; the overdue notice lets the KA centre
+record each issue that existed and was not reported).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
 from bot.models import Obligation, Staff
@@ -42,22 +44,33 @@ def _previous_month(day: date) -> str:
     return f"{first:%Y-%m}"
 
 
+# Monthly unit obligations the engine follows, and the month each is for: R1 is last month's
+# data, R2 this month's issue report.
+MONTHLY_UNIT_RULES = {"R1": "previous", "R2": "current"}
+
+
 async def _plan(store: Store, rules: Rules, today: date) -> None:
     """The obligations of this month's deadlines, for every business unit."""
-    r1 = rules.rules.get("R1")
-    if r1 is None or (r1.deadline.every_month_day is None and not r1.deadline.last_day_of_month):
-        return
-    due = day_of_month(today.year, today.month, r1.deadline.every_month_day)
-    for unit in await store.units.all():
-        if not unit.is_centre:
-            await store.obligations.ensure(
-                "R1", f"unit:{unit.id}", _previous_month(today), due, unit.id
-            )
+    units = [u for u in await store.units.all() if not u.is_centre]
+    for rule_id, which in MONTHLY_UNIT_RULES.items():
+        rule = rules.rules.get(rule_id)
+        if rule is None or (
+            rule.deadline.every_month_day is None and not rule.deadline.last_day_of_month
+        ):
+            continue
+        due = day_of_month(today.year, today.month, rule.deadline.every_month_day)
+        period = _previous_month(today) if which == "previous" else f"{today:%Y-%m}"
+        for unit in units:
+            await store.obligations.ensure(rule_id, f"unit:{unit.id}", period, due, unit.id)
 
 
 async def _met_at(store: Store, obligation: Obligation) -> datetime | None:
-    if obligation.rule == "R1" and obligation.unit_id is not None:
+    if obligation.unit_id is None:
+        return None
+    if obligation.rule == "R1":
         return await store.obligations.data_submitted(obligation.unit_id, obligation.period)
+    if obligation.rule == "R2":
+        return await store.obligations.issues_reported(obligation.unit_id, obligation.period)
     return None
 
 
@@ -168,8 +181,15 @@ async def _send(
         return
     chat_id, lang = target
     name = "obligation_overdue.html" if kind == "overdue" else "obligation_reminder.html"
+    markup = None
+    if kind == "overdue" and rule.id == "R2":
+        # 如属出现问题没有报送的情况 … 负激励50元/次: the KA centre records each such issue.
+        label = texts.label(lang, "r2.button.record", amount=rule.fine.amount_fen // 100)
+        markup = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(label, callback_data=f"r2:{obligation.id}")]]
+        )
     try:
-        await bot.send_message(chat_id, texts.render(lang, name, **params))
+        await bot.send_message(chat_id, texts.render(lang, name, **params), reply_markup=markup)
     except (Forbidden, BadRequest) as exc:
         _LOGGER.warning("%s %s %s not delivered: %s", rule.id, obligation.subject, kind, exc)
         await store.obligations.release(obligation, kind)

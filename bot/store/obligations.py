@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.models import Obligation
+from bot.models import Obligation, Staff
 from bot.store.base import Repository
 from bot.store.db import Row
 
@@ -72,3 +72,31 @@ class ObligationRepository(Repository):
             (unit_id, month),
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def issues_reported(self, unit_id: int, month: str) -> datetime | None:
+        """When a unit first reported for ``month`` (R2): an issue, or "none"."""
+        row = await self.db.fetch_one(
+            "SELECT MIN(at) FROM (SELECT created_at AS at FROM issues WHERE unit_id = ?"
+            " AND substr(created_at, 1, 7) = ? UNION ALL SELECT created_at FROM"
+            " issue_declarations WHERE unit_id = ? AND month = ?)",
+            (unit_id, month, unit_id, month),
+        )
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def declare_no_issues(self, unit_id: int, month: str, by: Staff) -> bool:
+        """Record "no issues this month"; False when the unit said so already."""
+        async with self.db.transaction():
+            changed = await self.db.changes(
+                "INSERT OR IGNORE INTO issue_declarations (unit_id, month, staff_id, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                (unit_id, month, by.id, self.now_text()),
+            )
+            if changed:
+                await self.audit(
+                    by.code, "issues.none", "issue_declarations", f"{unit_id}:{month}"
+                )
+        return changed > 0
+
+    async def by_id(self, obligation_id: int) -> Obligation | None:
+        row = await self.db.fetch_one("SELECT * FROM obligations WHERE id = ?", (obligation_id,))
+        return _obligation(row) if row else None

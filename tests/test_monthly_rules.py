@@ -1,16 +1,38 @@
-"""R1 — a business unit's KA data by the 8th — walked with `run_bot.py jobs run-due --now`."""
+"""R1 (a unit's KA data by the 8th) and R2 (its issue report by the 10th), walked through
+December 2026 with `run_bot.py jobs run-due --now`, against the local Bot API."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
+from bot.settings import DEFAULT_RULES
 from tests.cli import run_cli
 from tests.harness import TZ, Group, Kabot, Person
 
+ZHANG = 500100103  # 张敏, the KA centre's KA manager
+
 SUN = 500200101  # 孙伟, YT's first responsible person
 LIN = 500400101  # 林峰, NF's first responsible person (何军 of BQ never wrote to kabot)
+
+
+def _rule_id(section: str) -> str:
+    m = re.match(r"\[rules\.(R\d+)\]", section)
+    assert m is not None
+    return m[1]
+
+
+def only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *rule_ids: str) -> None:
+    """A site's rules file with just these rules (a site may drop the ones it does not run)."""
+    text = DEFAULT_RULES.read_text(encoding="utf-8")
+    head, *sections = re.split(r"(?m)^(?=\[rules\.R\d+\]$)", text)
+    kept = [s for s in sections if _rule_id(s) in rule_ids]
+    path = tmp_path / "site-rules.toml"
+    path.write_text(head + "".join(kept), encoding="utf-8")
+    monkeypatch.setenv("KABOT_RULES", str(path))
 
 
 async def due(kabot: Kabot, monkeypatch: pytest.MonkeyPatch, moment: str) -> str:
@@ -32,8 +54,9 @@ def reminders(person: Person) -> list[str]:
 
 
 async def test_a_month_of_r1_reminders_sent_once_each(
-    org: Kabot, monkeypatch: pytest.MonkeyPatch
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    only(tmp_path, monkeypatch, "R1")
     group, sun, lin = await heads(org)
     assert "发送 0 条" in await due(org, monkeypatch, "2026-12-04T09:00")
     assert "发送 2 条" in await due(org, monkeypatch, "2026-12-05T09:00")
@@ -74,8 +97,9 @@ async def test_a_month_of_r1_reminders_sent_once_each(
 
 
 async def test_after_downtime_a_passed_deadline_gets_only_its_overdue_notice(
-    org: Kabot, monkeypatch: pytest.MonkeyPatch
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    only(tmp_path, monkeypatch, "R1")
     group, sun, _ = await heads(org)
     out = await due(org, monkeypatch, "2026-12-10T12:00")  # kabot was down since the 4th
     # Three units' three reminders are replaced by the overdue notices: YT's in its group,
@@ -86,9 +110,56 @@ async def test_after_downtime_a_passed_deadline_gets_only_its_overdue_notice(
 
 
 async def test_a_reminder_missed_while_down_is_sent_once_late(
-    org: Kabot, monkeypatch: pytest.MonkeyPatch
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    only(tmp_path, monkeypatch, "R1")
     _, sun, _ = await heads(org)
     out = await due(org, monkeypatch, "2026-12-07T15:00")  # down on the 5th and the 7th
     assert "发送 2 条（其中补发 2 条）" in out and "跳过 3 条" in out  # each unit's 3-day one
     assert ["还有 1 天" in t for t in reminders(sun)] == [True]
+
+
+async def test_r2_none_or_issues_meet_it_and_the_centre_records_what_was_hidden(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R2")
+    group, sun, lin = await heads(org)
+    zhang = org.person(ZHANG, "张敏")
+    await zhang.send("/start")
+    org.clock.set(datetime(2026, 12, 3, 10, 0, tzinfo=TZ))
+    await lin.send("/noissues")  # NF: nothing to report this month
+    assert "确认 2026-12" in lin.last_reply()
+    await lin.press("确认本月无执行问题")
+    assert "无执行问题" in lin.last_message()["text"]
+
+    # YT's head is reminded; NF reported "none"; BQ's head never wrote to kabot.
+    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-07T09:00")
+    assert [t for t in sun.private.texts() if t.startswith("⏰ R2")]
+    assert not [t for t in lin.private.texts() if t.startswith("⏰ R2")]
+    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-11T09:00")
+    overdue = next(m for m in group.bot_messages() if "逾期：R2" in (m.get("text") or ""))
+    assert "50元/次" in overdue["text"]
+
+    await sun.press_data(
+        overdue["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+        overdue["message_id"],
+        group,
+    )
+    assert "没有权限" in sun.alert_text()  # the unit cannot fine itself
+    await zhang.press("存在问题未报送", group)
+    await zhang.send("永辉华南区12月5日断货未报")
+    await zhang.press("提交")
+    assert "已记入罚款" in zhang.last_reply()
+    entry = await org.store.ledger.by_id(1)
+    assert entry is not None
+    assert (entry.rule, entry.staff_name, entry.amount_fen, entry.period) == (
+        "R2",
+        "孙伟",
+        5000,
+        "2026-12",
+    )
+    assert "罚款通知 #1" in group.texts()[-1]
+    await zhang.press("存在问题未报送", group)  # a second hidden issue: a second fine
+    await zhang.send("家乐福价格问题未报")
+    await zhang.press("提交")
+    assert len(await org.store.ledger.month("2026-12")) == 2
