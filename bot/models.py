@@ -238,3 +238,4 @@ class Obligation:
     due_on: date
     unit_id: int | None
     met_at: datetime | None
+    staff_id: int | None = None  # an obligation of one person (R8)

@@ -163,3 +163,34 @@ async def test_r2_none_or_issues_meet_it_and_the_centre_records_what_was_hidden(
     await zhang.send("家乐福价格问题未报")
     await zhang.press("提交")
     assert len(await org.store.ledger.month("2026-12")) == 2
+
+
+async def test_r8_reminds_a_ka_manager_short_of_the_quota_with_progress(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R8")
+    zhang = org.person(ZHANG, "张敏")  # a KA manager of the centre
+    await zhang.send("/start")
+    # A visit to a key customer (filed as /visit files it; the conversation is tested elsewhere).
+    org.clock.set(datetime(2026, 12, 15, 10, 0, tzinfo=TZ))
+    staff = await org.store.staff.by_code("KA003")
+    carrefour = (await org.store.customers.search("家乐福（华东区）", unit_id=None)).items[0]
+    assert staff is not None and carrefour.kind.value == "ka_retailer"
+    answers = {
+        "customer": carrefour.id,
+        "visited_at": {"at": "2026-12-15T10:00+08:00", "precision": "minute"},
+        "visit_kind": "routine",
+        "business_review": "年度合同回顾",
+    }
+    await org.store.reports.add("visit", staff, carrefour.unit_id, answers)
+
+    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-21T09:00")
+    reminder = zhang.private.texts()[-1]
+    assert "R8" in reminder and "重点客户 1/1" in reminder and "重点经销商 0/2" in reminder
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-21T09:00")
+    # The other two KA managers: one never wrote to kabot, one did not either — no one else.
+    rows = await org.store.db.fetch_all(
+        "SELECT o.subject, n.outcome FROM notices_sent n JOIN obligations o"
+        " ON o.id = n.obligation_id WHERE o.rule = 'R8' ORDER BY o.id"
+    )
+    assert [r["outcome"] for r in rows].count("sent") == 1

@@ -7,7 +7,8 @@ sent (late, once); a deadline that passed meanwhile gets its overdue notice inst
 
 Rules followed so far: R1 (a unit's KA data by the 8th, met by /data) and R2 (its issue
 report by the 10th, met by an issue or /noissues; the overdue notice lets the KA centre
-record each issue that existed and was not reported).
+record each issue that existed and was not reported), R8 (each KA manager's monthly visit
+quota, with its progress in the reminders).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
-from bot.models import Obligation, Staff
+from bot.models import CustomerKind, Obligation, Role, Staff
 from bot.reminders.calendar import day_of_month
 from bot.reminders.rules import GeneralRules, Rule, Rules
 from bot.store import Store
@@ -62,9 +63,53 @@ async def _plan(store: Store, rules: Rules, today: date) -> None:
         period = _previous_month(today) if which == "previous" else f"{today:%Y-%m}"
         for unit in units:
             await store.obligations.ensure(rule_id, f"unit:{unit.id}", period, due, unit.id)
+    await _plan_quotas(store, rules, today)
 
 
-async def _met_at(store: Store, obligation: Obligation) -> datetime | None:
+async def _plan_quotas(store: Store, rules: Rules, today: date) -> None:
+    """R8: each KA manager of the centre (中心KA经理) has this month's visit quota."""
+    rule, centre = rules.rules.get("R8"), await store.units.centre()
+    if rule is None or centre is None:
+        return
+    due = day_of_month(today.year, today.month, rule.deadline.every_month_day)
+    for person in await store.staff.in_unit(centre.id):
+        if person.role is Role.MANAGER:
+            await store.obligations.ensure(
+                "R8", f"staff:{person.id}", f"{today:%Y-%m}", due, centre.id, person.id
+            )
+
+
+def _quota(rule: Rule) -> dict[str, int]:
+    """R8's quota by customer kind: key customers (KA retailers) and key distributors."""
+    return {
+        CustomerKind.KA_RETAILER.value: int(rule.settings.get("key_customers", 1)),
+        CustomerKind.KEY_DISTRIBUTOR.value: int(rule.settings.get("key_distributors", 2)),
+    }
+
+
+async def quota_progress(store: Store, rule: Rule, obligation: Obligation) -> dict[str, int]:
+    assert obligation.staff_id is not None
+    visits = await store.obligations.visits_by_kind(obligation.staff_id, obligation.period)
+    done = {kind: 0 for kind in _quota(rule)}
+    for kind, _ in visits:
+        if kind in done:
+            done[kind] += 1
+    return done
+
+
+async def _met_at(store: Store, rules: Rules, obligation: Obligation) -> datetime | None:
+    if obligation.rule == "R8" and obligation.staff_id is not None:
+        # Met by the visit that completed the quota.
+        quota = _quota(rules.rules["R8"])
+        done = dict.fromkeys(quota, 0)
+        for kind, at in await store.obligations.visits_by_kind(
+            obligation.staff_id, obligation.period
+        ):
+            if kind in done:
+                done[kind] += 1
+            if all(done[k] >= quota[k] for k in quota):
+                return at
+        return None
     if obligation.unit_id is None:
         return None
     if obligation.rule == "R1":
@@ -82,7 +127,9 @@ def _in_quiet_hours(general: GeneralRules, moment: time) -> bool:
 
 
 async def _responsible(store: Store, obligation: Obligation) -> Staff | None:
-    """R1's responsible person: the unit's first responsible person (营销第一负责人)."""
+    """The person of a personal obligation (R8); else the unit's first responsible person."""
+    if obligation.staff_id is not None:
+        return await store.staff.by_id(obligation.staff_id)
     unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
     if unit is None or unit.responsible_staff_id is None:
         return None
@@ -96,7 +143,7 @@ async def run_due(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datet
         rule = rules.rules.get(obligation.rule)
         if rule is None:
             continue
-        met = await _met_at(store, obligation)
+        met = await _met_at(store, rules, obligation)
         if met is not None and met <= now:
             # Met: every reminder stops at once.
             await store.obligations.met(obligation, met)
@@ -164,11 +211,18 @@ async def _send(
         "person": person,
         "unit": unit,
         "days": (obligation.due_on - now.date()).days,
+        "progress": await quota_progress(store, rule, obligation) if rule.id == "R8" else {},
+        "quota": _quota(rule) if rule.id == "R8" else {},
     }
     # The overdue notice goes to the unit's group; reminders (and an overdue notice for a
-    # unit without a group) to the responsible person.
+    # unit without a group) to the responsible person. A quota is a person's own affair.
     target: tuple[int, str] | None = None
-    if kind == "overdue" and unit is not None and unit.group_chat_id is not None:
+    if (
+        kind == "overdue"
+        and rule.id != "R8"
+        and unit is not None
+        and unit.group_chat_id is not None
+    ):
         target = (unit.group_chat_id, texts.default_language)
     elif person is not None and person.telegram_id is not None and person.first_seen_at:
         target = (person.telegram_id, texts.lang(person.language))

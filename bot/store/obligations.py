@@ -18,17 +18,24 @@ def _obligation(row: Row) -> Obligation:
         due_on=date.fromisoformat(row["due_on"]),
         unit_id=row["unit_id"],
         met_at=datetime.fromisoformat(row["met_at"]) if row["met_at"] else None,
+        staff_id=row["staff_id"],
     )
 
 
 class ObligationRepository(Repository):
     async def ensure(
-        self, rule: str, subject: str, period: str, due_on: date, unit_id: int | None
+        self,
+        rule: str,
+        subject: str,
+        period: str,
+        due_on: date,
+        unit_id: int | None,
+        staff_id: int | None = None,
     ) -> None:
         await self.db.execute(
             "INSERT OR IGNORE INTO obligations (rule, subject, period, due_on, unit_id,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (rule, subject, period, due_on.isoformat(), unit_id, self.now_text()),
+            " staff_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (rule, subject, period, due_on.isoformat(), unit_id, staff_id, self.now_text()),
         )
 
     async def open(self) -> list[Obligation]:
@@ -100,3 +107,12 @@ class ObligationRepository(Repository):
     async def by_id(self, obligation_id: int) -> Obligation | None:
         row = await self.db.fetch_one("SELECT * FROM obligations WHERE id = ?", (obligation_id,))
         return _obligation(row) if row else None
+
+    async def visits_by_kind(self, staff_id: int, month: str) -> list[tuple[str, datetime]]:
+        """(customer kind, when filed) of a person's visits in ``month``, in filing order."""
+        rows = await self.db.fetch_all(
+            "SELECT c.kind, v.created_at FROM visits v JOIN customers c ON c.id = v.customer_id"
+            " WHERE v.staff_id = ? AND substr(v.visited_at, 1, 7) = ? ORDER BY v.created_at",
+            (staff_id, month),
+        )
+        return [(r["kind"], datetime.fromisoformat(r["created_at"])) for r in rows]
