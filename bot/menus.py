@@ -48,6 +48,7 @@ PRIVATE_COMMANDS = (
     Command("incentive", frozenset({Role.DIRECTOR})),
     Command("penalties", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR}), "menu:penalties"),
     Command("noissues", WRITERS),
+    Command("leave", WRITERS),
     Command("myvisits", WRITERS, "menu:myvisits"),
     Command("issues", EVERYONE, "menu:issues"),
     Command("promos", EVERYONE, "menu:promos"),

@@ -194,3 +194,26 @@ async def test_r8_reminds_a_ka_manager_short_of_the_quota_with_progress(
         " ON o.id = n.obligation_id WHERE o.rule = 'R8' ORDER BY o.id"
     )
     assert [r["outcome"] for r in rows].count("sent") == 1
+
+
+async def test_reminders_go_to_the_stand_in_during_leave(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R1")
+    _, sun, _ = await heads(org)
+    zheng = org.person(500200104, "郑芳")
+    await zheng.send("/start")
+    org.clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=TZ))
+    await sun.send("/leave")
+    await sun.send("12月4日至12月6日")
+    await sun.send("郑芳")
+    await sun.press("郑芳 ·")
+    await sun.press("提交")
+    assert "12-04 至 2026-12-06" in sun.last_reply() and "郑芳" in sun.last_reply()
+
+    await due(org, monkeypatch, "2026-12-05T09:00")
+    forwarded = [t for t in zheng.private.texts() if t.startswith("⏰ R1")]
+    assert len(forwarded) == 1 and "孙伟 休假中" in forwarded[0]
+    assert reminders(sun) == []
+    await due(org, monkeypatch, "2026-12-07T09:00")  # back from leave
+    assert "还有 1 天" in reminders(sun)[-1]

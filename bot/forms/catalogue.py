@@ -249,6 +249,14 @@ R2_BREACH = Form(
     roles=frozenset({Role.DIRECTOR, Role.MANAGER}),
 )
 
+# /leave: from when to when, and who receives one's reminders meanwhile.
+LEAVE = Form(
+    "leave",
+    "leave",
+    (Field("period", Kind.PERIOD), Field("stand_in", Kind.STAFF)),
+    roles=frozenset({Role.FIELD, Role.MANAGER}),
+)
+
 FORMS = {
     f.name: f
     for f in (
@@ -267,6 +275,7 @@ FORMS = {
         WAIVE,
         APPEAL,
         R2_BREACH,
+        LEAVE,
     )
 }
 

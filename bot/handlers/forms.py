@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from telegram import (
@@ -154,6 +155,10 @@ async def data_command(update: Update, context: KabotContext) -> None:
 
 async def admission_command(update: Update, context: KabotContext) -> None:
     await begin(update, context, FORMS["admission"])
+
+
+async def leave_command(update: Update, context: KabotContext) -> None:
+    await begin(update, context, FORMS["leave"])
 
 
 async def penalty_command(update: Update, context: KabotContext) -> None:
@@ -678,6 +683,9 @@ async def _submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) -
     if form.report == "issue_reply":
         await _retire_prompt(chat, context, draft)
         return await issue_handling.reply_submitted(chat, context, draft, answers)
+    if form.report == "leave":
+        await _retire_prompt(chat, context, draft)
+        return await _leave_submitted(chat, context, draft, answers)
     if form.report in ("ledger", "waiver", "appeal", "breach"):
         await _retire_prompt(chat, context, draft)
         return await ledger.submitted(chat, context, form, draft, answers)
@@ -695,6 +703,23 @@ async def _submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) -
     if report.kind == "issue":
         await issue_handling.post_to_groups(context, report)
     await decisions.open_step(context, report)
+    return ""
+
+
+async def _leave_submitted(
+    chat: Chat, context: KabotContext, draft: Draft, answers: dict[str, Any]
+) -> str:
+    store, person = context.store, context.person
+    stand_in = await store.staff.by_id(int(answers["stand_in"]))
+    if stand_in is None or stand_in.id == person.id:
+        return context.label("leave.bad_stand_in")
+    await store.drafts.discard(draft.id)
+    first = date.fromisoformat(answers["period"]["first"])
+    last = date.fromisoformat(answers["period"]["last"])
+    await store.staff.add_leave(person, first, last, stand_in)
+    await chat.send_message(
+        context.render("leave_saved.html", first=first, last=last, stand_in=stand_in)
+    )
     return ""
 
 
@@ -782,6 +807,7 @@ def handlers() -> list[object]:
         CommandHandler("data", data_command),
         CommandHandler("admission", admission_command, filters=private),
         CommandHandler("penalty", penalty_command, filters=private),
+        CommandHandler("leave", leave_command, filters=private),
         CommandHandler("incentive", incentive_command, filters=private),
         CommandHandler("cancel", cancel_command, filters=private),
         CallbackQueryHandler(form_menu_pressed, pattern=r"^fm:"),

@@ -204,11 +204,15 @@ async def _send(
 ) -> None:
     late = now - planned > LATE_AFTER
     person = await _responsible(store, obligation)
+    # On leave: the stand-in receives the reminders (the obligation stays the person's).
+    stand_in = await store.staff.stand_in_for(person, now.date()) if person else None
+    receiver = stand_in or person
     unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
     params = {
         "rule": rule,
         "obligation": obligation,
         "person": person,
+        "stand_in": stand_in,
         "unit": unit,
         "days": (obligation.due_on - now.date()).days,
         "progress": await quota_progress(store, rule, obligation) if rule.id == "R8" else {},
@@ -224,8 +228,8 @@ async def _send(
         and unit.group_chat_id is not None
     ):
         target = (unit.group_chat_id, texts.default_language)
-    elif person is not None and person.telegram_id is not None and person.first_seen_at:
-        target = (person.telegram_id, texts.lang(person.language))
+    elif receiver is not None and receiver.telegram_id is not None and receiver.first_seen_at:
+        target = (receiver.telegram_id, texts.lang(receiver.language))
     if target is None:
         # Recorded as a fact (the digest will name who cannot be reached), not retried.
         if await store.obligations.claim(obligation, kind, "unreachable"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.models import Role, Staff
 from bot.store.base import Repository
@@ -178,3 +178,28 @@ class StaffRepository(Repository):
             (text, text, limit),
         )
         return [_staff(r) for r in rows]
+
+    async def add_leave(self, person: Staff, first: date, last: date, stand_in: Staff) -> int:
+        async with self.db.transaction():
+            leave_id = await self.db.execute(
+                "INSERT INTO leaves (staff_id, first_day, last_day, stand_in_id, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (person.id, first.isoformat(), last.isoformat(), stand_in.id, self.now_text()),
+            )
+            await self.audit(
+                person.code,
+                "leave",
+                "leaves",
+                leave_id,
+                after={"first": first, "last": last, "stand_in": stand_in.code},
+            )
+        return leave_id
+
+    async def stand_in_for(self, person: Staff, day: date) -> Staff | None:
+        """Who receives ``person``'s reminders on ``day`` while they are on leave."""
+        row = await self.db.fetch_one(
+            "SELECT s.* FROM leaves l JOIN staff s ON s.id = l.stand_in_id WHERE l.staff_id = ?"
+            " AND l.first_day <= ? AND l.last_day >= ? AND s.active = 1 ORDER BY l.id DESC",
+            (person.id, day.isoformat(), day.isoformat()),
+        )
+        return _staff(row) if row else None
