@@ -31,6 +31,7 @@ from bot.handlers import (
     issue_handling,
     ledger,
     menu,
+    reminders,
     reports,
     roster,
     start,
@@ -113,6 +114,7 @@ def _register_handlers(app: Application) -> None:
         decisions,
         issue_handling,
         ledger,
+        reminders,
         forms,
         fallback,
     ):

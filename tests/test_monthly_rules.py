@@ -217,3 +217,23 @@ async def test_reminders_go_to_the_stand_in_during_leave(
     assert reminders(sun) == []
     await due(org, monkeypatch, "2026-12-07T09:00")  # back from leave
     assert "还有 1 天" in reminders(sun)[-1]
+
+
+async def test_a_snoozed_reminder_comes_again_once(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R1")
+    _, sun, _ = await heads(org)
+    await due(org, monkeypatch, "2026-12-05T09:00")
+    org.clock.set(datetime(2026, 12, 5, 9, 5, tzinfo=TZ))
+    await sun.press("1小时后再提醒")
+    assert "12-05 10:05 再提醒您" in sun.alert_text()
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-05T10:00")
+    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-05T10:10")
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-05T11:00")
+    assert len(reminders(sun)) == 2
+    await sun.press("明天再提醒")
+    assert "12-06 09:00" in sun.alert_text()
+    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-06T09:00")
+    await sun.press_data("sz:1:forever", sun.last_message()["message_id"])
+    assert "过期" in sun.alert_text()

@@ -172,6 +172,13 @@ async def _notices(
         for days in rule.remind_days_before
     }
     passed = [kind for kind, at in reminders.items() if at <= now and kind not in done]
+    quiet = _in_quiet_hours(general, now.timetz().replace(tzinfo=None))
+    if now < overdue_at and not quiet:
+        for snooze_id in await store.obligations.due_snoozes(obligation, now):
+            if await store.obligations.snooze_done(snooze_id):
+                await _send(
+                    bot, store, texts, obligation, rule, f"snooze:{snooze_id}", now, now, report
+                )
     if now >= overdue_at:
         for kind in passed:  # replaced by the overdue notice
             if await store.obligations.claim(obligation, kind, "skipped"):
@@ -185,7 +192,7 @@ async def _notices(
     for kind in passed:
         if kind != latest and await store.obligations.claim(obligation, kind, "skipped"):
             report.skipped += 1
-    if _in_quiet_hours(general, now.timetz().replace(tzinfo=None)):
+    if quiet:
         report.waiting += 1
         return
     await _send(bot, store, texts, obligation, rule, latest, now, reminders[latest], report)
@@ -240,6 +247,19 @@ async def _send(
     chat_id, lang = target
     name = "obligation_overdue.html" if kind == "overdue" else "obligation_reminder.html"
     markup = None
+    if kind != "overdue":
+        # A reminder can be asked for again later: in an hour, or tomorrow morning.
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        texts.label(lang, f"snooze.{length}"),
+                        callback_data=f"sz:{obligation.id}:{length}",
+                    )
+                    for length in ("hour", "tomorrow")
+                ]
+            ]
+        )
     if kind == "overdue" and rule.id == "R2":
         # 如属出现问题没有报送的情况 … 负激励50元/次: the KA centre records each such issue.
         label = texts.label(lang, "r2.button.record", amount=rule.fine.amount_fen // 100)
@@ -254,3 +274,10 @@ async def _send(
         return
     report.sent += 1
     report.late += int(late)
+
+
+def snooze_until(length: str, now: datetime, general: GeneralRules) -> datetime:
+    """An hour from now, or tomorrow at the reminder time (out of quiet hours either way)."""
+    if length == "hour":
+        return now + timedelta(hours=1)
+    return datetime.combine(now.date() + timedelta(days=1), general.reminder_time, now.tzinfo)

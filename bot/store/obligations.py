@@ -116,3 +116,26 @@ class ObligationRepository(Repository):
             (staff_id, month),
         )
         return [(r["kind"], datetime.fromisoformat(r["created_at"])) for r in rows]
+
+    async def snooze(self, obligation: Obligation, staff_id: int, until: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO snoozes (obligation_id, staff_id, until, created_at) VALUES (?, ?, ?, ?)",
+            (obligation.id, staff_id, until.isoformat(timespec="seconds"), self.now_text()),
+        )
+
+    async def due_snoozes(self, obligation: Obligation, now: datetime) -> list[int]:
+        """Ids of the snoozed reminders of ``obligation`` whose moment has come."""
+        rows = await self.db.fetch_all(
+            "SELECT id FROM snoozes WHERE obligation_id = ? AND done = 0 AND until <= ?",
+            (obligation.id, now.isoformat(timespec="seconds")),
+        )
+        return [r["id"] for r in rows]
+
+    async def snooze_done(self, snooze_id: int) -> bool:
+        """Claim a snoozed reminder for sending; False if another run did."""
+        return (
+            await self.db.changes(
+                "UPDATE snoozes SET done = 1 WHERE id = ? AND done = 0", (snooze_id,)
+            )
+            > 0
+        )
