@@ -80,7 +80,7 @@ def build_application(
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=KabotContext, bot_data=Resources))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(rate_limiter or KabotRateLimiter())
+        .rate_limiter(rate_limiter or KabotRateLimiter(shared_by=settings.token))
         .concurrent_updates(PerPersonUpdateProcessor())
         .post_init(_open_resources)
         .post_shutdown(_close_resources)

@@ -156,7 +156,7 @@ async def _run_due(store: Store, texts: Texts, lang: str, settings: Settings) ->
         base_url=settings.bot_base_url,
         base_file_url=settings.file_base_url,
         defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz),
-        rate_limiter=KabotRateLimiter(),
+        rate_limiter=KabotRateLimiter(shared_by=settings.token),
     )
     async with bot:
         report = await run_due(bot, store, rules, texts, moment)

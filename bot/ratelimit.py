@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Coroutine
@@ -80,6 +81,24 @@ class SlidingWindow:
         event[0] = self._clock()
 
 
+class _Windows:
+    """The windows of one bot: overall and per group, and the lock that guards them."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self.overall = SlidingWindow(OVERALL_PER_SECOND, 1.0, clock)
+        self.groups: dict[int | str, SlidingWindow] = defaultdict(
+            lambda: SlidingWindow(GROUP_PER_MINUTE, 60.0, clock)
+        )
+        # A thread lock, held only to check and record: the bot and an in-process
+        # `jobs run-due` (its own thread and event loop) share one bot's windows.
+        self.lock = threading.Lock()
+
+
+# Telegram counts a bot's messages whatever sends them: limiters of one token share windows.
+_SHARED: dict[str, _Windows] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 class KabotRateLimiter(BaseRateLimiter[None]):
     def __init__(
         self,
@@ -87,14 +106,17 @@ class KabotRateLimiter(BaseRateLimiter[None]):
         max_retries: int = 5,
         server_error_backoff: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        shared_by: str | None = None,
     ) -> None:
+        """``shared_by``: the bot's token, so every limiter of that bot in this process
+        counts against the same windows (a running bot and a catch-up run, say)."""
         self.max_retries = max_retries
         self.server_error_backoff = server_error_backoff
-        self._overall = SlidingWindow(OVERALL_PER_SECOND, 1.0, clock)
-        self._groups: dict[int | str, SlidingWindow] = defaultdict(
-            lambda: SlidingWindow(GROUP_PER_MINUTE, 60.0, clock)
-        )
-        self._lock = asyncio.Lock()
+        if shared_by is None:
+            self._windows = _Windows(clock)
+        else:
+            with _SHARED_LOCK:
+                self._windows = _SHARED.setdefault(shared_by, _Windows(clock))
 
     async def initialize(self) -> None:
         pass
@@ -109,23 +131,26 @@ class KabotRateLimiter(BaseRateLimiter[None]):
         at its 20-a-minute limit never holds up private replies or other groups.
         """
         group = self._group_of(chat_id)
+        windows = self._windows
         while True:
-            async with self._lock:
-                wait = self._overall.wait_time()
+            with windows.lock:
+                wait = windows.overall.wait_time()
                 if group is not None:
-                    wait = max(wait, self._groups[group].wait_time())
+                    wait = max(wait, windows.groups[group].wait_time())
                 if wait <= 0:
-                    events = [self._overall.record()]
+                    events = [windows.overall.record()]
                     if group is not None:
-                        events.append(self._groups[group].record())
+                        events.append(windows.groups[group].record())
                     return events
             await asyncio.sleep(wait)
 
     def _finished(self, chat_id: Any, events: list[list[float]]) -> None:
-        self._overall.done(events[0])
-        group = self._group_of(chat_id)
-        if group is not None and len(events) > 1:
-            self._groups[group].done(events[1])
+        windows = self._windows
+        with windows.lock:
+            windows.overall.done(events[0])
+            group = self._group_of(chat_id)
+            if group is not None and len(events) > 1:
+                windows.groups[group].done(events[1])
 
     @staticmethod
     def _group_of(chat_id: Any) -> int | str | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,13 @@ from bot.ratelimit import KabotRateLimiter
 from bot.settings import DEFAULT_RULES, Settings
 from bot.store import Store
 
-TOKEN = "123456789:TEST-kabot-token"
+TOKEN = "123456789:TEST-kabot-token"  # each Kabot gets its own, suffixed: see Kabot.token
 TZ = ZoneInfo("Asia/Shanghai")
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # Each action of a person moves the clock on a little, as a person takes a moment per tap.
 THINKING_TIME = timedelta(seconds=2)
-SETTLE_TIMEOUT = 15.0  # seconds; a deadlock guard, never a timing assertion
+SETTLE_TIMEOUT = 15.0
+_BOTS = itertools.count(1)  # seconds; a deadlock guard, never a timing assertion
 
 JSON = dict[str, Any]
 
@@ -43,21 +45,23 @@ class Kabot:
     def __init__(self, tmp_path: Path, *, start: datetime | None = None) -> None:
         self.tmp_path = tmp_path
         self.clock = ManualClock(start or datetime(2026, 11, 20, 9, 0, tzinfo=TZ))
-        self.world = World(token=TOKEN, clock=lambda: self.clock.now().timestamp())
+        # A bot of its own per test: Telegram's limits (and kabot's limiter) count per bot.
+        self.token = f"{TOKEN}-{next(_BOTS)}"
+        self.world = World(token=self.token, clock=lambda: self.clock.now().timestamp())
         self.server = BotApiServer(self.world)
         self.app: Any = None
         self.settings: Settings | None = None
         self.sent_updates: list[JSON] = []
         # Telegram counts a bot's messages whatever process sends them: one limiter across
         # restarts, or a restart would start a fresh second's worth.
-        self.rate_limiter = KabotRateLimiter(server_error_backoff=0.01)
+        self.rate_limiter = KabotRateLimiter(server_error_backoff=0.01, shared_by=self.token)
 
     @classmethod
     async def launch(cls, tmp_path: Path, **kwargs: Any) -> Kabot:
         kabot = cls(tmp_path, **kwargs)
         await kabot.server.start()
         kabot.settings = Settings(
-            token=TOKEN,
+            token=kabot.token,
             api_url=kabot.server.url,
             db_path=tmp_path / "kabot.db",
             tz=TZ,

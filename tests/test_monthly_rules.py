@@ -50,7 +50,11 @@ async def heads(org: Kabot) -> tuple[Group, Person, Person]:
 
 
 def reminders(person: Person) -> list[str]:
-    return [t for t in person.private.texts() if "R1" in t]
+    return [t for t in person.private.texts() if t.startswith("⏰ R1")]
+
+
+def digests(person: Person) -> list[str]:
+    return [t for t in person.private.texts() if t.startswith("📋")]
 
 
 async def test_a_month_of_r1_reminders_sent_once_each(
@@ -185,7 +189,7 @@ async def test_r8_reminds_a_ka_manager_short_of_the_quota_with_progress(
     await org.store.reports.add("visit", staff, carrefour.unit_id, answers)
 
     assert "发送 1 条" in await due(org, monkeypatch, "2026-12-21T09:00")
-    reminder = zhang.private.texts()[-1]
+    reminder = next(t for t in reversed(zhang.private.texts()) if t.startswith("⏰ R8"))
     assert "R8" in reminder and "重点客户 1/1" in reminder and "重点经销商 0/2" in reminder
     assert "发送 0 条" in await due(org, monkeypatch, "2026-12-21T09:00")
     # The other two KA managers: one never wrote to kabot, one did not either — no one else.
@@ -237,3 +241,22 @@ async def test_a_snoozed_reminder_comes_again_once(
     assert "发送 1 条" in await due(org, monkeypatch, "2026-12-06T09:00")
     await sun.press_data("sz:1:forever", sun.last_message()["message_id"])
     assert "过期" in sun.alert_text()
+
+
+async def test_managers_get_a_daily_digest_once_and_late_after_downtime(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R1")
+    _, sun, _ = await heads(org)
+    assert digests(sun) == []
+    await due(org, monkeypatch, "2026-12-05T08:00")
+    assert digests(sun) == []  # not before 08:30
+    out = await due(org, monkeypatch, "2026-12-05T08:30")
+    assert "简报 2 份" in out  # YT's and NF's heads; others never wrote to kabot
+    digest = digests(sun)[-1]
+    assert "2026-12-05 每日简报" in digest and "补发" not in digest
+    assert "R1 · 液态奶事业本部 · 2026-12-08" in digest and "待拜访客户" in digest
+    await due(org, monkeypatch, "2026-12-05T12:00")
+    assert len(digests(sun)) == 1  # once a day
+    await due(org, monkeypatch, "2026-12-06T15:00")  # kabot was down all morning
+    assert "补发" in digests(sun)[-1] and len(digests(sun)) == 2

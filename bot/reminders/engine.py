@@ -22,6 +22,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.models import CustomerKind, Obligation, Role, Staff
 from bot.reminders.calendar import day_of_month
+from bot.reminders.digest import send_digests
 from bot.reminders.rules import GeneralRules, Rule, Rules
 from bot.store import Store
 from bot.texts import Texts
@@ -38,6 +39,7 @@ class RunReport:
     late: int = 0
     skipped: int = 0
     waiting: int = 0  # held back by quiet hours
+    digests: int = 0
 
 
 def _previous_month(day: date) -> str:
@@ -149,6 +151,7 @@ async def run_due(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datet
             await store.obligations.met(obligation, met)
             continue
         await _notices(bot, store, rules, texts, rule, obligation, now, report)
+    report.digests = await send_digests(bot, store, rules, texts, now)
     return report
 
 

@@ -139,3 +139,17 @@ class ObligationRepository(Repository):
             )
             > 0
         )
+
+    async def claim_digest(self, staff_id: int, day: date, outcome: str) -> bool:
+        """Note the day's digest for a person as sent (or empty); False if it was already."""
+        changed = await self.db.changes(
+            "INSERT OR IGNORE INTO digests_sent (staff_id, day, sent_at, outcome)"
+            " VALUES (?, ?, ?, ?)",
+            (staff_id, day.isoformat(), self.now_text(), outcome),
+        )
+        return changed > 0
+
+    async def release_digest(self, staff_id: int, day: date) -> None:
+        await self.db.execute(
+            "DELETE FROM digests_sent WHERE staff_id = ? AND day = ?", (staff_id, day.isoformat())
+        )

@@ -336,3 +336,15 @@ class ReportRepository(Repository):
             handled = await self.by_id("issue", issue.id)
             await self.audit(by.code, f"issue.{action}", "issues", issue.id, issue, handled)
         return handled
+
+    async def count_since(self, kind: str, unit_id: int | None, since: datetime) -> int:
+        """How many reports of ``kind`` a unit (None: every unit) filed since ``since``."""
+        where = "created_at >= ?"
+        params: list[object] = [since.isoformat(timespec="seconds")]
+        if unit_id is not None:
+            where += " AND unit_id = ?"
+            params.append(unit_id)
+        row = await self.db.fetch_one(
+            f"SELECT COUNT(*) FROM {_TABLES[kind].name} WHERE {where}", params
+        )
+        return int(row[0]) if row else 0

@@ -203,3 +203,10 @@ class StaffRepository(Repository):
             (person.id, day.isoformat(), day.isoformat()),
         )
         return _staff(row) if row else None
+
+    async def managers(self) -> list[Staff]:
+        """Active managers: those who receive the daily digest."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM staff WHERE active = 1 AND role = 'manager' ORDER BY code"
+        )
+        return [_staff(r) for r in rows]

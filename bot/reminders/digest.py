@@ -1,0 +1,105 @@
+"""The manager's daily digest (SPEC §4): what the team logged, what waits, what is due.
+
+Sent at the rules file's digest_time, once a day, skipped when there is nothing to say; after
+downtime the day's digest is sent late, once, and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden
+
+from bot.models import Staff, VisitClass
+from bot.policy import customer_scope
+from bot.reminders.rules import Rules
+from bot.reminders.visits import overdue_for_visit
+from bot.store import Store
+from bot.texts import Texts
+
+_LOGGER = logging.getLogger(__name__)
+LATE_AFTER = timedelta(hours=1)
+
+
+@dataclass(slots=True)
+class Digest:
+    logged: dict[str, int] = field(default_factory=dict)  # kind → reports filed in 24 h
+    open_issues: int = 0
+    oldest_issue_days: int = 0
+    awaiting_approval: int = 0
+    due_soon: list[tuple[str, str, date]] = field(default_factory=list)  # rule, unit, due
+    overdue_visits: dict[str, int] = field(default_factory=dict)  # visit class → customers
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            any(self.logged.values())
+            or self.open_issues
+            or self.awaiting_approval
+            or self.due_soon
+            or any(self.overdue_visits.values())
+        )
+
+
+async def gather(store: Store, person: Staff, now: datetime) -> Digest:
+    """The digest of ``person``'s scope: their unit, or every unit for the KA centre."""
+    scope = customer_scope(person, await store.units.centre())
+    digest = Digest()
+    since = now - timedelta(days=1)
+    for kind in ("visit", "issue", "promotion", "data"):
+        digest.logged[kind] = await store.reports.count_since(kind, scope, since)
+    issues = await store.reports.page(
+        "issue", unit_id=scope, statuses=("open", "acknowledged"), oldest_first=True, limit=1
+    )
+    digest.open_issues = issues.total
+    if issues.items:
+        digest.oldest_issue_days = (now - issues.items[0].created_at).days
+    for decision in await store.decisions.waiting(("centre", "marketing")):
+        report = await store.reports.by_id(decision.subject_kind, decision.subject_id)
+        if report is not None and (scope is None or report.unit_id == scope):
+            digest.awaiting_approval += 1
+    units = {u.id: u.name for u in await store.units.all()}
+    for obligation in await store.obligations.open():
+        in_scope = scope is None or obligation.unit_id == scope
+        if in_scope and now.date() <= obligation.due_on <= now.date() + timedelta(days=3):
+            unit = units.get(obligation.unit_id or 0, "")
+            digest.due_soon.append((obligation.rule, unit, obligation.due_on))
+    customers = await store.customers.search("", unit_id=scope, limit=10_000)
+    digest.overdue_visits = {c.value: 0 for c in VisitClass}
+    for customer in customers.items:
+        if overdue_for_visit(customer, now.date()):
+            digest.overdue_visits[customer.visit_class.value] += 1
+    return digest
+
+
+async def send_digests(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datetime) -> int:
+    """Today's digests not sent yet, if their time has come; how many were sent."""
+    planned = datetime.combine(now.date(), rules.general.digest_time, now.tzinfo)
+    if now < planned:
+        return 0
+    late = now - planned > LATE_AFTER
+    sent = 0
+    for person in await store.staff.managers():
+        if person.telegram_id is None or person.first_seen_at is None:
+            continue
+        digest = await gather(store, person, now)
+        outcome = "empty" if digest.empty else "late" if late else "sent"
+        if not await store.obligations.claim_digest(person.id, now.date(), outcome):
+            continue
+        if digest.empty:
+            continue
+        lang = texts.lang(person.language)
+        text = texts.render(
+            lang, "digest.html", digest=digest, person=person, day=now.date(), late=late
+        )
+        try:
+            await bot.send_message(person.telegram_id, text)
+        except (Forbidden, BadRequest) as exc:
+            _LOGGER.warning("Digest for %s not delivered: %s", person.code, exc)
+            await store.obligations.release_digest(person.id, now.date())
+            continue
+        sent += 1
+    return sent
