@@ -22,7 +22,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.context import KabotContext
@@ -69,6 +69,20 @@ async def start_form(
     restart = form.name if target is None else f"{form.name}-{target}"
     if not await _unfinished(chat, context, form.name, restart):
         await _begin_draft(chat, context, form, target=target)
+
+
+async def start_in_private(context: KabotContext, form: Form, target: int) -> None:
+    """Start ``form`` in the presser's private chat — a button pressed in a group asks
+    for words that do not belong in the group (a reply, a reason)."""
+    person = context.person
+    if person.telegram_id is None:
+        return
+    private = Chat(person.telegram_id, Chat.PRIVATE)
+    private.set_bot(context.bot)
+    try:
+        await start_form(private, context, form, target=target)
+    except Forbidden:
+        _LOGGER.info("%s must open a private chat with kabot first", person.code)
 
 
 async def _unfinished(chat: Chat, context: KabotContext, new_name: str, restart: str) -> bool:

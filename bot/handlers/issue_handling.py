@@ -107,15 +107,8 @@ async def pressed(update: Update, context: KabotContext) -> None:
         )
         return
     if action == "reply":
-        if person.telegram_id is None:
-            return
         await query.answer(context.label("issue.reply_in_private"))
-        private = Chat(person.telegram_id, Chat.PRIVATE)
-        private.set_bot(context.bot)
-        try:
-            await forms.start_form(private, context, FORMS["issue_reply"], target=issue.id)
-        except Forbidden:
-            _LOGGER.info("%s must open a private chat with kabot to reply", person.code)
+        await forms.start_in_private(context, FORMS["issue_reply"], issue.id)
         return
     verb = "acknowledge" if action == "ack" else "reopen"
     handled = await store.reports.handle_issue(issue, person, verb)

@@ -179,8 +179,8 @@ async def _r2_breach(
 
 async def r2_pressed(update: Update, context: KabotContext) -> None:
     """From R2's overdue notice: the KA centre records an issue that was not reported."""
-    query, chat = update.callback_query, update.effective_chat
-    assert query is not None and query.data is not None and chat is not None
+    query = update.callback_query
+    assert query is not None and query.data is not None
     store, person = context.store, context.person
     m = re.match(r"^r2:(\d{1,12})$", query.data)
     obligation = await store.obligations.by_id(int(m[1])) if m else None
@@ -193,12 +193,7 @@ async def r2_pressed(update: Update, context: KabotContext) -> None:
         await query.answer(context.label("answer.not_allowed"), show_alert=True)
         return
     await query.answer(context.label("ledger.write_in_private"))
-    private = Chat(person.telegram_id or chat.id, Chat.PRIVATE)
-    private.set_bot(context.bot)
-    try:
-        await forms.start_form(private, context, FORMS["r2_breach"], target=obligation.id)
-    except Forbidden:
-        _LOGGER.info("%s must open a private chat with kabot first", person.code)
+    await forms.start_in_private(context, FORMS["r2_breach"], obligation.id)
 
 
 async def noissues_command(update: Update, context: KabotContext) -> None:
@@ -272,8 +267,8 @@ def _may(person: Staff, entry: LedgerEntry, action: str) -> bool:
 
 
 async def pressed(update: Update, context: KabotContext) -> None:
-    query, chat = update.callback_query, update.effective_chat
-    assert query is not None and query.data is not None and chat is not None
+    query = update.callback_query
+    assert query is not None and query.data is not None
     store, person = context.store, context.person
     m = _DATA.match(query.data)
     entry = await store.ledger.by_id(int(m[1])) if m else None
@@ -298,12 +293,7 @@ async def pressed(update: Update, context: KabotContext) -> None:
         await query.answer(await _decide(context, entry, outcome, note))
         return
     await query.answer(context.label("ledger.write_in_private"))
-    private = Chat(person.telegram_id or chat.id, Chat.PRIVATE)
-    private.set_bot(context.bot)
-    try:
-        await forms.start_form(private, context, FORMS[action], target=entry.id)
-    except Forbidden:
-        _LOGGER.info("%s must open a private chat with kabot first", person.code)
+    await forms.start_in_private(context, FORMS[action], entry.id)
 
 
 async def penalties_command(update: Update, context: KabotContext) -> None:
