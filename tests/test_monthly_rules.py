@@ -256,6 +256,8 @@ async def test_managers_get_a_daily_digest_once_and_late_after_downtime(
     digest = digests(sun)[-1]
     assert "2026-12-05 每日简报" in digest and "补发" not in digest
     assert "R1 · 液态奶事业本部 · 2026-12-08" in digest and "待拜访客户" in digest
+    # 吴强 of YT was imported by @username and never wrote to kabot: his manager hears of it.
+    assert "还不能接收提醒" in digest and "吴强" in digest and "马琳" not in digest
     await due(org, monkeypatch, "2026-12-05T12:00")
     assert len(digests(sun)) == 1  # once a day
     await due(org, monkeypatch, "2026-12-06T15:00")  # kabot was down all morning

@@ -32,6 +32,8 @@ class Digest:
     awaiting_approval: int = 0
     due_soon: list[tuple[str, str, date]] = field(default_factory=list)  # rule, unit, due
     overdue_visits: dict[str, int] = field(default_factory=dict)  # visit class → customers
+    # People kabot cannot write to (never wrote to it): reminders and cards miss them.
+    unreachable: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -41,6 +43,7 @@ class Digest:
             or self.awaiting_approval
             or self.due_soon
             or any(self.overdue_visits.values())
+            or self.unreachable
         )
 
 
@@ -67,6 +70,9 @@ async def gather(store: Store, person: Staff, now: datetime) -> Digest:
         if in_scope and now.date() <= obligation.due_on <= now.date() + timedelta(days=3):
             unit = units.get(obligation.unit_id or 0, "")
             digest.due_soon.append((obligation.rule, unit, obligation.due_on))
+    digest.unreachable = [
+        p.name for p in await store.staff.not_yet_started() if scope is None or p.unit_id == scope
+    ]
     customers = await store.customers.search("", unit_id=scope, limit=10_000)
     digest.overdue_visits = {c.value: 0 for c in VisitClass}
     for customer in customers.items:
