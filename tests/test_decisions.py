@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from bot.handlers.decisions import send_approval_reminders
 from bot.models import Role
+from tests.flows import file_visit
 from tests.harness import Kabot, Person
 
 ZHOU = 500200102  # 周丽, field, 液态奶事业本部 (YT)
@@ -35,20 +36,6 @@ async def second_director(kabot: Kabot) -> Person:
     person = kabot.person(ZHAO_DIRECTOR, "赵主任")
     await person.send(f"/start {invite.code}")
     return person
-
-
-async def file_visit(zhou: Person) -> None:
-    await zhou.send("/visit")
-    await zhou.send("家乐福")
-    await zhou.press("家乐福（华东区）")
-    await zhou.send("昨天下午3点")
-    await zhou.press("例行拜访")
-    await zhou.press("跳过")
-    await zhou.send("10月销量同比增长12%")
-    for _ in range(6):
-        await zhou.press("跳过")
-    await zhou.send("跳过")
-    await zhou.press("提交")
 
 
 async def audit_actions(kabot: Kabot, entity: str = "decisions") -> list[str]:

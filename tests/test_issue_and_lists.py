@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tests.flows import file_visit
 from tests.harness import Kabot, Person
 
 ZHOU = 500200102  # 周丽, field, 液态奶事业本部 (YT)
@@ -97,17 +98,7 @@ async def test_issues_are_listed_oldest_first_with_their_age_per_unit(org: Kabot
 
 async def test_the_author_corrects_a_visit_within_the_window(org: Kabot) -> None:
     zhou = org.person(ZHOU, "周丽")
-    await zhou.send("/visit")
-    await zhou.send("家乐福")
-    await zhou.press("家乐福（华东区）")
-    await zhou.press("就是现在")
-    await zhou.press("例行拜访")
-    await zhou.press("跳过")
-    await zhou.send("销量持平")
-    for _ in range(6):
-        await zhou.press("跳过")
-    await zhou.send("跳过")
-    await zhou.press("提交")
+    await file_visit(zhou, when="now", business_review="销量持平")
 
     org.clock.advance(timedelta(hours=3))
     await zhou.send("/myvisits")

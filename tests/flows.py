@@ -1,0 +1,25 @@
+"""Conversations several test files need done, the way 周丽 does them."""
+
+from __future__ import annotations
+
+from tests.harness import Person
+
+
+async def file_visit(
+    person: Person, *, when: str = "昨天下午3点", business_review: str = "10月销量同比增长12%"
+) -> None:
+    """A routine visit to 家乐福（华东区） with only its business review, submitted."""
+    await person.send("/visit")
+    await person.send("家乐福")
+    await person.press("家乐福（华东区）")
+    if when == "now":
+        await person.press("就是现在")
+    else:
+        await person.send(when)
+    await person.press("例行拜访")
+    await person.press("跳过")  # participants
+    await person.send(business_review)
+    for _ in range(6):  # the other sections and photos
+        await person.press("跳过")
+    await person.send("跳过")  # location, on the reply keyboard
+    await person.press("提交")
