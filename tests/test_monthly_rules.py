@@ -262,3 +262,8 @@ async def test_managers_get_a_daily_digest_once_and_late_after_downtime(
     assert len(digests(sun)) == 1  # once a day
     await due(org, monkeypatch, "2026-12-06T15:00")  # kabot was down all morning
     assert "补发" in digests(sun)[-1] and len(digests(sun)) == 2
+    await due(org, monkeypatch, "2026-12-10T08:30")  # R1 passed unmet: escalated here too
+    assert (
+        "已逾期" in digests(sun)[-1]
+        and "R1 · 液态奶事业本部 · 截止 2026-12-08" in digests(sun)[-1]
+    )

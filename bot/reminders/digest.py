@@ -31,6 +31,7 @@ class Digest:
     oldest_issue_days: int = 0
     awaiting_approval: int = 0
     due_soon: list[tuple[str, str, date]] = field(default_factory=list)  # rule, unit, due
+    overdue: list[tuple[str, str, date]] = field(default_factory=list)  # escalated here
     overdue_visits: dict[str, int] = field(default_factory=dict)  # visit class → customers
     # People kabot cannot write to (never wrote to it): reminders and cards miss them.
     unreachable: list[str] = field(default_factory=list)
@@ -42,6 +43,7 @@ class Digest:
             or self.open_issues
             or self.awaiting_approval
             or self.due_soon
+            or self.overdue
             or any(self.overdue_visits.values())
             or self.unreachable
         )
@@ -67,9 +69,12 @@ async def gather(store: Store, person: Staff, now: datetime) -> Digest:
     units = {u.id: u.name for u in await store.units.all()}
     for obligation in await store.obligations.open():
         in_scope = scope is None or obligation.unit_id == scope
+        unit = units.get(obligation.unit_id or 0, "")
         if in_scope and now.date() <= obligation.due_on <= now.date() + timedelta(days=3):
-            unit = units.get(obligation.unit_id or 0, "")
             digest.due_soon.append((obligation.rule, unit, obligation.due_on))
+        elif in_scope and obligation.due_on < now.date():
+            # After the group's overdue notice, the manager's digest (SPEC §3's ladder).
+            digest.overdue.append((obligation.rule, unit, obligation.due_on))
     digest.unreachable = [
         p.name for p in await store.staff.not_yet_started() if scope is None or p.unit_id == scope
     ]
