@@ -26,6 +26,7 @@ from bot.handlers import (
     decisions,
     errors,
     fallback,
+    form_answers,
     forms,
     groups,
     issue_handling,
@@ -102,8 +103,8 @@ def _register_handlers(app: Application) -> None:
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.group_migrated), -2)
     # -1: the gate — who is this, may they use kabot here? Stops everything else if not.
     app.add_handler(TypeHandler(Update, access.gate), -1)
-    # 0: features; the first handler that matches wins. `forms` takes every private message
-    # left (an answer to the open draft), so only the fallbacks come after it.
+    # 0: features; the first handler that matches wins. `form_answers` takes every private
+    # message left (an answer to the open draft), so only the fallbacks come after it.
     for module in (
         start,
         menu,
@@ -116,6 +117,7 @@ def _register_handlers(app: Application) -> None:
         ledger,
         reminders,
         forms,
+        form_answers,
         fallback,
     ):
         for handler in module.handlers():

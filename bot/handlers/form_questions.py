@@ -1,0 +1,221 @@
+"""Asking a draft's current question (or its summary) and moving from one to the next.
+
+Every question is a new message whose buttons carry the draft's id and sequence number; the
+previous question's buttons are taken away as the person moves on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from telegram import (
+    Chat,
+    Message,
+    ReplyKeyboardRemove,
+)
+from telegram.error import BadRequest
+
+from bot.context import KabotContext
+from bot.forms import engine, inputs, present
+from bot.forms.catalogue import FORMS, Field, Form, Kind, is_comment
+from bot.forms.keyboards import Buttons
+from bot.forms.when import When
+from bot.models import BusinessUnit, Customer, Draft, Report, Staff
+from bot.policy import customer_scope, may_see_customer
+from bot.reminders.visits import overdue_for_visit
+
+_LOGGER = logging.getLogger(__name__)
+
+SUGGESTIONS = 5  # customers offered as buttons before anything is typed
+
+
+async def ask(
+    chat: Chat,
+    context: KabotContext,
+    form: Form,
+    draft: Draft,
+    *,
+    problem: inputs.Problem | None = None,
+    customers: list[Customer] | None = None,
+    people: list[Staff] | None = None,
+    found: int | None = None,
+) -> Draft:
+    """Send the draft's current question (or its summary) and remember the message."""
+    draft = replace(draft, seq=draft.seq + 1)
+    buttons = Buttons(context.texts, context.lang, form, draft)
+    problem_text = _problem_text(context, problem) if problem else None
+    if draft.step == engine.SUMMARY:
+        text = await present.fitting(
+            context.store,
+            context.texts,
+            context.lang,
+            form,
+            engine.answered(draft),
+            "form_summary.html",
+            correcting=draft.report_id is not None and not is_comment(form),
+            problem=problem_text,
+        )
+        markup: Any = buttons.summary()
+    else:
+        spec = form.field(draft.step)
+        assert spec is not None
+        text, markup = await _question(
+            context, form, draft, spec, buttons, customers=customers, people=people, found=found
+        )
+        text = f"{problem_text}\n\n{text}" if problem_text else text
+    message = await chat.send_message(text, reply_markup=markup)
+    draft = replace(draft, prompt_message_id=message.message_id)
+    await context.store.drafts.save(draft)
+    return draft
+
+
+async def _question(
+    context: KabotContext,
+    form: Form,
+    draft: Draft,
+    spec: Field,
+    buttons: Buttons,
+    *,
+    customers: list[Customer] | None,
+    people: list[Staff] | None,
+    found: int | None,
+) -> tuple[str, Any]:
+    store, lang = context.store, context.lang
+    params: dict[str, Any] = {
+        "form": form.name,
+        "field": spec.key,
+        "position": form.index(spec.key) + 1,
+        "count": len(form.fields),
+        "optional": spec.optional,
+        "limit": spec.max_length if spec.kind is Kind.TEXT else None,
+        "found": found,
+        "current": await present.value_text(
+            store, context.texts, lang, spec, draft.answers.get(spec.key), form
+        ),
+        "suggested": False,
+        "whens": [],
+    }
+    keyboard: dict[str, Any] = {}
+    if spec.kind in (Kind.CUSTOMER, Kind.CUSTOMERS):
+        if customers is None:
+            customers = await _suggested_customers(context)
+            params["suggested"] = bool(customers)
+        if spec.kind is Kind.CUSTOMERS:
+            # Those chosen come first, so a tap can take one out again.
+            chosen = [
+                await visible_customer(context, int(c)) for c in draft.answers.get(spec.key) or []
+            ]
+            picked = [c for c in chosen if c is not None]
+            customers = picked + [c for c in customers if c not in picked]
+        keyboard["customers"] = customers
+    elif spec.kind is Kind.WHEN and engine.PENDING in draft.answers:
+        whens = [When.from_json(w) for w in draft.answers[engine.PENDING]]
+        keyboard["whens"] = whens
+        params["whens"] = [present.moment(context.texts, lang, w) for w in whens]
+    elif spec.kind is Kind.MONTH:
+        keyboard["months"] = inputs.recent_months(context.clock.now().date())
+    elif spec.kind is Kind.PROMOTION:
+        keyboard["promotions"] = await promotions(context)
+    elif spec.kind is Kind.UNIT:
+        keyboard["units"] = await business_units(context)
+    elif spec.kind is Kind.STAFF:
+        keyboard["people"] = people or []
+    text = context.render("form_question.html", **params)
+    if spec.kind is Kind.LOCATION:
+        return text, buttons.location()
+    return text, buttons.question(spec, **keyboard)
+
+
+def _problem_text(context: KabotContext, problem: inputs.Problem) -> str:
+    params = dict(problem.params)
+    if "sent" in params:
+        params["sent"] = context.label(f"sent.{params['sent']}")
+    return context.label(f"problem.{problem.key}", **params)
+
+
+async def _suggested_customers(context: KabotContext) -> list[Customer]:
+    """The person's recent customers, then their customers overdue for a visit."""
+    store, person = context.store, context.person
+    scope = customer_scope(person, await store.units.centre())
+    suggested: list[Customer] = []
+    for customer_id in await store.reports.recent_customer_ids(person.id):
+        customer = await store.customers.by_id(customer_id)
+        if customer and customer.active and (scope is None or customer.unit_id == scope):
+            suggested.append(customer)
+    today = context.clock.now().date()
+    for customer in await store.customers.assigned_to(person.id):
+        if len(suggested) >= SUGGESTIONS:
+            break
+        if customer not in suggested and overdue_for_visit(customer, today):
+            suggested.append(customer)
+    return suggested[:SUGGESTIONS]
+
+
+async def promotions(context: KabotContext) -> list[Report]:
+    store, person = context.store, context.person
+    return await store.reports.running_promotions(
+        customer_scope(person, await store.units.centre())
+    )
+
+
+async def retire(context: KabotContext, message: object) -> None:
+    """Take the buttons off a question that has been answered."""
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return
+    try:
+        await message.edit_reply_markup(None)
+    except BadRequest as exc:
+        _LOGGER.debug("Could not retire buttons: %s", exc.message)
+
+
+async def retire_prompt(chat: Chat, context: KabotContext, draft: Draft) -> None:
+    if draft.prompt_message_id is None:
+        return
+    spec = FORMS[draft.form].field(draft.step)
+    if spec is not None and spec.kind is Kind.LOCATION:
+        return  # a reply keyboard: it goes with the next message
+    try:
+        await context.bot.edit_message_reply_markup(chat.id, draft.prompt_message_id)
+    except BadRequest as exc:
+        _LOGGER.debug("Could not retire buttons: %s", exc.message)
+
+
+async def move(chat: Chat, context: KabotContext, form: Form, old: Draft, new: Draft) -> None:
+    """Leave the old question (taking its buttons away) and ask the new one."""
+    await retire_prompt(chat, context, old)
+    spec = form.field(old.step)
+    if spec is not None and spec.kind is Kind.LOCATION:
+        location = old.answers.get(spec.key) if new.step != old.step else None
+        await chat.send_message(
+            context.label("form.location_saved" if location else "form.location_left"),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+    await ask(chat, context, form, new)
+
+
+async def answer(
+    chat: Chat, context: KabotContext, form: Form, draft: Draft, value: object
+) -> None:
+    new = engine.advance(form, engine.with_answer(draft, draft.step, value))
+    await move(chat, context, form, draft, new)
+
+
+async def visible_customer(context: KabotContext, customer_id: int) -> Customer | None:
+    store = context.store
+    customer = await store.customers.by_id(customer_id)
+    if customer is None or not customer.active:
+        return None
+    if not may_see_customer(context.person, await store.units.centre(), customer):
+        return None
+    return customer
+
+
+async def business_units(context: KabotContext) -> list[BusinessUnit]:
+    """The business units a new customer can belong to (not the KA centre)."""
+    return [u for u in await context.store.units.all() if not u.is_centre]
+
+
+async def business_unit_ids(context: KabotContext) -> set[int]:
+    return {u.id for u in await business_units(context)}

@@ -1,0 +1,149 @@
+"""Submitting a draft: a new report, a correction, or what answers someone else's report
+(a decision's reason, an issue's reply, a ledger entry, a leave) — checked once more, saved
+once, and passed on where SPEC §2 says."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any
+
+from telegram import (
+    Chat,
+)
+
+from bot.context import KabotContext
+from bot.forms import engine
+from bot.forms.catalogue import Form
+from bot.handlers import decisions, issue_handling, ledger
+from bot.handlers import form_questions as questions
+from bot.models import Draft, Report
+from bot.policy import may_correct
+
+_LOGGER = logging.getLogger(__name__)
+
+
+async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) -> str | None:
+    store, person = context.store, context.person
+    answers = engine.answered(draft)
+    missing = engine.missing(form, answers)
+    if missing:
+        target = engine.revisit(form, draft, form.index(missing[0]))
+        assert target is not None
+        await questions.move(chat, context, form, draft, target)
+        label = context.label(f"form.{form.name}.{missing[0]}.short")
+        return context.label("form.missing", field=label)
+    if form.report == "decision":
+        await questions.retire_prompt(chat, context, draft)
+        return await decisions.comment_submitted(chat, context, form, draft, answers)
+    if form.report == "issue_reply":
+        await questions.retire_prompt(chat, context, draft)
+        return await issue_handling.reply_submitted(chat, context, draft, answers)
+    if form.report == "leave":
+        await questions.retire_prompt(chat, context, draft)
+        return await _leave_submitted(chat, context, draft, answers)
+    if form.report in ("ledger", "waiver", "appeal", "breach"):
+        await questions.retire_prompt(chat, context, draft)
+        return await ledger.submitted(chat, context, form, draft, answers)
+    unit_id = await _unit_of(context, form, answers)
+    if unit_id is None:
+        return context.label("answer.not_allowed")
+    if draft.report_id is not None:
+        return await _submit_correction(chat, context, form, draft, answers)
+    report = await store.file_report(draft, form.report, person, unit_id, answers)
+    if report is None:
+        return None
+    _LOGGER.info("%s filed %s", person.code, report.number)
+    await questions.retire_prompt(chat, context, draft)
+    await _confirm(chat, context, form, report, corrected=False)
+    if report.kind == "issue":
+        await issue_handling.post_to_groups(context, report)
+    await decisions.open_step(context, report)
+    return ""
+
+
+async def _leave_submitted(
+    chat: Chat, context: KabotContext, draft: Draft, answers: dict[str, Any]
+) -> str:
+    store, person = context.store, context.person
+    stand_in = await store.staff.by_id(int(answers["stand_in"]))
+    if stand_in is None or stand_in.id == person.id:
+        return context.label("leave.bad_stand_in")
+    await store.drafts.discard(draft.id)
+    first = date.fromisoformat(answers["period"]["first"])
+    last = date.fromisoformat(answers["period"]["last"])
+    await store.staff.add_leave(person, first, last, stand_in)
+    await chat.send_message(
+        context.render("leave_saved.html", first=first, last=last, stand_in=stand_in)
+    )
+    return ""
+
+
+async def _unit_of(context: KabotContext, form: Form, answers: dict[str, Any]) -> int | None:
+    """The unit a report belongs to: its customer's, its promotion's, or the author's."""
+    if "customer" in answers:
+        customer = await questions.visible_customer(context, int(answers["customer"]))
+        return customer.unit_id if customer else None
+    if "promotion" in answers:
+        running = {p.id: p for p in await questions.promotions(context)}
+        promotion = running.get(int(answers["promotion"]))
+        return promotion.unit_id if promotion else None
+    if "customers" in answers:
+        for customer_id in answers["customers"]:
+            if await questions.visible_customer(context, int(customer_id)) is None:
+                return None
+    if "unit" in answers:
+        return (
+            int(answers["unit"])
+            if int(answers["unit"]) in await questions.business_unit_ids(context)
+            else None
+        )
+    return context.person.unit_id
+
+
+async def _submit_correction(
+    chat: Chat, context: KabotContext, form: Form, draft: Draft, answers: dict[str, Any]
+) -> str | None:
+    store, person = context.store, context.person
+    assert draft.report_id is not None
+    report = await store.reports.by_id(form.report, draft.report_id)
+    window = context.settings.edit_window
+    if report is None or not may_correct(person, report, context.clock.now(), window):
+        await store.drafts.discard(draft.id)
+        await questions.retire_prompt(chat, context, draft)
+        await chat.send_message(context.render("report_not_correctable.html"))
+        return ""
+    corrected = await store.file_correction(draft, report, person, answers)
+    if corrected is None:
+        return None
+    await questions.retire_prompt(chat, context, draft)
+    await _confirm(chat, context, form, corrected, corrected=True)
+    if corrected.kind == "issue":
+        await issue_handling.update_posts(context, corrected)
+    await decisions.resubmitted(context, report, corrected)
+    return ""
+
+
+# Where a person finds each kind of report again.
+LIST_COMMANDS = {
+    "visit": "/myvisits",
+    "issue": "/issues",
+    "promotion": "/promos",
+    "promotion_report": "/promos",
+}
+
+
+async def _confirm(
+    chat: Chat, context: KabotContext, form: Form, report: Report, *, corrected: bool
+) -> None:
+    window = context.settings.edit_window
+    await chat.send_message(
+        context.render(
+            "form_saved.html",
+            form=form.name,
+            report=report,
+            corrected=corrected,
+            list_command=LIST_COMMANDS.get(report.kind),
+            window_hours=int(window.total_seconds() // 3600),
+        )
+    )
