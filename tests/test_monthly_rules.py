@@ -267,3 +267,35 @@ async def test_managers_get_a_daily_digest_once_and_late_after_downtime(
         "已逾期" in digests(sun)[-1]
         and "R1 · 液态奶事业本部 · 截止 2026-12-08" in digests(sun)[-1]
     )
+
+
+async def test_no_issues_cannot_be_said_twice_or_over_a_reported_issue(org: Kabot) -> None:
+    sun = org.person(SUN, "孙伟")
+    await sun.send("/noissues")
+    await sun.press("确认本月无执行问题")
+    await sun.send("/noissues")
+    await sun.press("确认本月无执行问题")
+    assert "已经报送过" in sun.last_message()["text"]
+    await sun.press_data("ni:2026-10", sun.last_message()["message_id"])  # last month's
+    assert "过期" in sun.alert_text()
+    rows = await org.store.db.fetch_all("SELECT month FROM issue_declarations")
+    assert [r["month"] for r in rows] == ["2026-11"]
+    wang = org.person(500100101, "王建国")  # directors do not report for a unit
+    await wang.send("/noissues")
+    assert "您的角色不能填写" in wang.last_reply()
+
+
+async def test_leave_needs_a_stand_in_other_than_oneself(org: Kabot) -> None:
+    sun = org.person(SUN, "孙伟")
+    await sun.send("/leave")
+    await sun.send("下周一到下周五")
+    await sun.send("孙伟")
+    await sun.press("孙伟 ·")
+    assert "不能选您自己" in sun.alert_text()
+    assert "谁替您接收提醒" in sun.last_message()["text"]  # the same question stays
+    await sun.send("火星人")
+    assert "没有找到“火星人”" in sun.last_reply()
+    await sun.send("郑芳")
+    await sun.press("郑芳 ·")
+    await sun.press("提交")
+    assert "2026-11-23 至 2026-11-27" in sun.last_reply()

@@ -264,6 +264,9 @@ async def _pick(
         person = await context.store.staff.by_id(number)
         if person is None or not person.active or person.unit_id is None:
             return context.label("answer.not_allowed")
+        if person.id == context.person.id:
+            # No one fines, rewards or stands in for themselves.
+            return context.label("form.not_yourself")
         await questions.answer(chat, context, form, draft, person.id)
         return ""
     if spec.kind is Kind.UNIT:

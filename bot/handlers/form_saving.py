@@ -40,8 +40,7 @@ async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) ->
         await questions.retire_prompt(chat, context, draft)
         return await issue_handling.reply_submitted(chat, context, draft, answers)
     if form.report == "leave":
-        await questions.retire_prompt(chat, context, draft)
-        return await _leave_submitted(chat, context, draft, answers)
+        return await _leave_submitted(chat, context, form, draft, answers)
     if form.report in ("ledger", "waiver", "appeal", "breach"):
         await questions.retire_prompt(chat, context, draft)
         return await ledger.submitted(chat, context, form, draft, answers)
@@ -63,12 +62,17 @@ async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) ->
 
 
 async def _leave_submitted(
-    chat: Chat, context: KabotContext, draft: Draft, answers: dict[str, Any]
+    chat: Chat, context: KabotContext, form: Form, draft: Draft, answers: dict[str, Any]
 ) -> str:
     store, person = context.store, context.person
     stand_in = await store.staff.by_id(int(answers["stand_in"]))
-    if stand_in is None or stand_in.id == person.id:
+    if stand_in is None or not stand_in.active:
+        # Deactivated since they were chosen: ask again.
+        target = engine.revisit(form, draft, form.index("stand_in"))
+        assert target is not None
+        await questions.move(chat, context, form, draft, target)
         return context.label("leave.bad_stand_in")
+    await questions.retire_prompt(chat, context, draft)
     await store.drafts.discard(draft.id)
     first = date.fromisoformat(answers["period"]["first"])
     last = date.fromisoformat(answers["period"]["last"])
