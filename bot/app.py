@@ -22,6 +22,7 @@ from bot.context import KabotContext, Resources
 from bot.forms import when
 from bot.handlers import (
     access,
+    contracts,
     customers,
     decisions,
     errors,
@@ -116,6 +117,7 @@ def _register_handlers(app: Application) -> None:
         issue_handling,
         ledger,
         reminders,
+        contracts,
         forms,
         form_answers,
         fallback,

@@ -57,6 +57,10 @@ class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):
         return self.bot_data.settings
 
     @property
+    def rules(self) -> Rules | None:
+        return self.bot_data.rules
+
+    @property
     def clock(self) -> Clock:
         assert self.bot_data.clock is not None
         return self.bot_data.clock

@@ -49,6 +49,8 @@ PRIVATE_COMMANDS = (
     Command("penalties", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR}), "menu:penalties"),
     Command("noissues", WRITERS),
     Command("leave", WRITERS),
+    Command("contract", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),
+    Command("launch", frozenset({Role.MANAGER, Role.DIRECTOR})),
     Command("myvisits", WRITERS, "menu:myvisits"),
     Command("issues", EVERYONE, "menu:issues"),
     Command("promos", EVERYONE, "menu:promos"),

@@ -239,3 +239,39 @@ class Obligation:
     unit_id: int | None
     met_at: datetime | None
     staff_id: int | None = None  # an obligation of one person (R8)
+
+
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """A national contract (联采合同) with one KA customer, and where it stands."""
+
+    id: int
+    customer_id: int
+    customer_name: str
+    title: str
+    completed_on: date
+    distributed_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class LocalContract:
+    """A business unit's local contract (地采合同) under a national one."""
+
+    id: int
+    contract_id: int
+    contract_title: str
+    unit_id: int
+    title: str
+    signed_on: date | None
+    copy_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Launch:
+    """A new product's launch in a business unit, and when its information was filed."""
+
+    id: int
+    unit_id: int
+    product: str
+    launch_on: date
+    filed_on: date | None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ class Texts:
             lstrip_blocks=True,
             keep_trailing_newline=False,
         )
+        self._env.globals["timedelta"] = timedelta
         self._plain = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
         self.labels: dict[str, dict[str, str]] = {
             lang: _flatten(tomllib.loads((root / lang / "labels.toml").read_text("utf-8")))

@@ -29,6 +29,8 @@ class Kind(StrEnum):
     PROMOTION = "promotion"  # one of the unit's running promotions
     UNIT = "unit"  # a business unit
     STAFF = "staff"  # a person of a business unit: search by name or code
+    DAY = "day"  # a calendar day, in natural language (past by default)
+    RECORD = "record"  # one of a list kabot offers (a contract, a launch): ``Field.source``
 
 
 # Telegram allows 4,096 characters a message; a report section longer than this is an essay.
@@ -44,6 +46,8 @@ class Field:
     optional: bool = False
     choices: tuple[str, ...] = ()
     max_length: int = PROSE_LIMIT
+    source: str = ""  # RECORD: which list to offer (see bot.handlers.contracts.OFFERS)
+    direction: str = "past"  # DAY: a bare date is the last such day, or the next ("future")
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +261,58 @@ LEAVE = Form(
     roles=frozenset({Role.FIELD, Role.MANAGER}),
 )
 
+# Contracts and launches (R5–R7, R12): recorded by the KA centre and the units.
+CENTRE_PEOPLE = frozenset({Role.MANAGER, Role.DIRECTOR})
+CONTRACT = Form(
+    "contract",
+    "contract",
+    (
+        Field("customer", Kind.CUSTOMER),
+        _text("title", limit=SHORT_LIMIT),
+        Field("completed", Kind.DAY),
+    ),
+    roles=CENTRE_PEOPLE,
+)
+DISTRIBUTE = Form(
+    "distribute",
+    "distribution",
+    (Field("contract", Kind.RECORD, source="undistributed"), Field("day", Kind.DAY)),
+    roles=CENTRE_PEOPLE,
+)
+LOCALS = Form(
+    "locals",
+    "locals",
+    (Field("contract", Kind.RECORD, source="distributed"), _text("titles", limit=1000)),
+)
+SIGNED = Form(
+    "signed",
+    "local_signed",
+    (Field("local", Kind.RECORD, source="unsigned"), Field("day", Kind.DAY)),
+)
+COPY = Form(
+    "copy",
+    "local_copy",
+    (Field("local", Kind.RECORD, source="uncopied"), Field("day", Kind.DAY)),
+)
+LAUNCH = Form(
+    "launch",
+    "launch",
+    (
+        _text("product", limit=SHORT_LIMIT),
+        Field("unit", Kind.UNIT),
+        Field("day", Kind.DAY, direction="future"),
+    ),
+    roles=CENTRE_PEOPLE,
+)
+LAUNCH_FILED = Form(
+    "launch_filed",
+    "launch_filed",
+    (Field("launch", Kind.RECORD, source="unfiled"), Field("day", Kind.DAY)),
+    roles=CENTRE_PEOPLE,
+)
+CONTRACT_FORMS = (CONTRACT, DISTRIBUTE, LOCALS, SIGNED, COPY)
+LAUNCH_FORMS = (LAUNCH, LAUNCH_FILED)
+
 FORMS = {
     f.name: f
     for f in (
@@ -276,6 +332,8 @@ FORMS = {
         APPEAL,
         R2_BREACH,
         LEAVE,
+        *CONTRACT_FORMS,
+        *LAUNCH_FORMS,
     )
 }
 
@@ -290,3 +348,8 @@ def form_of(kind: str, answers: dict[str, object]) -> Form:
 def is_comment(form: Form) -> bool:
     """A form that answers someone else's report (a decision, a reply), not a report."""
     return form.report in ("decision", "issue_reply", "waiver", "appeal", "breach")
+
+
+def records_facts(form: Form) -> bool:
+    """A form that records a contract's or a launch's dated fact (R5–R7, R12)."""
+    return form in CONTRACT_FORMS or form in LAUNCH_FORMS

@@ -121,6 +121,15 @@ async def _read_text(spec: Field, text: str, now: datetime) -> Reading:
                 case when.TooVague():
                     return Problem("vague_time")
             return Problem("not_a_time")
+        case Kind.DAY:
+            day = await asyncio.to_thread(when.parse_day, text, now, spec.direction)
+            if day is None:
+                return Problem("not_a_day")
+            if spec.direction == "past" and day > now.date():
+                return Problem("future_day")
+            if spec.direction == "future" and day < now.date():
+                return Problem("past_day")
+            return Accepted(day.isoformat())
         case Kind.PERIOD:
             period = await asyncio.to_thread(when.parse_period, text, now)
             if period is None:

@@ -77,6 +77,7 @@ class Buttons:
         months: list[str] | None = None,
         units: list[BusinessUnit] | None = None,
         people: list[Staff] | None = None,
+        records: list[tuple[int, str]] | None = None,
     ) -> InlineKeyboardMarkup:
         rows: list[list[InlineKeyboardButton]] = []
         answer = self.draft.answers.get(spec.key)
@@ -116,6 +117,10 @@ class Buttons:
                 [self._button(f"{p.number} {p.answers['title']}"[:60], "pick", p.id)]
                 for p in promotions or []
             ]
+        elif spec.kind is Kind.RECORD:
+            rows += [[self._button(text[:60], "pick", number)] for number, text in records or []]
+        elif spec.kind is Kind.DAY and spec.direction == "past":
+            rows.append([self._button(self.label("form.button.today"), "today")])
         rows.append(self.navigation(spec))
         return InlineKeyboardMarkup(rows)
 

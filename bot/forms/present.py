@@ -92,7 +92,23 @@ async def value_text(
         case Kind.PROMOTION:
             promotion = await store.reports.by_id("promotion", int(value))
             return f"{promotion.number} {promotion.answers['title']}" if promotion else "?"
+        case Kind.DAY:
+            day = date.fromisoformat(value)
+            return f"{day:%Y-%m-%d} {texts.label(lang, f'weekday.{day.weekday()}')}"
+        case Kind.RECORD:
+            return await _record_text(store, spec.source, int(value))
     return str(value)
+
+
+async def _record_text(store: Store, source: str, number: int) -> str:
+    if source in ("undistributed", "distributed"):
+        contract = await store.contracts.by_id(number)
+        return f"{contract.customer_name} · {contract.title}" if contract else "?"
+    if source in ("unsigned", "uncopied"):
+        local = await store.contracts.local_by_id(number)
+        return f"{local.contract_title} · {local.title}" if local else "?"
+    launch = await store.contracts.launch_by_id(number)
+    return f"{launch.product} · {launch.launch_on}" if launch else "?"
 
 
 async def lines(

@@ -601,6 +601,19 @@ def warm_up() -> None:
     dateparser.parse("kabot", languages=["zh", "en"], settings={"RELATIVE_BASE": now})
 
 
+def parse_day(text: str, now: datetime, direction: str = "past") -> date | None:
+    """One calendar day: "今天", "11月3日", "上周五", "2026-12-20", "Dec 20" … A bare date is
+    the last such day (``direction`` "past") or the next one ("future")."""
+    normal = normalise(text)
+    if not normal or len(normal) > 60:
+        return None
+    found = _read(_TRAILING.sub("", normal), now, direction)
+    if not found:
+        fallback = _by_dateparser(normal, now, direction)
+        found = fallback if isinstance(fallback, tuple) else None
+    return found[0].day if found else None
+
+
 @dataclass(frozen=True, slots=True)
 class Period:
     """A promotion's period: first and last day, both included."""

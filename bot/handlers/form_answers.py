@@ -224,6 +224,9 @@ async def _act_on_field(
         now = context.clock.now().replace(second=0, microsecond=0)
         await questions.answer(chat, context, form, draft, When(now, Precision.MINUTE).to_json())
         return ""
+    if action == "today" and spec.kind is Kind.DAY:
+        await questions.answer(chat, context, form, draft, context.clock.now().date().isoformat())
+        return ""
     if action == "when" and number is not None and spec.kind is Kind.WHEN:
         pending = draft.answers.get(engine.PENDING) or []
         if number >= len(pending):
@@ -277,6 +280,12 @@ async def _pick(
     if spec.kind is Kind.PROMOTION:
         if number not in {p.id for p in await questions.promotions(context)}:
             return context.label("answer.not_allowed")
+        await questions.answer(chat, context, form, draft, number)
+        return ""
+    if spec.kind is Kind.RECORD:
+        offered = {n for n, _ in await questions.records(context, spec.source)}
+        if number not in offered:
+            return context.label("answer.stale_button")
         await questions.answer(chat, context, form, draft, number)
         return ""
     return None

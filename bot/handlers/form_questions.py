@@ -25,6 +25,7 @@ from bot.forms.when import When
 from bot.models import BusinessUnit, Customer, Draft, Report, Staff
 from bot.policy import customer_scope, may_see_customer
 from bot.reminders.visits import overdue_for_visit
+from bot.workflow import speaks_for_centre
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ async def _question(
         ),
         "suggested": False,
         "whens": [],
+        "no_records": False,
     }
     keyboard: dict[str, Any] = {}
     if spec.kind in (Kind.CUSTOMER, Kind.CUSTOMERS):
@@ -122,6 +124,9 @@ async def _question(
         keyboard["units"] = await business_units(context)
     elif spec.kind is Kind.STAFF:
         keyboard["people"] = people or []
+    elif spec.kind is Kind.RECORD:
+        keyboard["records"] = await records(context, spec.source)
+        params["no_records"] = not keyboard["records"]
     text = context.render("form_question.html", **params)
     if spec.kind is Kind.LOCATION:
         return text, buttons.location()
@@ -158,6 +163,61 @@ async def promotions(context: KabotContext) -> list[Report]:
     return await store.reports.running_promotions(
         customer_scope(person, await store.units.centre())
     )
+
+
+# Facts only the KA centre (its managers, the directors) records.
+CENTRE_ONLY = frozenset({"contract", "distribute", "launch", "launch_filed"})
+# Facts a business unit records (the centre may record signings and copies too).
+UNIT_ONLY = frozenset({"locals"})
+
+
+async def may_record(context: KabotContext, form: Form) -> bool:
+    """Whether the person may fill in a contract or launch form."""
+    person = context.person
+    if person.role not in form.roles or person.unit_id is None:
+        return False
+    centre = await context.store.units.centre()
+    if form.name in CENTRE_ONLY:
+        return speaks_for_centre(person, centre)
+    if form.name in UNIT_ONLY:
+        return centre is None or person.unit_id != centre.id
+    return True
+
+
+def refusal(context: KabotContext, form: Form) -> str:
+    """Why a contract or launch form is not the person's to fill in."""
+    if form.name in CENTRE_ONLY:
+        return context.label("contracts.centre_only", form=context.label(f"form.name.{form.name}"))
+    if form.name in UNIT_ONLY:
+        return context.label("contracts.unit_only", form=context.label(f"form.name.{form.name}"))
+    return context.render("form_not_for_you.html", form=form.name)
+
+
+async def records(context: KabotContext, source: str) -> list[tuple[int, str]]:
+    """What a RECORD question offers, as (id, label): the contracts, local contracts or
+    launches still waiting for the fact the form records, in the person's scope."""
+    store, person = context.store, context.person
+    scope = customer_scope(person, await store.units.centre())
+    match source:
+        case "undistributed" | "distributed":
+            found = await store.contracts.all(distributed=source == "distributed")
+            return [(c.id, f"{c.customer_name} · {c.title}") for c in found]
+        case "unsigned" | "uncopied":
+            unsigned = source == "unsigned"
+            units = {u.id: u.name for u in await store.units.all()}
+            return [
+                (lc.id, f"{units.get(lc.unit_id, '')} · {lc.contract_title} · {lc.title}")
+                for lc in await store.contracts.locals(
+                    unit_id=scope, signed=not unsigned, copied=None if unsigned else False
+                )
+            ]
+        case "unfiled":
+            units = {u.id: u.name for u in await store.units.all()}
+            return [
+                (la.id, f"{units.get(la.unit_id, '')} · {la.product} · {la.launch_on:%m-%d}")
+                for la in await store.contracts.launches(unit_id=scope, filed=False)
+            ]
+    raise ValueError(source)
 
 
 async def retire(context: KabotContext, message: object) -> None:

@@ -23,7 +23,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
 from bot.forms import engine
-from bot.forms.catalogue import FORMS, Form, Kind, form_of
+from bot.forms.catalogue import FORMS, Form, Kind, form_of, records_facts
 from bot.forms.keyboards import Buttons
 from bot.handlers import form_questions as questions
 from bot.models import REPORT_PREFIXES, Draft, Report
@@ -40,11 +40,18 @@ async def begin(update: Update, context: KabotContext, form: Form) -> None:
         await _to_private_chat(chat, context, form)
         return
     person = context.person
+    if records_facts(form) and not await questions.may_record(context, form):
+        await chat.send_message(questions.refusal(context, form))
+        return
     if person.role not in form.roles or person.unit_id is None:
         await chat.send_message(context.render("form_not_for_you.html", form=form.name))
         return
     if form.fields[0].kind is Kind.PROMOTION and not await questions.promotions(context):
         await chat.send_message(context.render("form_no_promotions.html"))
+        return
+    first = form.fields[0]
+    if first.kind is Kind.RECORD and not await questions.records(context, first.source):
+        await chat.send_message(context.label(f"contracts.none.{first.source}"))
         return
     await start_form(chat, context, form)
 

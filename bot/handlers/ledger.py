@@ -19,31 +19,13 @@ from bot.context import KabotContext
 from bot.forms import present
 from bot.forms.catalogue import FORMS, Form
 from bot.handlers import forms
-from bot.handlers.messages import action_row
 from bot.models import Answers, Draft, LedgerEntry, Role, Staff
+from bot.reminders import penalties
 from bot.workflow import LEDGER_ACTIONS, speaks_for_centre
 
 _LOGGER = logging.getLogger(__name__)
 _DATA = re.compile(r"^pl:(\d{1,12}):(appeal|waive|grant|uphold)$")
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
-
-
-def _notice(context: KabotContext, entry: LedgerEntry, lang: str) -> str:
-    return context.texts.render(
-        lang,
-        "ledger_notice.html",
-        entry=entry,
-        amount=present.money(context.texts, lang, entry.amount_fen),
-    )
-
-
-def _buttons(
-    context: KabotContext, entry: LedgerEntry, lang: str, actions: tuple[str, ...] | None = None
-) -> InlineKeyboardMarkup | None:
-    shown = actions if actions is not None else LEDGER_ACTIONS.get(entry.status, ())
-    if entry.kind != "penalty":
-        return None
-    return action_row(context.texts, lang, "pl/ledger", entry.id, shown)
 
 
 async def _post(
@@ -53,16 +35,9 @@ async def _post(
     lang: str,
     actions: tuple[str, ...] | None = None,
 ) -> None:
-    try:
-        message = await context.bot.send_message(
-            chat_id,
-            _notice(context, entry, lang),
-            reply_markup=_buttons(context, entry, lang, actions),
-        )
-    except Forbidden:
-        _LOGGER.warning("Could not post ledger entry %s to %s", entry.id, chat_id)
-        return
-    await context.store.ledger.add_post(entry, chat_id, message.message_id)
+    await penalties.post(
+        context.bot, context.store, context.texts, context.rules, entry, chat_id, lang, actions
+    )
 
 
 async def _refresh(context: KabotContext, entry: LedgerEntry) -> None:
@@ -70,10 +45,10 @@ async def _refresh(context: KabotContext, entry: LedgerEntry) -> None:
     for chat_id, message_id in await context.store.ledger.posts(entry):
         try:
             await context.bot.edit_message_text(
-                _notice(context, entry, lang),
+                penalties.notice(context.texts, context.rules, entry, lang),
                 chat_id,
                 message_id,
-                reply_markup=_buttons(context, entry, lang),
+                reply_markup=penalties.buttons(context.texts, entry, lang),
             )
         except BadRequest as exc:
             if "not modified" not in exc.message:
@@ -81,14 +56,7 @@ async def _refresh(context: KabotContext, entry: LedgerEntry) -> None:
 
 
 async def _publish(context: KabotContext, entry: LedgerEntry) -> None:
-    """A new entry: to the person's unit group (manual §5: fines are posted) and to them."""
-    store = context.store
-    unit = await store.units.by_id(entry.unit_id) if entry.unit_id else None
-    if unit is not None and unit.group_chat_id is not None:
-        await _post(context, entry, unit.group_chat_id, context.texts.default_language)
-    person = await store.staff.by_id(entry.staff_id)
-    if person is not None and person.telegram_id is not None and person.first_seen_at:
-        await _post(context, entry, person.telegram_id, context.texts.lang(person.language))
+    await penalties.publish(context.bot, context.store, context.texts, context.rules, entry)
 
 
 async def submitted(

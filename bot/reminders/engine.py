@@ -5,10 +5,13 @@ running the same moment twice — or after a restart, or from ``run_bot.py jobs 
 sends nothing twice. After downtime, only the latest reminder still before its deadline is
 sent (late, once); a deadline that passed meanwhile gets its overdue notice instead.
 
-Rules followed so far: R1 (a unit's KA data by the 8th, met by /data) and R2 (its issue
-report by the 10th, met by an issue or /noissues; the overdue notice lets the KA centre
-record each issue that existed and was not reported), R8 (each KA manager's monthly visit
-quota, with its progress in the reminders).
+Calendar rules: R1 (a unit's KA data by the 8th, met by /data), R2 (its issue report by the
+10th, met by an issue or /noissues; the overdue notice lets the KA centre record each issue
+that existed and was not reported), R8 (each KA manager's monthly visit quota, with its
+progress in the reminders). Event rules (``bot.reminders.events``): R4 (replies to issues),
+R5–R7 (contracts), R10/R11 (complaints), R12 (launches). Fines are charged to the ledger by
+``bot.reminders.penalties``; a missed deadline reaches the directors ``director_after_days``
+after the group's overdue notice when the rule escalates to them.
 """
 
 from __future__ import annotations
@@ -20,10 +23,12 @@ from datetime import date, datetime, time, timedelta
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
-from bot.models import CustomerKind, Obligation, Role, Staff
+from bot.models import BusinessUnit, CustomerKind, Obligation, Role, Staff
+from bot.reminders import events, penalties
 from bot.reminders.calendar import day_of_month
 from bot.reminders.digest import send_digests
 from bot.reminders.rules import GeneralRules, Rule, Rules
+from bot.reminders.summary import send_summaries
 from bot.store import Store
 from bot.texts import Texts
 
@@ -40,6 +45,8 @@ class RunReport:
     skipped: int = 0
     waiting: int = 0  # held back by quiet hours
     digests: int = 0
+    fines: int = 0  # ledger entries the rules charged
+    summaries: int = 0  # monthly summaries posted to groups
 
 
 def _previous_month(day: date) -> str:
@@ -99,7 +106,11 @@ async def quota_progress(store: Store, rule: Rule, obligation: Obligation) -> di
     return done
 
 
-async def _met_at(store: Store, rules: Rules, obligation: Obligation) -> datetime | None:
+async def _met_at(
+    store: Store, rules: Rules, obligation: Obligation, now: datetime
+) -> datetime | None:
+    if obligation.rule in events.EVENT_RULES:
+        return await events.met_at(store, rules, obligation, now.tzinfo)
     if obligation.rule == "R8" and obligation.staff_id is not None:
         # Met by the visit that completed the quota.
         quota = _quota(rules.rules["R8"])
@@ -128,11 +139,23 @@ def _in_quiet_hours(general: GeneralRules, moment: time) -> bool:
     return moment >= start or moment < end
 
 
-async def _responsible(store: Store, obligation: Obligation) -> Staff | None:
-    """The person of a personal obligation (R8); else the unit's first responsible person."""
+# Rules the KA centre answers for, whichever unit they concern.
+CENTRE_RESPONSIBLE = ("centre_head", "centre")
+
+
+async def _answering_unit(store: Store, rule: Rule, obligation: Obligation) -> BusinessUnit | None:
+    """The unit that answers for an obligation: the KA centre for its rules, else the unit."""
+    if rule.responsible in CENTRE_RESPONSIBLE:
+        return await store.units.centre()
+    return await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
+
+
+async def _responsible(store: Store, rule: Rule, obligation: Obligation) -> Staff | None:
+    """The person of a personal obligation (R8); else the first responsible person of the unit
+    that answers for it (the KA centre's for R4, R5 …)."""
     if obligation.staff_id is not None:
         return await store.staff.by_id(obligation.staff_id)
-    unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
+    unit = await _answering_unit(store, rule, obligation)
     if unit is None or unit.responsible_staff_id is None:
         return None
     return await store.staff.by_id(unit.responsible_staff_id)
@@ -141,17 +164,31 @@ async def _responsible(store: Store, obligation: Obligation) -> Staff | None:
 async def run_due(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datetime) -> RunReport:
     report = RunReport()
     await _plan(store, rules, now.date())
+    await events.plan(store, rules, now.date())
+    quiet = _in_quiet_hours(rules.general, now.timetz().replace(tzinfo=None))
     for obligation in await store.obligations.open():
         rule = rules.rules.get(obligation.rule)
         if rule is None:
             continue
-        met = await _met_at(store, rules, obligation)
+        met = await _met_at(store, rules, obligation, now)
+        person = await _responsible(store, rule, obligation)
         if met is not None and met <= now:
-            # Met: every reminder stops at once.
+            if quiet and rule.fine.per == "day":
+                continue  # the fine's closing post waits for the morning
+            # Met: every reminder stops at once; a running fine stops on the day it was met.
+            await penalties.charge(
+                bot, store, rules, texts, rule, obligation, person, now, met.date()
+            )
+            await penalties.stopped(bot, store, texts, rule, obligation, person, now)
             await store.obligations.met(obligation, met)
             continue
         await _notices(bot, store, rules, texts, rule, obligation, now, report)
+        if not quiet:
+            report.fines += await penalties.charge(
+                bot, store, rules, texts, rule, obligation, person, now, None
+            )
     report.digests = await send_digests(bot, store, rules, texts, now)
+    report.summaries = await send_summaries(bot, store, rules, texts, now)
     return report
 
 
@@ -188,6 +225,9 @@ async def _notices(
                 report.skipped += 1
         if "overdue" not in done:
             await _send(bot, store, texts, obligation, rule, "overdue", now, overdue_at, report)
+        to_director = overdue_at + timedelta(days=general.director_after_days)
+        if "director" in rule.escalate_to and now >= to_director and "director" not in done:
+            await _to_directors(bot, store, texts, rule, obligation, now, to_director, report)
         return
     if not passed:
         return
@@ -213,11 +253,12 @@ async def _send(
     report: RunReport,
 ) -> None:
     late = now - planned > LATE_AFTER
-    person = await _responsible(store, obligation)
+    person = await _responsible(store, rule, obligation)
     # On leave: the stand-in receives the reminders (the obligation stays the person's).
     stand_in = await store.staff.stand_in_for(person, now.date()) if person else None
     receiver = stand_in or person
     unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
+    answering = await _answering_unit(store, rule, obligation)
     params = {
         "rule": rule,
         "obligation": obligation,
@@ -227,6 +268,7 @@ async def _send(
         "days": (obligation.due_on - now.date()).days,
         "progress": await quota_progress(store, rule, obligation) if rule.id == "R8" else {},
         "quota": _quota(rule) if rule.id == "R8" else {},
+        "subject": await penalties.describe(store, obligation),
     }
     # The overdue notice goes to the unit's group; reminders (and an overdue notice for a
     # unit without a group) to the responsible person. A quota is a person's own affair.
@@ -234,10 +276,10 @@ async def _send(
     if (
         kind == "overdue"
         and rule.id != "R8"
-        and unit is not None
-        and unit.group_chat_id is not None
+        and answering is not None
+        and answering.group_chat_id is not None
     ):
-        target = (unit.group_chat_id, texts.default_language)
+        target = (answering.group_chat_id, texts.default_language)
     elif receiver is not None and receiver.telegram_id is not None and receiver.first_seen_at:
         target = (receiver.telegram_id, texts.lang(receiver.language))
     if target is None:
@@ -277,6 +319,44 @@ async def _send(
         return
     report.sent += 1
     report.late += int(late)
+
+
+async def _to_directors(
+    bot: Bot,
+    store: Store,
+    texts: Texts,
+    rule: Rule,
+    obligation: Obligation,
+    now: datetime,
+    planned: datetime,
+    report: RunReport,
+) -> None:
+    """The ladder's last step: a deadline still missed reaches the directors, once."""
+    if not await store.obligations.claim(obligation, "director", "sent"):
+        return
+    person = await _responsible(store, rule, obligation)
+    unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
+    for director in await store.staff.deciders("centre"):
+        if director.telegram_id is None or director.first_seen_at is None:
+            continue
+        lang = texts.lang(director.language)
+        text = texts.render(
+            lang,
+            "obligation_director.html",
+            rule=rule,
+            obligation=obligation,
+            person=person,
+            unit=unit,
+            subject=await penalties.describe(store, obligation),
+            days=(now.date() - obligation.due_on).days,
+            late=now - planned > LATE_AFTER,
+        )
+        try:
+            await bot.send_message(director.telegram_id, text)
+        except (Forbidden, BadRequest) as exc:
+            _LOGGER.warning("%s %s not told to %s: %s", rule.id, obligation.id, director.code, exc)
+            continue
+        report.sent += 1
 
 
 def snooze_until(length: str, now: datetime, general: GeneralRules) -> datetime:

@@ -21,6 +21,7 @@ FINE_PER = ("day", "item", "time", "none")
 ESCALATION = ("unit_group", "manager", "director")
 AFTER_UNITS = ("days", "months", "hours", "working_days")
 _RULE_ID = re.compile(r"^R\d{1,2}$")
+DIRECTOR_AFTER_DAYS = 2  # when a site's rules file does not say
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -69,6 +70,7 @@ class GeneralRules:
     summary_day: int
     summary_time: time
     group_mentions_max: int
+    director_after_days: int  # the director hears of a missed deadline this much later
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +184,7 @@ def _general(r: _Reader) -> GeneralRules:
             "digest_time",
             "monthly_summary",
             "group_mentions_max",
+            "director_after_days",
         )
     )
     quiet = r.get("quiet_hours", str).split("-")
@@ -196,6 +199,11 @@ def _general(r: _Reader) -> GeneralRules:
         summary_day=r.whole("monthly_summary", 1, 28, summary.get("day")),
         summary_time=r.clock("monthly_summary", summary.get("time")),
         group_mentions_max=r.whole("group_mentions_max", 1, 50),
+        director_after_days=(
+            r.whole("director_after_days", 0, 60)
+            if "director_after_days" in r.table
+            else DIRECTOR_AFTER_DAYS
+        ),
     )
 
 

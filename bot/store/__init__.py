@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.models import Answers, Decision, Draft, Report, Staff
 from bot.store.audit import AuditLog
 from bot.store.bookkeeping import BotFacts, HandledUpdates
+from bot.store.contracts import ContractRepository
 from bot.store.customers import CustomerRepository
 from bot.store.db import Database
 from bot.store.decisions import DecisionRepository
@@ -18,6 +19,7 @@ from bot.store.obligations import ObligationRepository
 from bot.store.reports import ReportRepository
 from bot.store.roster import RosterStore
 from bot.store.staff import StaffRepository
+from bot.store.summaries import SummaryRepository
 from bot.store.units import UnitRepository
 
 
@@ -38,6 +40,8 @@ class Store:
         self.decisions = DecisionRepository(db, clock)
         self.ledger = LedgerRepository(db, clock)
         self.obligations = ObligationRepository(db, clock)
+        self.contracts = ContractRepository(db, clock)
+        self.summaries = SummaryRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str

@@ -57,10 +57,12 @@ class LedgerRepository(Repository):
     ) -> LedgerEntry | None:
         """Write one entry; None when the same breach is on the ledger already."""
         async with self.db.transaction():
+            # One breach, one row: a source is charged once, whoever answers for it now.
             changed = await self.db.changes(
                 "INSERT OR IGNORE INTO penalty_ledger (staff_id, unit_id, kind, rule, period,"
                 " amount_fen, reason, source, recorded_by, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
+                " (SELECT 1 FROM penalty_ledger WHERE kind = ? AND source = ?)",
                 (
                     person.id,
                     person.unit_id,
@@ -72,6 +74,8 @@ class LedgerRepository(Repository):
                     source,
                     by.id if by else None,
                     self.now_text(),
+                    kind,
+                    source,
                 ),
             )
             if changed == 0:

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.models import Obligation, Staff
 from bot.store.base import Repository
 from bot.store.db import Row
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFact:
+    """What the reply and complaint rules (R4, R10, R11) need of an issue."""
+
+    id: int
+    unit_id: int
+    category: str
+    reported_at: datetime
+    acknowledged_at: datetime | None
+    replied_at: datetime | None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 def _obligation(row: Row) -> Obligation:
@@ -103,6 +120,43 @@ class ObligationRepository(Repository):
                     by.code, "issues.none", "issue_declarations", f"{unit_id}:{month}"
                 )
         return changed > 0
+
+    async def issue_facts(
+        self, *, unit_id: int | None = None, issue_id: int | None = None
+    ) -> list[IssueFact]:
+        where, params = ["1 = 1"], []
+        if unit_id is not None:
+            where.append("unit_id = ?")
+            params.append(unit_id)
+        if issue_id is not None:
+            where.append("id = ?")
+            params.append(issue_id)
+        rows = await self.db.fetch_all(
+            "SELECT id, unit_id, category, created_at, acknowledged_at, replied_at FROM issues"
+            f" WHERE {' AND '.join(where)} ORDER BY id",
+            params,
+        )
+        return [
+            IssueFact(
+                r["id"],
+                r["unit_id"],
+                r["category"],
+                datetime.fromisoformat(r["created_at"]),
+                _moment(r["acknowledged_at"]),
+                _moment(r["replied_at"]),
+            )
+            for r in rows
+        ]
+
+    async def charged(self, source_prefix: str) -> tuple[int, int]:
+        """How many ledger rows, and how many fen, a rule has charged under a source."""
+        row = await self.db.fetch_one(
+            "SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM penalty_ledger"
+            " WHERE source LIKE ? || '%' AND kind = 'penalty' AND status != 'waived'",
+            (source_prefix,),
+        )
+        assert row is not None
+        return int(row[0]), int(row[1])
 
     async def by_id(self, obligation_id: int) -> Obligation | None:
         row = await self.db.fetch_one("SELECT * FROM obligations WHERE id = ?", (obligation_id,))

@@ -1,0 +1,169 @@
+"""Obligations that follow an event rather than the calendar (SPEC §3, seed 000 §5.3–5.7).
+
+- R4: every issue a unit reports is due the KA centre's written reply by the 30th of its
+  month when reported up to the 20th (``cutoff_day``), else by the 30th of the next month —
+  the last day in February. One obligation per unit and due date: "a unit still waiting".
+- R5: a national contract is distributed to the units within 7 days of its completion.
+- R6: each local contract is signed within 2 months of the distribution; the step-up charge
+  comes at 3 months.
+- R7: each local contract's copy is collected within a month of its signing.
+- R10 / R11: a complaint (an issue) is acknowledged within 24 hours and resolved within 5
+  working days (China's official calendar, 调休 included).
+- R12: a new product's information reaches the centre 45 days before its launch.
+
+Each is planned from kabot's own tables on every run (``plan``), met by the recorded fact
+(``met_at``), and may carry item charges beyond the per-day ones (``item_charges``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from bot.models import Obligation
+from bot.reminders.calendar import add_months, add_working_days, day_of_month
+from bot.reminders.rules import Rule, Rules
+from bot.store import Store
+
+EVENT_RULES = ("R4", "R5", "R6", "R7", "R10", "R11", "R12")
+
+
+def _after(rule: Rule, start: date) -> date:
+    deadline = rule.deadline
+    match deadline.unit:
+        case "months":
+            return add_months(start, deadline.amount)
+        case "working_days":
+            return add_working_days(start, deadline.amount)
+        case "hours":
+            # A deadline in hours is checked by its day: the day the hours run out.
+            return (datetime.combine(start, time(0)) + timedelta(hours=deadline.amount)).date()
+    if deadline.before is not None:
+        return start - timedelta(days=deadline.amount)
+    return start + timedelta(days=deadline.amount)
+
+
+def reply_due(rule: Rule, reported: date) -> date:
+    """R4: the 30th of the month an issue was reported in, up to the cutoff day; else the
+    30th of the next month (the month's last day when it is shorter)."""
+    cutoff = int(rule.settings.get("cutoff_day", 20))
+    due_day = rule.deadline.every_month_day or 30
+    month = reported if reported.day <= cutoff else add_months(reported.replace(day=1), 1)
+    return day_of_month(month.year, month.month, due_day)
+
+
+async def plan(store: Store, rules: Rules, today: date) -> None:
+    """Ensure an obligation for every recorded event of the rules in the file."""
+    active = {rid: rules.rules[rid] for rid in EVENT_RULES if rid in rules.rules}
+    centre = await store.units.centre()
+    centre_id = centre.id if centre else None
+
+    async def ensure(rule_id: str, subject: str, due: date, unit_id: int | None) -> None:
+        await store.obligations.ensure(rule_id, subject, f"{due:%Y-%m}", due, unit_id)
+
+    if rule := active.get("R5"):
+        for contract in await store.contracts.all():
+            await ensure(
+                "R5", f"contract:{contract.id}", _after(rule, contract.completed_on), centre_id
+            )
+    distributed = {c.id: c for c in await store.contracts.all(distributed=True)}
+    for local in await store.contracts.locals():
+        parent = distributed.get(local.contract_id)
+        if (rule := active.get("R6")) and parent and parent.distributed_on:
+            await ensure(
+                "R6", f"local:{local.id}", _after(rule, parent.distributed_on), local.unit_id
+            )
+        if (rule := active.get("R7")) and local.signed_on:
+            await ensure("R7", f"copy:{local.id}", _after(rule, local.signed_on), local.unit_id)
+    if rule := active.get("R12"):
+        for launch in await store.contracts.launches():
+            await ensure(
+                "R12", f"launch:{launch.id}", _after(rule, launch.launch_on), launch.unit_id
+            )
+    issues = await store.obligations.issue_facts()
+    if rule := active.get("R4"):
+        for issue in issues:
+            due = reply_due(rule, issue.reported_at.date())
+            await ensure("R4", f"unit:{issue.unit_id}", due, issue.unit_id)
+    for rule_id in ("R10", "R11"):
+        if rule := active.get(rule_id):
+            for issue in issues:
+                if issue.category == "complaint":
+                    due = _after(rule, issue.reported_at.date())
+                    await ensure(rule_id, f"issue:{issue.id}", due, issue.unit_id)
+
+
+def _moment(day: date | None) -> datetime | None:
+    return None if day is None else datetime.combine(day, time(0))
+
+
+async def met_at(
+    store: Store, rules: Rules, obligation: Obligation, tz: object
+) -> datetime | None:
+    """When the event obligation was met, if it was (a recorded day counts from its start)."""
+    number = obligation.subject.partition(":")[2]
+    found: datetime | None = None
+    match obligation.rule:
+        case "R5":
+            contract = await store.contracts.by_id(int(number))
+            found = _moment(contract.distributed_on if contract else None)
+        case "R6" | "R7":
+            local = await store.contracts.local_by_id(int(number))
+            if local is not None:
+                found = _moment(local.signed_on if obligation.rule == "R6" else local.copy_on)
+        case "R12":
+            launch = await store.contracts.launch_by_id(int(number))
+            found = _moment(launch.filed_on if launch else None)
+        case "R4":
+            rule = rules.rules["R4"]
+            waiting = [
+                i
+                for i in await store.obligations.issue_facts(unit_id=int(number))
+                if reply_due(rule, i.reported_at.date()) == obligation.due_on
+            ]
+            if waiting and all(i.replied_at for i in waiting):
+                return max(i.replied_at for i in waiting if i.replied_at)
+            return None
+        case "R10" | "R11":
+            facts = await store.obligations.issue_facts(issue_id=int(number))
+            if facts:
+                issue = facts[0]
+                return (
+                    issue.replied_at
+                    if obligation.rule == "R11"
+                    else (issue.acknowledged_at or issue.replied_at)
+                )
+            return None
+    if found is None:
+        return None
+    return found.replace(tzinfo=tz)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """One fine a rule may charge: on ``day``, unless the obligation was met before it."""
+
+    key: str  # part of the ledger row's source: a day, or "2m" / "3m" for a contract
+    day: date
+    amount_fen: int
+
+
+async def charges(store: Store, rule: Rule, obligation: Obligation, today: date) -> list[Charge]:
+    """The fines an obligation may have run up by ``today`` (met or not is checked later)."""
+    fine = rule.fine
+    if fine.per == "day":
+        first = obligation.due_on + timedelta(days=1)
+        return [
+            Charge(f"{first + timedelta(days=n)}", first + timedelta(days=n), fine.amount_fen)
+            for n in range((today - first).days + 1)
+        ]
+    if fine.per != "item":
+        return []
+    found = [Charge("item", obligation.due_on + timedelta(days=1), fine.amount_fen)]
+    if rule.id == "R6" and fine.step_up_after_months and fine.step_up_fen:
+        local = await store.contracts.local_by_id(int(obligation.subject.partition(":")[2]))
+        contract = await store.contracts.by_id(local.contract_id) if local else None
+        if contract is not None and contract.distributed_on is not None:
+            step_day = add_months(contract.distributed_on, fine.step_up_after_months)
+            found.append(Charge("step_up", step_day + timedelta(days=1), fine.step_up_fen))
+    return [c for c in found if c.day <= today]

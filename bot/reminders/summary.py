@@ -1,0 +1,213 @@
+"""The monthly summary (SPEC §4): on the 1st, to each unit's group and the KA centre's group —
+visits against the quota per person, visits by customer grade, issues opened / resolved /
+overdue, promotions and their budget, KA data on time, penalties and waivers; as text, a
+chart, and (for the centre) the month's workbook.
+
+Sent once per group and month (``summaries_sent``); after downtime it is sent late, once,
+and says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from telegram import Bot, InputFile
+from telegram.error import BadRequest, Forbidden
+
+from bot.forms.present import money
+from bot.models import GRADES, BusinessUnit, CustomerKind, Role
+from bot.reminders import charts, workbook
+from bot.reminders.calendar import add_months, day_of_month
+from bot.reminders.events import reply_due
+from bot.reminders.rules import Rules
+from bot.store import Store
+from bot.texts import Texts
+
+_LOGGER = logging.getLogger(__name__)
+LATE_AFTER = timedelta(hours=1)
+
+
+@dataclass(slots=True)
+class PersonLine:
+    name: str
+    unit: str
+    visits: int = 0
+    key_customers: int = 0
+    key_distributors: int = 0
+    quota: tuple[int, int] | None = None  # R8: (key customers, key distributors)
+
+    @property
+    def short(self) -> bool:
+        return self.quota is not None and (
+            self.key_customers < self.quota[0] or self.key_distributors < self.quota[1]
+        )
+
+
+@dataclass(slots=True)
+class MonthlySummary:
+    month: str
+    first: date
+    last: date
+    unit: BusinessUnit | None  # None: the whole group
+    people: list[PersonLine] = field(default_factory=list)
+    by_grade: dict[str, int] = field(default_factory=dict)
+    issues_opened: int = 0
+    issues_resolved: int = 0
+    issues_overdue: int = 0  # still unanswered after their reply deadline (R4)
+    issues_open: int = 0  # unanswered at the month's end
+    promotions: int = 0
+    budget_fen: int = 0
+    spent_fen: int = 0
+    data: list[tuple[str, date | None, bool]] = field(default_factory=list)
+    penalties: int = 0
+    penalties_fen: int = 0
+    waived: int = 0
+    waived_fen: int = 0
+    incentives_fen: int = 0
+
+    @property
+    def visits(self) -> int:
+        return sum(self.by_grade.values())
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    first = date.fromisoformat(f"{month}-01")
+    return first, day_of_month(first.year, first.month, None)
+
+
+async def gather(
+    store: Store, rules: Rules, month: str, unit: BusinessUnit | None
+) -> MonthlySummary:
+    """The figures of ``month`` for one business unit, or for the whole group."""
+    first, last = month_bounds(month)
+    scope = None if unit is None or unit.is_centre else unit.id
+    summary = MonthlySummary(month, first, last, None if scope is None else unit)
+    units = {u.id: u for u in await store.units.all()}
+    r8 = rules.rules.get("R8")
+    quota = (
+        (int(r8.settings.get("key_customers", 1)), int(r8.settings.get("key_distributors", 2)))
+        if r8
+        else None
+    )
+    people: dict[int, PersonLine] = {}
+    staff = [
+        p for u in units.values() if scope in (None, u.id) for p in await store.staff.in_unit(u.id)
+    ]
+    for person in staff:
+        if person.role not in (Role.FIELD, Role.MANAGER) or not person.unit_id:
+            continue
+        is_centre = units[person.unit_id].is_centre
+        people[person.id] = PersonLine(
+            person.name,
+            units[person.unit_id].name,
+            quota=quota if is_centre and person.role is Role.MANAGER else None,
+        )
+    summary.by_grade = dict.fromkeys(GRADES, 0)
+    for visit in await store.summaries.visits(first, last, unit_id=scope):
+        summary.by_grade[visit["grade"]] += 1
+        line = people.setdefault(
+            visit["staff_id"], PersonLine(visit["staff_name"], visit["unit_name"])
+        )
+        line.visits += 1
+        if visit["customer_kind"] == CustomerKind.KA_RETAILER.value:
+            line.key_customers += 1
+        elif visit["customer_kind"] == CustomerKind.KEY_DISTRIBUTOR.value:
+            line.key_distributors += 1
+    summary.people = sorted(people.values(), key=lambda p: (p.unit, -p.visits, p.name))
+    r4 = rules.rules.get("R4")
+    for issue in await store.summaries.issues(first, last, scope):
+        reported = datetime.fromisoformat(issue["created_at"]).date()
+        replied = (
+            datetime.fromisoformat(issue["replied_at"]).date() if issue["replied_at"] else None
+        )
+        summary.issues_opened += first <= reported
+        if replied is not None and replied <= last:
+            summary.issues_resolved += 1
+            continue
+        summary.issues_open += 1
+        if r4 is not None and reply_due(r4, reported) < last:
+            summary.issues_overdue += 1
+    for promotion in await store.summaries.promotions(first, last, scope):
+        summary.promotions += 1
+        summary.budget_fen += promotion["budget_fen"]
+        summary.spent_fen += promotion["spent_fen"] or 0
+    # KA data for the month before, due in this one (R1): submitted, and on time?
+    r1 = rules.rules.get("R1")
+    data_month = f"{add_months(first, -1):%Y-%m}"
+    due = day_of_month(first.year, first.month, r1.deadline.every_month_day if r1 else 8)
+    for row in await store.summaries.data_submissions(data_month, scope):
+        at = datetime.fromisoformat(row["submitted_at"]).date() if row["submitted_at"] else None
+        summary.data.append((row["unit_name"], at, at is not None and at <= due))
+    for entry in await store.ledger.month(month, unit_id=scope):
+        if entry.kind == "incentive":
+            summary.incentives_fen += entry.amount_fen
+        elif entry.status == "waived":
+            summary.waived += 1
+            summary.waived_fen += entry.amount_fen
+        else:
+            summary.penalties += 1
+            summary.penalties_fen += entry.amount_fen
+    return summary
+
+
+def chart_of(texts: Texts, lang: str, summary: MonthlySummary) -> bytes:
+    scope = summary.unit.name if summary.unit else texts.label(lang, "chart.whole_group")
+    return charts.monthly(
+        texts,
+        lang,
+        title=texts.label(lang, "chart.title", month=summary.month, scope=scope),
+        people=[
+            charts.Bar(p.name, p.visits, sum(p.quota) if p.quota else None, p.short)
+            for p in summary.people
+        ],
+        by_grade=summary.by_grade,
+    )
+
+
+def previous_month(day: date) -> str:
+    return f"{add_months(day.replace(day=1), -1):%Y-%m}"
+
+
+async def send_summaries(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datetime) -> int:
+    """This month's summaries of last month not sent yet, once their time has come."""
+    general = rules.general
+    planned = datetime.combine(
+        now.date().replace(day=general.summary_day), general.summary_time, now.tzinfo
+    )
+    if now < planned:
+        return 0
+    month, late = previous_month(now.date()), now - planned > LATE_AFTER
+    lang = texts.default_language
+    sent = 0
+    for unit in await store.units.all():
+        if not unit.active:
+            continue
+        if unit.group_chat_id is None:
+            await store.summaries.claim(unit.id, month, "unreachable")
+            continue
+        if not await store.summaries.claim(unit.id, month, "late" if late else "sent"):
+            continue
+        summary = await gather(store, rules, month, unit)
+        text = texts.render(
+            lang,
+            "monthly_summary.html",
+            s=summary,
+            late=late,
+            money=lambda fen: money(texts, lang, fen),
+        )
+        try:
+            await bot.send_message(unit.group_chat_id, text)
+            chart = chart_of(texts, lang, summary)
+            await bot.send_photo(unit.group_chat_id, InputFile(chart, filename=f"{month}.png"))
+            if unit.is_centre:
+                book = await workbook.month(store, rules, texts, lang, month)
+                name = texts.label(lang, "workbook.file", month=month)
+                await bot.send_document(unit.group_chat_id, InputFile(book, filename=name))
+        except (Forbidden, BadRequest) as exc:
+            _LOGGER.warning("Monthly summary for %s not delivered: %s", unit.code, exc)
+            await store.summaries.release(unit.id, month)
+            continue
+        sent += 1
+    return sent

@@ -1,0 +1,235 @@
+"""Spreadsheets (.xlsx, written with openpyxl): the month's workbook for the KA centre, a
+customer's file (客户档案), and one person's visits over a date range.
+
+Sheet names and column headers are in ``templates/<lang>/labels.toml`` under ``workbook``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.models import Customer, Staff
+from bot.reminders.rules import Rules
+from bot.store import Store
+from bot.store.db import Row
+from bot.texts import Texts
+
+Cell = str | int | float | date | None
+
+
+def _sheet(
+    book: Workbook, texts: Texts, lang: str, name: str, rows: Iterable[Sequence[Cell]]
+) -> None:
+    sheet: Worksheet = book.create_sheet(texts.label(lang, f"workbook.{name}.title"))
+    headers = texts.label(lang, f"workbook.{name}.columns").split(",")
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    widths = [len(h) * 2 + 2 for h in headers]
+    for row in rows:
+        sheet.append(list(row))
+        for i, value in enumerate(row[: len(widths)]):
+            widths[i] = min(60, max(widths[i], len(str(value or "")) + 2))
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+
+
+def _save(book: Workbook) -> bytes:
+    del book[book.sheetnames[0]]  # the empty sheet every new workbook starts with
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _yuan(fen: int | None) -> float | None:
+    return None if fen is None else fen / 100
+
+
+def _day(text: str | None) -> date | None:
+    return datetime.fromisoformat(text).date() if text else None
+
+
+def _visit_rows(texts: Texts, lang: str, visits: list[Row]) -> list[list[Cell]]:
+    return [
+        [
+            datetime.fromisoformat(v["visited_at"]).strftime("%Y-%m-%d %H:%M"),
+            v["staff_name"],
+            v["staff_code"],
+            v["unit_name"],
+            v["customer_code"],
+            v["customer_name"],
+            texts.label(lang, f"customer_kind.{v['customer_kind']}"),
+            v["grade"],
+            texts.label(lang, f"choice.visit.visit_kind.{v['visit_kind']}"),
+            json.loads(v["answers"]).get("business_review") or "",
+        ]
+        for v in visits
+    ]
+
+
+def _issue_rows(texts: Texts, lang: str, issues: list[Row]) -> list[list[Cell]]:
+    return [
+        [
+            f"I{i['id']}",
+            _day(i["created_at"]),
+            i["unit_name"],
+            i["customer_name"],
+            i["staff_name"],
+            texts.label(lang, f"choice.issue.category.{i['category']}"),
+            texts.label(lang, f"choice.issue.severity.{i['severity']}"),
+            texts.label(lang, f"report.status.{i['status']}"),
+            _day(i["replied_at"]),
+        ]
+        for i in issues
+    ]
+
+
+def _promotion_rows(texts: Texts, lang: str, promotions: list[Row]) -> list[list[Cell]]:
+    return [
+        [
+            f"P{p['id']}",
+            p["title"],
+            p["unit_name"],
+            date.fromisoformat(p["first_day"]),
+            date.fromisoformat(p["last_day"]),
+            _yuan(p["budget_fen"]),
+            _yuan(p["spent_fen"]),
+            texts.label(lang, f"report.status.{p['status']}"),
+        ]
+        for p in promotions
+    ]
+
+
+async def month(store: Store, rules: Rules, texts: Texts, lang: str, month: str) -> bytes:
+    """The month's workbook for the whole group: the figures per unit, then every record."""
+    from bot.reminders.summary import gather, month_bounds
+
+    first, last = month_bounds(month)
+    book = Workbook()
+    figures: list[list[Cell]] = []
+    for unit in [u for u in await store.units.all() if u.active and not u.is_centre] + [None]:
+        s = await gather(store, rules, month, unit)
+        on_time = sum(1 for _, _, ok in s.data if ok)
+        figures.append(
+            [
+                unit.name if unit else texts.label(lang, "chart.whole_group"),
+                s.visits,
+                s.issues_opened,
+                s.issues_resolved,
+                s.issues_overdue,
+                s.promotions,
+                _yuan(s.budget_fen),
+                _yuan(s.spent_fen),
+                f"{on_time}/{len(s.data)}",
+                _yuan(s.penalties_fen),
+                _yuan(s.waived_fen),
+            ]
+        )
+    _sheet(book, texts, lang, "figures", figures)
+    _sheet(
+        book,
+        texts,
+        lang,
+        "visits",
+        _visit_rows(texts, lang, await store.summaries.visits(first, last)),
+    )
+    _sheet(
+        book,
+        texts,
+        lang,
+        "issues",
+        _issue_rows(texts, lang, await store.summaries.issues(first, last, None)),
+    )
+    _sheet(
+        book,
+        texts,
+        lang,
+        "promotions",
+        _promotion_rows(texts, lang, await store.summaries.promotions(first, last, None)),
+    )
+    _sheet(
+        book,
+        texts,
+        lang,
+        "ledger",
+        [
+            [
+                e.id,
+                e.staff_name,
+                texts.label(lang, f"workbook.ledger_kind.{e.kind}"),
+                e.rule or "",
+                _yuan(e.amount_fen),
+                texts.label(lang, f"ledger.status.{e.status}"),
+                e.reason,
+                e.created_at.date(),
+            ]
+            for e in await store.ledger.month(month)
+        ],
+    )
+    return _save(book)
+
+
+async def customer_file(store: Store, texts: Texts, lang: str, customer: Customer) -> bytes:
+    """Everything about one customer: the card, visits, issues, promotions, contracts."""
+    book = Workbook()
+    _sheet(
+        book,
+        texts,
+        lang,
+        "customer",
+        [
+            [
+                customer.code,
+                customer.name,
+                texts.label(lang, f"customer_kind.{customer.kind.value}"),
+                customer.grade,
+                texts.label(lang, f"visit_class.{customer.visit_class.value}"),
+                customer.region,
+                customer.last_visit_on,
+            ]
+        ],
+    )
+    visits = await store.summaries.visits(date.min, date.max, customer_id=customer.id)
+    _sheet(book, texts, lang, "visits", _visit_rows(texts, lang, visits))
+    _sheet(
+        book,
+        texts,
+        lang,
+        "issues",
+        _issue_rows(texts, lang, await store.summaries.customer_issues(customer.id)),
+    )
+    _sheet(
+        book,
+        texts,
+        lang,
+        "promotions",
+        _promotion_rows(texts, lang, await store.summaries.customer_promotions(customer.id)),
+    )
+    contracts = [c for c in await store.contracts.all() if c.customer_id == customer.id]
+    rows: list[list[Cell]] = []
+    for contract in contracts:
+        head: list[Cell] = [contract.title, contract.completed_on, contract.distributed_on]
+        locals_ = await store.contracts.locals(contract_id=contract.id)
+        rows += [[*head, lc.title, lc.signed_on, lc.copy_on] for lc in locals_]
+        if not locals_:
+            rows.append([*head, None, None, None])
+    _sheet(book, texts, lang, "contracts", rows)
+    return _save(book)
+
+
+async def person_visits(
+    store: Store, texts: Texts, lang: str, person: Staff, first: date, last: date
+) -> bytes:
+    visits = await store.summaries.visits(first, last, staff_id=person.id)
+    book = Workbook()
+    _sheet(book, texts, lang, "visits", _visit_rows(texts, lang, visits))
+    return _save(book)

@@ -1,0 +1,127 @@
+"""The month's figures for the monthly summary and the workbook (SPEC §4), and the record of
+summaries sent. ``unit_id`` None means the whole group (the KA centre's view)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.store.base import Repository
+from bot.store.db import Row
+
+
+def _unit(column: str, unit_id: int | None) -> tuple[str, tuple[object, ...]]:
+    return ("", ()) if unit_id is None else (f" AND {column} = ?", (unit_id,))
+
+
+class SummaryRepository(Repository):
+    async def visits(
+        self,
+        first: date,
+        last: date,
+        *,
+        unit_id: int | None = None,
+        customer_id: int | None = None,
+        staff_id: int | None = None,
+    ) -> list[Row]:
+        """Visits from ``first`` to ``last``: when, who, which customer (kind and grade)."""
+        where, params = (
+            ["substr(v.visited_at, 1, 10) BETWEEN ? AND ?"],
+            [
+                first.isoformat(),
+                last.isoformat(),
+            ],
+        )
+        for column, value in (
+            ("v.unit_id", unit_id),
+            ("v.customer_id", customer_id),
+            ("v.staff_id", staff_id),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(str(value))
+        return await self.db.fetch_all(
+            "SELECT v.id, v.visited_at, v.visit_kind, v.staff_id, s.name AS staff_name,"
+            " s.code AS staff_code, v.unit_id, u.name AS unit_name, c.code AS customer_code,"
+            " c.name AS customer_name, c.kind AS customer_kind, c.grade, v.answers"
+            " FROM visits v JOIN staff s ON s.id = v.staff_id JOIN customers c"
+            " ON c.id = v.customer_id JOIN business_units u ON u.id = v.unit_id"
+            f" WHERE {' AND '.join(where)} ORDER BY v.visited_at, v.id",
+            params,
+        )
+
+    async def customer_issues(self, customer_id: int) -> list[Row]:
+        return await self.db.fetch_all(
+            "SELECT i.id, i.created_at, i.replied_at, i.status, i.category, i.severity,"
+            " i.unit_id, u.name AS unit_name, c.name AS customer_name, s.name AS staff_name"
+            " FROM issues i JOIN business_units u ON u.id = i.unit_id JOIN customers c"
+            " ON c.id = i.customer_id JOIN staff s ON s.id = i.staff_id"
+            " WHERE i.customer_id = ? ORDER BY i.id",
+            (customer_id,),
+        )
+
+    async def customer_promotions(self, customer_id: int) -> list[Row]:
+        return await self.db.fetch_all(
+            "SELECT p.id, p.title, p.first_day, p.last_day, p.budget_fen, p.status,"
+            " u.name AS unit_name,"
+            " (SELECT MAX(r.spend_fen) FROM promotion_reports r WHERE r.promotion_id = p.id)"
+            " AS spent_fen FROM promotions p JOIN business_units u ON u.id = p.unit_id"
+            " JOIN promotion_customers pc ON pc.promotion_id = p.id"
+            " WHERE pc.customer_id = ? ORDER BY p.first_day, p.id",
+            (customer_id,),
+        )
+
+    async def issues(self, first: date, last: date, unit_id: int | None) -> list[Row]:
+        """Issues opened up to the month's end and not closed before it began."""
+        where, params = _unit("i.unit_id", unit_id)
+        return await self.db.fetch_all(
+            "SELECT i.id, i.created_at, i.replied_at, i.status, i.category, i.severity,"
+            " i.unit_id, u.name AS unit_name, c.name AS customer_name, s.name AS staff_name"
+            " FROM issues i JOIN business_units u ON u.id = i.unit_id JOIN customers c"
+            " ON c.id = i.customer_id JOIN staff s ON s.id = i.staff_id"
+            " WHERE substr(i.created_at, 1, 10) <= ?"
+            " AND (i.replied_at IS NULL OR substr(i.replied_at, 1, 10) >= ?)"
+            + where
+            + " ORDER BY i.id",
+            (last.isoformat(), first.isoformat(), *params),
+        )
+
+    async def promotions(self, first: date, last: date, unit_id: int | None) -> list[Row]:
+        """Promotions running in the month, with what was spent by its end."""
+        where, params = _unit("p.unit_id", unit_id)
+        return await self.db.fetch_all(
+            "SELECT p.id, p.title, p.first_day, p.last_day, p.budget_fen, p.status,"
+            " u.name AS unit_name,"
+            " (SELECT MAX(r.spend_fen) FROM promotion_reports r WHERE r.promotion_id = p.id"
+            "  AND substr(r.created_at, 1, 10) <= ?) AS spent_fen"
+            " FROM promotions p JOIN business_units u ON u.id = p.unit_id"
+            " WHERE p.first_day <= ? AND p.last_day >= ? AND p.status = 'approved'"
+            + where
+            + " ORDER BY p.first_day, p.id",
+            (last.isoformat(), last.isoformat(), first.isoformat(), *params),
+        )
+
+    async def data_submissions(self, month: str, unit_id: int | None) -> list[Row]:
+        """Each unit's first KA data submission for ``month`` (R1), if any."""
+        where, params = _unit("u.id", unit_id)
+        return await self.db.fetch_all(
+            "SELECT u.id AS unit_id, u.name AS unit_name,"
+            " (SELECT MIN(d.created_at) FROM data_submissions d WHERE d.unit_id = u.id"
+            "  AND d.month = ?) AS submitted_at"
+            " FROM business_units u WHERE u.is_centre = 0 AND u.active = 1"
+            + where
+            + " ORDER BY u.code",
+            (month, *params),
+        )
+
+    async def claim(self, unit_id: int, month: str, outcome: str) -> bool:
+        changed = await self.db.changes(
+            "INSERT OR IGNORE INTO summaries_sent (unit_id, month, sent_at, outcome)"
+            " VALUES (?, ?, ?, ?)",
+            (unit_id, month, self.now_text(), outcome),
+        )
+        return changed > 0
+
+    async def release(self, unit_id: int, month: str) -> None:
+        await self.db.execute(
+            "DELETE FROM summaries_sent WHERE unit_id = ? AND month = ?", (unit_id, month)
+        )

@@ -1,0 +1,271 @@
+"""Contracts (R5–R7), replies to issues (R4) and launches (R12): recorded in conversation,
+charged to the ledger by `run_bot.py jobs run-due --now`, to the yuan, once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.harness import TZ, Group, Kabot, Person
+from tests.test_issue_and_lists import file_issue
+from tests.test_monthly_rules import due, only
+
+ZHANG = 500100103  # 张敏, the KA centre's KA manager and its first responsible person
+WANG = 500100101  # 王建国, the centre's director
+SUN = 500200101  # 孙伟, YT's first responsible person
+ZHOU = 500200102  # 周丽, YT field
+LIN = 500400101  # 林峰, NF's first responsible person
+
+
+def last(person: Person, start: str) -> str:
+    """The last private message to ``person`` that starts with ``start`` (digests aside)."""
+    return next((t for t in reversed(person.private.texts()) if t.startswith(start)), "")
+
+
+def at(kabot: Kabot, moment: str) -> None:
+    kabot.clock.set(datetime.fromisoformat(moment).replace(tzinfo=TZ))
+
+
+async def record_contract(zhang: Person, completed: str) -> None:
+    await zhang.send("/contract")
+    await zhang.press("登记联采合同")
+    await zhang.send("沃尔玛")
+    await zhang.press("沃尔玛（华南区）")
+    await zhang.send("2027年度联采合同")
+    await zhang.send(completed)
+    assert "请确认联采合同" in zhang.last_reply()
+    await zhang.press("提交")
+    assert "已登记联采合同" in zhang.last_reply()
+
+
+async def distribute(zhang: Person, day: str) -> None:
+    await zhang.send("/contract")
+    await zhang.press("登记合同下发")
+    await zhang.press("2027年度联采合同")
+    if day == "today":
+        await zhang.press("今天")
+    else:
+        await zhang.send(day)
+    await zhang.press("提交")
+    assert "已登记下发" in zhang.last_reply()
+
+
+async def penalties_of(kabot: Kabot, rule: str) -> list[tuple[str, int, str]]:
+    rows = await kabot.store.db.fetch_all(
+        "SELECT s.name, l.amount_fen, l.source FROM penalty_ledger l JOIN staff s"
+        " ON s.id = l.staff_id WHERE l.rule = ? ORDER BY l.id",
+        (rule,),
+    )
+    return [(r["name"], r["amount_fen"], r["source"]) for r in rows]
+
+
+async def centre(kabot: Kabot) -> tuple[Group, Person, Person]:
+    group = await kabot.bound_group("KA", "KA中心群")
+    zhang, wang = kabot.person(ZHANG, "张敏"), kabot.person(WANG, "王建国")
+    await zhang.send("/start")
+    await wang.send("/start")
+    return group, zhang, wang
+
+
+async def test_r5_runs_a_daily_fine_with_one_post_when_it_starts_and_one_when_it_stops(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R5")
+    group, zhang, wang = await centre(org)
+    at(org, "2026-12-01T10:00")
+    await record_contract(zhang, "今天")
+    assert "请于 2026-12-08 前下发" in zhang.last_reply()
+
+    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-05T09:00")  # 3 days before
+    assert "还有 3 天" in last(zhang, "⏰ R5")
+    await due(org, monkeypatch, "2026-12-09T09:00")  # one day late
+    posts = group.texts()
+    assert "逾期：R5" in posts[-2] and "开始计罚：R5" in posts[-1]
+    assert "每晚一天 ¥50" in posts[-1] and "张敏" in posts[-1]
+    assert await penalties_of(org, "R5") == [("张敏", 5000, "R5:contract:1:2026-12:2026-12-09")]
+
+    await due(org, monkeypatch, "2026-12-10T09:00")
+    await due(org, monkeypatch, "2026-12-10T09:05")  # the same day twice: nothing new
+    assert len(await penalties_of(org, "R5")) == 2
+    assert len(group.texts()) == len(posts)  # no message a day
+    await due(org, monkeypatch, "2026-12-11T09:00")  # two days after the group: the director
+    assert "已逾期 3 天" in last(wang, "📣 <b>升级：R5") + last(wang, "📣 升级：R5")
+
+    at(org, "2026-12-11T15:00")
+    await distribute(zhang, "today")
+    await due(org, monkeypatch, "2026-12-11T15:05")
+    stop = group.texts()[-1]
+    assert "停止计罚：R5" in stop and "共逾期 3 天" in stop and "¥150" in stop
+    await due(org, monkeypatch, "2026-12-12T09:00")
+    await due(org, monkeypatch, "2026-12-20T09:00")
+    fines = await penalties_of(org, "R5")
+    assert [f[2][-10:] for f in fines] == ["2026-12-09", "2026-12-10", "2026-12-11"]
+    assert sum(f[1] for f in fines) == 15000
+    assert group.texts()[-1] == stop
+    ledger = await org.store.ledger.month("2026-12")
+    assert all(e.reason.startswith("R5 ") and "沃尔玛" in e.reason for e in ledger)
+
+
+async def test_r6_r7_charge_per_contract_with_the_step_up_at_three_months(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R6", "R7")
+    _, zhang, _ = await centre(org)
+    yt_group = await org.bound_group("YT", "液态奶KA群")
+    sun, lin = org.person(SUN, "孙伟"), org.person(LIN, "林峰")
+    await sun.send("/start")
+    await lin.send("/start")
+    at(org, "2026-11-25T10:00")
+    await record_contract(zhang, "11月20日")
+    at(org, "2026-12-01T10:00")
+    await distribute(zhang, "12月1日")
+
+    await sun.send("/contract")
+    assert "登记联采合同" not in str(sun.last_message()["reply_markup"])  # the centre's
+    await sun.press("列出本部要签的地采合同")
+    await sun.press("2027年度联采合同")
+    await sun.send("华东区\n华南区\n华东区")
+    await sun.press("提交")
+    assert "（2 份）" in sun.last_reply()
+    await lin.send("/contract")
+    await lin.press("列出本部要签的地采合同")
+    await lin.press("2027年度联采合同")
+    await lin.send("全国")
+    await lin.press("提交")
+
+    at(org, "2027-01-20T10:00")  # YT signs 华东区 on time
+    await sun.send("/contract")
+    await sun.press("登记地采合同签订")
+    assert "全国" not in str(sun.last_message()["reply_markup"])  # NF's is not YT's
+    await sun.press("华东区")
+    await sun.press("今天")
+    await sun.press("提交")
+    assert "已登记签订" in sun.last_reply()
+
+    await due(org, monkeypatch, "2027-02-02T09:00")  # two months after distribution
+    r6 = await penalties_of(org, "R6")
+    assert sorted((name, fen) for name, fen, _ in r6) == [("孙伟", 5000), ("林峰", 5000)]
+    assert any("罚款通知" in t and "华南区" in t and "两个月内" in t for t in yt_group.texts())
+
+    at(org, "2027-02-15T10:00")  # 华南区 signed late: no step-up for it
+    await sun.send("/contract")
+    await sun.press("登记地采合同签订")
+    await sun.press("华南区")
+    await sun.send("今天")
+    await sun.press("提交")
+    await due(org, monkeypatch, "2027-02-21T09:00")  # 华东区's copy is a day late
+    r7 = await penalties_of(org, "R7")
+    assert [(name, fen) for name, fen, _ in r7] == [("孙伟", 5000)]
+    await due(org, monkeypatch, "2027-03-02T09:00")  # three months: NF's 全国 steps up
+    await due(org, monkeypatch, "2027-03-02T09:00")
+    r6 = await penalties_of(org, "R6")
+    assert sorted((name, fen) for name, fen, _ in r6) == [
+        ("孙伟", 5000),
+        ("林峰", 5000),
+        ("林峰", 10000),
+    ]
+    assert sum(fen for _, fen, _ in r6 + r7) == 25000
+
+
+async def test_r4_charges_the_centre_per_unit_still_waiting_for_a_reply(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R4")
+    centre_group, zhang, _ = await centre(org)
+    zhou = org.person(ZHOU, "周丽")
+    at(org, "2027-02-05T10:00")  # reported up to the 20th: due the 30th — 28 February
+    await file_issue(zhou, photos=0)
+    at(org, "2027-02-21T10:00")  # after the 20th: due 30 March
+    await file_issue(zhou, photos=0)
+    await due(org, monkeypatch, "2027-03-01T09:00")
+    await due(org, monkeypatch, "2027-03-02T09:00")
+    assert [s[-10:] for _, _, s in await penalties_of(org, "R4")] == ["2027-03-01", "2027-03-02"]
+    assert "开始计罚：R4" in centre_group.texts()[-1]
+
+    at(org, "2027-03-02T16:00")  # I1 answered: the unit waits for nothing due yet
+    card = next(m for m in centre_group.bot_messages() if "I1" in (m.get("text") or ""))
+    await zhang.press_data("ih:1:reply", card["message_id"], centre_group)
+    await zhang.send("已与门店沟通，补货完成")
+    await zhang.press("提交")
+    await due(org, monkeypatch, "2027-03-02T16:05")
+    assert "共逾期 2 天" in centre_group.texts()[-1]
+    await due(org, monkeypatch, "2027-03-20T09:00")
+    fines = await penalties_of(org, "R4")
+    assert [(name, fen) for name, fen, _ in fines] == [("张敏", 5000), ("张敏", 5000)]
+
+
+async def test_r12_reminds_the_unit_before_a_launch_and_only_the_centre_records_it(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R12")
+    _, zhang, _ = await centre(org)
+    sun = org.person(SUN, "孙伟")
+    await sun.send("/start")
+    await sun.send("/launch")
+    assert "只有KA中心" in sun.last_reply()
+    at(org, "2026-12-01T10:00")
+    await zhang.send("/launch")
+    await zhang.press("登记新品上市")
+    await zhang.send("高钙纯牛奶1L")
+    await zhang.press("液态奶事业本部")
+    await zhang.send("2026-11-01")
+    assert "已经过了" in zhang.last_reply()
+    await zhang.send("11月1日")  # a launch is ahead: the next 1 November
+    assert "2027-11-01" in zhang.last_reply()
+    await zhang.press("✏️ 上市")
+    await zhang.send("2027-02-15")
+    await zhang.press("提交")
+    assert "资料须于 2027-01-01 前报备" in zhang.last_reply()
+    await due(org, monkeypatch, "2026-12-18T09:00")  # 14 days before
+    assert "高钙纯牛奶1L" in last(sun, "⏰ R12")
+    at(org, "2026-12-20T10:00")
+    await zhang.send("/launch")
+    await zhang.press("登记新品资料已报")
+    await zhang.press("高钙纯牛奶1L")
+    await zhang.press("今天")
+    await zhang.press("提交")
+    reminders = [t for t in sun.private.texts() if t.startswith("⏰")]
+    await due(org, monkeypatch, "2026-12-29T09:00")
+    assert [t for t in sun.private.texts() if t.startswith("⏰")] == reminders  # met
+
+
+async def test_contract_forms_refuse_garbage_stickers_and_stale_choices(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _, zhang, _ = await centre(org)
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/contract")
+    await zhou.press("登记地采合同签订")
+    assert "没有待签订的地采合同" in zhou.last_reply()
+    await zhou.press_data("fm:distribute", zhou.last_message()["message_id"])
+    assert "只有KA中心" in zhou.last_reply()
+
+    at(org, "2026-12-01T10:00")
+    await record_contract(zhang, "昨天")
+    await zhang.send("/contract")
+    await zhang.press("登记合同下发")
+    await zhang.send("2026-12-01")
+    assert "请点下面的按钮" in zhang.last_reply()
+    await zhang.press("2027年度联采合同")
+    await zhang.send_sticker()
+    assert "贴纸" in zhang.last_reply()
+    await zhang.send("下下下周")
+    assert "没看懂日期" in zhang.last_reply()
+    await zhang.send("2027-01-05")
+    assert "还没到" in zhang.last_reply()
+    await zhang.send("x" * 5000)
+    assert "太长了" in zhang.last_reply()
+    await zhang.press("今天")
+    summary = zhang.last_message()
+    # Meanwhile the director records the same distribution from his own chat.
+    wang = org.person(WANG, "王建国")
+    await distribute(wang, "today")
+    await zhang.press_data(
+        summary["reply_markup"]["inline_keyboard"][-1][0]["callback_data"],
+        summary["message_id"],
+    )
+    assert "已经由同事登记过了" in zhang.last_reply()
+    contract = await org.store.contracts.by_id(1)
+    assert contract is not None and str(contract.distributed_on) == "2026-12-01"
