@@ -51,6 +51,7 @@ PRIVATE_COMMANDS = (
     Command("leave", WRITERS),
     Command("contract", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),
     Command("launch", frozenset({Role.MANAGER, Role.DIRECTOR})),
+    Command("export", EVERYONE),
     Command("myvisits", WRITERS, "menu:myvisits"),
     Command("issues", EVERYONE, "menu:issues"),
     Command("promos", EVERYONE, "menu:promos"),

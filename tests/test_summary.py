@@ -95,3 +95,43 @@ def test_the_chart_draws_chinese_with_a_font_that_has_it() -> None:
         )
     assert png.startswith(b"\x89PNG") and len(png) > 10_000
     assert not [w for w in caught if "missing from" in str(w.message)]
+
+
+async def test_export_gives_the_workbook_a_customer_file_and_a_persons_visits(
+    org: Kabot,
+) -> None:
+    zhou, zhang = org.person(ZHOU, "周丽"), org.person(ZHANG, "张敏")
+    org.clock.set(datetime(2026, 11, 20, 10, 0, tzinfo=TZ))
+    await file_visit(zhou)
+    await zhou.send("/export")
+    assert "月度汇总表" not in str(zhou.last_message().get("reply_markup"))  # centre's only
+    await zhou.press_data("ex:m:2026-11", zhou.last_message()["message_id"])
+    assert "没有权限" in zhou.alert_text()
+
+    await zhou.send("/export 家乐福（华东区）")
+    sent = zhou.last_message()["document"]
+    assert sent["file_name"] == "客户档案-C0002.xlsx"
+    book = load_workbook(io.BytesIO(org.world.files[sent["file_id"]].data))
+    assert book.sheetnames == ["客户档案", "拜访", "问题", "活动", "合同"]
+    assert len(list(book["拜访"].iter_rows())) == 2
+    await zhou.send("/export 冰品")  # another unit's customers are not hers
+    assert "没有找到" in zhou.last_reply()
+    await zhou.send("/export 华东")
+    assert "要导出哪一个" in zhou.last_reply()
+
+    await zhou.send("/export 周丽 2026-11")
+    sent = zhou.last_message()["document"]
+    assert sent["file_name"] == "拜访记录-YT002-2026-11-01至2026-11-30.xlsx"
+    await zhou.send("/export 孙伟 2026-11")  # field staff export their own visits only
+    assert "没有找到您可以导出的人员" in zhou.last_reply()
+    await zhou.send("/export " + "长" * 80)
+    assert "太长了" in zhou.last_reply()
+    await zhou.send_sticker()  # not an export: the usual answer, no crash
+    await zhou.press_data("ex:c:99999", zhou.last_message()["message_id"])
+    assert "没有权限" in zhou.alert_text()
+
+    await zhang.send("/start")
+    await zhang.send("/export")
+    await zhang.press("2026-10 月度汇总表")
+    sent = zhang.last_message()["document"]
+    assert sent["file_name"] == "KA月度汇总-2026-10.xlsx"
