@@ -144,12 +144,34 @@ async def _open_resources(app: Application) -> None:
     if app.job_queue is not None:
         # Approvals waiting too long: looked at hourly, each reminded at most once a day.
         app.job_queue.run_repeating(
-            decisions.reminder_job, interval=3600, first=60, name="approval-reminders"
+            decisions.reminder_job,
+            interval=3600,
+            first=60,
+            name="approval-reminders",
+            job_kwargs=_job_kwargs("approval-reminders"),
         )
         # Deadlines: what is due is worked out from the database every few minutes, so a
         # restart loses nothing and a run twice sends nothing twice (see reminders/engine).
-        app.job_queue.run_repeating(_due_work, interval=300, first=30, name="due-work")
+        app.job_queue.run_repeating(
+            _due_work, interval=300, first=30, name="due-work", job_kwargs=_job_kwargs("due-work")
+        )
     _LOGGER.info("kabot @%s started, database %s", app.bot.username, store.db.path)
+
+
+# APScheduler skips a run that starts more than misfire_grace_time late (1 s by default, and
+# PTB leaves it so): a busy second — a big export, a cold dateparser call — would cost a run.
+# Late runs are made up instead, once (coalesce), under an explicit id that a restart replaces.
+MISFIRE_GRACE_SECONDS = 600
+
+
+def _job_kwargs(job_id: str) -> dict[str, object]:
+    return {
+        "id": job_id,
+        "replace_existing": True,
+        "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+        "coalesce": True,
+        "max_instances": 1,
+    }
 
 
 async def _due_work(context: KabotContext) -> None:

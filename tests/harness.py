@@ -50,6 +50,7 @@ class Kabot:
         self.world = World(token=self.token, clock=lambda: self.clock.now().timestamp())
         self.server = BotApiServer(self.world)
         self.app: Any = None
+        self.scheduled: dict[str, tuple[object, bool]] = {}
         self.settings: Settings | None = None
         self.sent_updates: list[JSON] = []
         # Telegram counts a bot's messages whatever process sends them: one limiter across
@@ -80,7 +81,11 @@ class Kabot:
         self.app = build_application(self.settings, self.clock, rate_limiter=self.rate_limiter)
         await start_polling(self.app, poll_timeout=5)
         # Timed work runs when a test says so (jobs run-due, or the job's function called
-        # directly), never because a second of real time passed.
+        # directly), never because a second of real time passed. What was scheduled is kept.
+        self.scheduled = {
+            job.job.id: (job.job.misfire_grace_time, job.job.coalesce)
+            for job in self.app.job_queue.jobs()
+        }
         for job in self.app.job_queue.jobs():
             job.schedule_removal()
 

@@ -118,3 +118,12 @@ async def test_the_store_survives_a_restart(org: Kabot) -> None:
     await org.restart()
     await zhou.press_data(data, message_id)  # a button from before the restart still works
     assert "对接人员" in zhou.last_message()["text"]
+
+
+async def test_timed_work_has_fixed_ids_and_is_made_up_when_late_not_skipped(
+    org: Kabot,
+) -> None:
+    # APScheduler's default grace is one second: a busy loop would silently skip a run.
+    assert org.scheduled == {"approval-reminders": (600, True), "due-work": (600, True)}
+    await org.restart()
+    assert set(org.scheduled) == {"approval-reminders", "due-work"}  # replaced, not doubled
