@@ -173,8 +173,8 @@ async def run_due(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datet
         met = await _met_at(store, rules, obligation, now)
         person = await _responsible(store, rule, obligation)
         if met is not None and met <= now:
-            if quiet and rule.fine.per == "day":
-                continue  # the fine's closing post waits for the morning
+            if quiet and rule.fine.per in ("day", "item"):
+                continue  # the fine's last charge and closing post wait for the morning
             # Met: every reminder stops at once; a running fine stops on the day it was met.
             await penalties.charge(
                 bot, store, rules, texts, rule, obligation, person, now, met.date()
@@ -187,8 +187,9 @@ async def run_due(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datet
             report.fines += await penalties.charge(
                 bot, store, rules, texts, rule, obligation, person, now, None
             )
-    report.digests = await send_digests(bot, store, rules, texts, now)
-    report.summaries = await send_summaries(bot, store, rules, texts, now)
+    if not quiet:  # a digest or summary missed while down waits for the morning too
+        report.digests = await send_digests(bot, store, rules, texts, now)
+        report.summaries = await send_summaries(bot, store, rules, texts, now)
     return report
 
 
@@ -212,8 +213,12 @@ async def _notices(
         for days in rule.remind_days_before
     }
     passed = [kind for kind, at in reminders.items() if at <= now and kind not in done]
-    quiet = _in_quiet_hours(general, now.timetz().replace(tzinfo=None))
-    if now < overdue_at and not quiet:
+    if _in_quiet_hours(general, now.timetz().replace(tzinfo=None)):
+        # Nothing is sent in quiet hours, to a person or a group: it waits for the morning.
+        if passed or (now >= overdue_at and "overdue" not in done):
+            report.waiting += 1
+        return
+    if now < overdue_at:
         for snooze_id in await store.obligations.due_snoozes(obligation, now):
             if await store.obligations.snooze_done(snooze_id):
                 await _send(
@@ -235,9 +240,6 @@ async def _notices(
     for kind in passed:
         if kind != latest and await store.obligations.claim(obligation, kind, "skipped"):
             report.skipped += 1
-    if quiet:
-        report.waiting += 1
-        return
     await _send(bot, store, texts, obligation, rule, latest, now, reminders[latest], report)
 
 
