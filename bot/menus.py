@@ -49,6 +49,7 @@ PRIVATE_COMMANDS = (
     Command("penalties", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR}), "menu:penalties"),
     Command("noissues", WRITERS),
     Command("leave", WRITERS),
+    Command("plan", WRITERS),
     Command("contract", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),
     Command("launch", frozenset({Role.MANAGER, Role.DIRECTOR})),
     Command("export", EVERYONE),

@@ -35,6 +35,9 @@ class Digest:
     overdue_visits: dict[str, int] = field(default_factory=dict)  # visit class → customers
     # People kabot cannot write to (never wrote to it): reminders and cards miss them.
     unreachable: list[str] = field(default_factory=list)
+    # This month's confirmed visit plans in scope: planned customers visited, planned.
+    plan_done: int = 0
+    plan_total: int = 0
 
     @property
     def empty(self) -> bool:
@@ -78,6 +81,15 @@ async def gather(store: Store, person: Staff, now: datetime) -> Digest:
     digest.unreachable = [
         p.name for p in await store.staff.not_yet_started() if scope is None or p.unit_id == scope
     ]
+    month = f"{now:%Y-%m}"
+    for staff_id in await store.plans.confirmed(month):
+        member = await store.staff.by_id(staff_id)
+        if member is None or (scope is not None and member.unit_id != scope):
+            continue
+        planned = await store.plans.planned(staff_id, month)
+        visited = await store.plans.visited(staff_id, month)
+        digest.plan_total += len(planned)
+        digest.plan_done += sum(1 for c in planned if c in visited)
     customers = await store.customers.search("", unit_id=scope, limit=10_000)
     digest.overdue_visits = {c.value: 0 for c in VisitClass}
     for customer in customers.items:

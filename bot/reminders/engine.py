@@ -73,6 +73,34 @@ async def _plan(store: Store, rules: Rules, today: date) -> None:
         for unit in units:
             await store.obligations.ensure(rule_id, f"unit:{unit.id}", period, due, unit.id)
     await _plan_quotas(store, rules, today)
+    await _plan_visits(store, rules, today)
+
+
+async def _plan_visits(store: Store, rules: Rules, today: date) -> None:
+    """R9: whoever confirmed this month's visit plan is held to it by month end."""
+    rule = rules.rules.get("R9")
+    if rule is None:
+        return
+    month = f"{today:%Y-%m}"
+    due = day_of_month(today.year, today.month, rule.deadline.every_month_day)
+    for staff_id in await store.plans.confirmed(month):
+        person = await store.staff.by_id(staff_id)
+        if person is not None and person.active:
+            await store.obligations.ensure(
+                "R9", f"staff:{staff_id}", month, due, person.unit_id, staff_id
+            )
+
+
+async def plan_left(store: Store, obligation: Obligation) -> list[str]:
+    """R9: the planned customers not visited yet this month."""
+    assert obligation.staff_id is not None
+    visited = await store.plans.visited(obligation.staff_id, obligation.period)
+    left = []
+    for customer_id in await store.plans.planned(obligation.staff_id, obligation.period):
+        customer = await store.customers.by_id(customer_id)
+        if customer is not None and customer_id not in visited:
+            left.append(customer.name)
+    return left
 
 
 async def _plan_quotas(store: Store, rules: Rules, today: date) -> None:
@@ -123,6 +151,15 @@ async def _met_at(
             if all(done[k] >= quota[k] for k in quota):
                 return at
         return None
+    if obligation.rule == "R9" and obligation.staff_id is not None:
+        # Met by the visit that completed the plan.
+        visited = await store.plans.visited(obligation.staff_id, obligation.period)
+        planned = await store.plans.planned(obligation.staff_id, obligation.period)
+        if any(c not in visited for c in planned):
+            return None
+        if not planned:
+            return await store.plans.confirmed_at(obligation.staff_id, obligation.period)
+        return max(visited[c] for c in planned)
     if obligation.unit_id is None:
         return None
     if obligation.rule == "R1":
@@ -271,13 +308,14 @@ async def _send(
         "progress": await quota_progress(store, rule, obligation) if rule.id == "R8" else {},
         "quota": _quota(rule) if rule.id == "R8" else {},
         "subject": await penalties.describe(store, obligation),
+        "plan_left": await plan_left(store, obligation) if rule.id == "R9" else [],
     }
     # The overdue notice goes to the unit's group; reminders (and an overdue notice for a
-    # unit without a group) to the responsible person. A quota is a person's own affair.
+    # unit without a group) to the responsible person. A quota or a plan is a person's own.
     target: tuple[int, str] | None = None
     if (
         kind == "overdue"
-        and rule.id != "R8"
+        and obligation.staff_id is None
         and answering is not None
         and answering.group_chat_id is not None
     ):

@@ -16,6 +16,7 @@ from bot.store.drafts import DraftRepository
 from bot.store.invites import InviteRepository, Redemption
 from bot.store.ledger import LedgerRepository
 from bot.store.obligations import ObligationRepository
+from bot.store.plans import PlanRepository
 from bot.store.reports import ReportRepository
 from bot.store.roster import RosterStore
 from bot.store.staff import StaffRepository
@@ -42,6 +43,7 @@ class Store:
         self.obligations = ObligationRepository(db, clock)
         self.contracts = ContractRepository(db, clock)
         self.summaries = SummaryRepository(db, clock)
+        self.plans = PlanRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str
