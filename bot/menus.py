@@ -53,6 +53,7 @@ PRIVATE_COMMANDS = (
     Command("contract", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),
     Command("launch", frozenset({Role.MANAGER, Role.DIRECTOR})),
     Command("export", EVERYONE),
+    Command("grading", frozenset({Role.MANAGER, Role.DIRECTOR})),
     Command("myvisits", WRITERS, "menu:myvisits"),
     Command("issues", EVERYONE, "menu:issues"),
     Command("promos", EVERYONE, "menu:promos"),

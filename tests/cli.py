@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+from datetime import datetime
 
 import pytest
 
 from bot.cli import main
-from tests.harness import Kabot
+from tests.harness import TZ, Kabot
 
 
 async def run_cli(
@@ -17,6 +18,9 @@ async def run_cli(
 ) -> tuple[int, str, str]:
     """(exit code, stdout, stderr) of ``python run_bot.py ARGS`` against kabot's database."""
     assert kabot.settings is not None
+    if "--now" in args:  # the calendar walked this far: so has Telegram's flood window
+        moment = datetime.fromisoformat(args[args.index("--now") + 1])
+        kabot.monotonic.reach(moment if moment.tzinfo else moment.replace(tzinfo=TZ))
     monkeypatch.setenv("KABOT_TOKEN", kabot.settings.token)
     monkeypatch.setenv("KABOT_API_URL", kabot.settings.api_url)
     monkeypatch.setenv("KABOT_DB", str(kabot.settings.db_path))

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import io
 import itertools
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -41,13 +42,34 @@ _BOTS = itertools.count(1)  # seconds; a deadlock guard, never a timing assertio
 JSON = dict[str, Any]
 
 
+class TestMonotonic:
+    """The monotonic clock Telegram's flood windows (the local server's and kabot's limiter's)
+    run on in tests: real time, plus however far the test has moved kabot's clock or walked
+    the calendar — a day jumped is a day in which the windows empty, as they would."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock, self.start, self.offset = clock, clock.now(), 0.0
+
+    def reach(self, moment: datetime) -> None:
+        self.offset = max(self.offset, (moment - self.start).total_seconds())
+
+    def __call__(self) -> float:
+        self.reach(self.clock.now())
+        return time.monotonic() + self.offset
+
+
 class Kabot:
     def __init__(self, tmp_path: Path, *, start: datetime | None = None) -> None:
         self.tmp_path = tmp_path
         self.clock = ManualClock(start or datetime(2026, 11, 20, 9, 0, tzinfo=TZ))
+        self.monotonic = TestMonotonic(self.clock)
         # A bot of its own per test: Telegram's limits (and kabot's limiter) count per bot.
         self.token = f"{TOKEN}-{next(_BOTS)}"
-        self.world = World(token=self.token, clock=lambda: self.clock.now().timestamp())
+        self.world = World(
+            token=self.token,
+            clock=lambda: self.clock.now().timestamp(),
+            monotonic=self.monotonic,
+        )
         self.server = BotApiServer(self.world)
         self.app: Any = None
         self.scheduled: dict[str, tuple[object, bool]] = {}
@@ -55,7 +77,9 @@ class Kabot:
         self.sent_updates: list[JSON] = []
         # Telegram counts a bot's messages whatever process sends them: one limiter across
         # restarts, or a restart would start a fresh second's worth.
-        self.rate_limiter = KabotRateLimiter(server_error_backoff=0.01, shared_by=self.token)
+        self.rate_limiter = KabotRateLimiter(
+            server_error_backoff=0.01, clock=self.monotonic, shared_by=self.token
+        )
 
     @classmethod
     async def launch(cls, tmp_path: Path, **kwargs: Any) -> Kabot:

@@ -130,6 +130,24 @@ async def test_photo_upload_and_download(api: Api) -> None:
         assert await r.read() == b"\x89PNG fake"
 
 
+async def test_two_uploads_with_one_name_stay_two_files(api: Api) -> None:
+    paths = []
+    for data in (b"first", b"second"):
+        form = FormData()
+        form.add_field("chat_id", "7")
+        form.add_field("document", data, filename="sales.csv", content_type="text/csv")
+        async with api.session.post(f"{api.url}/bot{TOKEN}/sendDocument", data=form) as r:
+            body = await r.json()
+        assert body["result"]["document"]["file_name"] == "sales.csv"
+        _, got = await api.call("getFile", file_id=body["result"]["document"]["file_id"])
+        paths.append(got["result"]["file_path"])
+    contents = []
+    for path in paths:
+        async with api.session.get(f"{api.url}/file/bot{TOKEN}/{path}") as r:
+            contents.append(await r.read())
+    assert contents == [b"first", b"second"]
+
+
 def test_html_lengths_count_utf16_like_telegram() -> None:
     text, entities = parse_html("👍<b>ok</b>")
     assert text == "👍ok" and entities == [{"type": "bold", "offset": 2, "length": 2}]

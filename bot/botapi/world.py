@@ -281,7 +281,8 @@ class World:
     ) -> StoredFile:
         unique = secrets.token_hex(8)
         extension = {"image/jpeg": "jpg", "image/png": "png"}.get(mime_type, "bin")
-        path = f"{folder}/{name or f'file_{unique}.{extension}'}"
+        # Telegram's paths are unique per file: two uploads named alike stay two files.
+        path = f"{folder}/{unique}/{name or f'file_{unique}.{extension}'}"
         stored = StoredFile(f"F{unique}{secrets.token_hex(8)}", unique, data, path, mime_type)
         self.files[stored.file_id] = stored
         return stored

@@ -310,6 +310,8 @@ LAUNCH_FILED = Form(
     (Field("launch", Kind.RECORD, source="unfiled"), Field("day", Kind.DAY)),
     roles=CENTRE_PEOPLE,
 )
+# The half-year's sales sheet for customer grading (SPEC §4), from the KA centre.
+GRADING = Form("grading", "grading", (Field("file", Kind.FILE),), roles=CENTRE_PEOPLE)
 CONTRACT_FORMS = (CONTRACT, DISTRIBUTE, LOCALS, SIGNED, COPY)
 LAUNCH_FORMS = (LAUNCH, LAUNCH_FILED)
 
@@ -334,6 +336,7 @@ FORMS = {
         LEAVE,
         *CONTRACT_FORMS,
         *LAUNCH_FORMS,
+        GRADING,
     )
 }
 

@@ -227,7 +227,26 @@ async def run_due(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datet
     if not quiet:  # a digest or summary missed while down waits for the morning too
         report.digests = await send_digests(bot, store, rules, texts, now)
         report.summaries = await send_summaries(bot, store, rules, texts, now)
+        report.sent += await _grading_call(bot, store, rules, texts, now)
     return report
+
+
+async def _grading_call(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datetime) -> int:
+    """In the grading months (January and July), once: ask the centre for the sales sheet."""
+    moment = datetime.combine(now.date().replace(day=1), rules.general.reminder_time, now.tzinfo)
+    centre = await store.units.centre()
+    if now.month not in rules.grading.months or now < moment or centre is None:
+        return 0
+    if centre.group_chat_id is None or not await store.gradings.call(f"{now:%Y-%m}"):
+        return 0
+    text = texts.render(texts.default_language, "grading_call.html", g=rules.grading)
+    try:
+        await bot.send_message(centre.group_chat_id, text)
+    except (Forbidden, BadRequest) as exc:
+        _LOGGER.warning("Grading call not delivered: %s", exc)
+        await store.gradings.release_call(f"{now:%Y-%m}")
+        return 0
+    return 1
 
 
 async def _notices(

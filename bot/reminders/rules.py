@@ -74,9 +74,24 @@ class GeneralRules:
 
 
 @dataclass(frozen=True, slots=True)
+class Grading:
+    """Half-yearly customer grading (SPEC §4): weights in percent, score thresholds."""
+
+    sales: int = 40
+    profit: int = 40
+    visits: int = 20
+    a_from: int = 80  # score (0–100) for grade A
+    b_from: int = 60
+    c_from: int = 40  # below: D
+    churn_months: int = 12  # no business for this long: flagged as lost (流失)
+    months: tuple[int, ...] = (1, 7)  # when the centre is asked for the sales sheet
+
+
+@dataclass(frozen=True, slots=True)
 class Rules:
     general: GeneralRules
     rules: dict[str, Rule]
+    grading: Grading = field(default_factory=Grading)
 
 
 class _Reader:
@@ -162,8 +177,10 @@ def load_rules(path: Path) -> Rules:
     lines = text.splitlines()
     top = _Reader(path, lines, "", data)
     for key in data:
-        if key not in ("settings", "rules"):
-            raise RulesError(f"{path}:1: unknown section [{key}] (known: settings, rules)")
+        if key not in ("settings", "rules", "grading"):
+            raise RulesError(
+                f"{path}:1: unknown section [{key}] (known: settings, rules, grading)"
+            )
     general = _general(_Reader(path, lines, "settings", top.get("settings", dict)))
     rules_table = top.get("rules", dict)
     rules = {}
@@ -172,7 +189,33 @@ def load_rules(path: Path) -> Rules:
         if not _RULE_ID.match(rule_id):
             raise reader.error(None, "a rule is named R1, R2 …")
         rules[rule_id] = _rule(path, lines, rule_id, reader)
-    return Rules(general, rules)
+    grading = Grading()
+    if "grading" in data:
+        grading = _grading(_Reader(path, lines, "grading", top.get("grading", dict)))
+    return Rules(general, rules, grading)
+
+
+def _grading(r: _Reader) -> Grading:
+    r.only(("weights", "thresholds", "churn_months", "months"))
+    weights = r.get("weights", dict)
+    parts = [r.whole("weights", 0, 100, weights.get(k)) for k in ("sales", "profit", "visits")]
+    if sum(parts) != 100:
+        raise r.error("weights", f"the weights add up to {sum(parts)}, not 100")
+    limits = r.get("thresholds", dict)
+    a, b, c = (r.whole("thresholds", 1, 100, limits.get(k)) for k in ("A", "B", "C"))
+    if not a > b > c:
+        raise r.error("thresholds", "A's score must be above B's, and B's above C's")
+    months = tuple(r.whole("months", 1, 12, m) for m in r.get("months", list))
+    return Grading(
+        sales=parts[0],
+        profit=parts[1],
+        visits=parts[2],
+        a_from=a,
+        b_from=b,
+        c_from=c,
+        churn_months=r.whole("churn_months", 1, 60),
+        months=months,
+    )
 
 
 def _general(r: _Reader) -> GeneralRules:

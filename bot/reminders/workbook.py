@@ -20,6 +20,7 @@ from bot.models import Customer, Staff
 from bot.reminders.rules import Rules
 from bot.store import Store
 from bot.store.db import Row
+from bot.store.gradings import Proposal
 from bot.texts import Texts
 
 Cell = str | int | float | date | None
@@ -232,4 +233,27 @@ async def person_visits(
     visits = await store.summaries.visits(first, last, staff_id=person.id)
     book = Workbook()
     _sheet(book, texts, lang, "visits", _visit_rows(texts, lang, visits))
+    return _save(book)
+
+
+async def grading(store: Store, texts: Texts, lang: str, proposal: Proposal) -> bytes:
+    """Every line of a grading proposal: the figures, the score, the grade before and after."""
+    rows: list[list[Cell]] = []
+    for line in proposal.lines:
+        customer = await store.customers.by_id(line.customer_id)
+        rows.append(
+            [
+                customer.code if customer else "",
+                customer.name if customer else "",
+                _yuan(line.sales_fen),
+                _yuan(line.profit_fen),
+                line.visits,
+                line.score,
+                line.old_grade,
+                line.new_grade,
+                texts.label(lang, "workbook.churn") if line.churn else "",
+            ]
+        )
+    book = Workbook()
+    _sheet(book, texts, lang, "grading", rows)
     return _save(book)

@@ -4,6 +4,7 @@ Excel in UTF-8 (with a BOM) or GBK. Produces sheets of text cells with Excel's r
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -42,15 +43,35 @@ def _sheet_kind(title: str) -> str | None:
     return None
 
 
-def _read_csv(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
+def _csv_rows(raw: bytes, name: str) -> list[list[str]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
         return [[c.strip() for c in row] for row in csv.reader(text.splitlines())]
-    raise RosterError([Problem(path.name, 0, "roster.bad_encoding")])
+    raise RosterError([Problem(name, 0, "roster.bad_encoding")])
+
+
+def _read_csv(path: Path) -> list[list[str]]:
+    return _csv_rows(path.read_bytes(), path.name)
+
+
+def upload_rows(name: str, data: bytes) -> list[list[str]]:
+    """An uploaded spreadsheet as text cells: a .csv file, or an .xlsx workbook's first sheet."""
+    if name.lower().endswith(".csv"):
+        return _csv_rows(data, name)
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise RosterError([Problem(name, 0, "roster.unreadable", {"reason": str(exc)})]) from exc
+    try:
+        sheet = book.worksheets[0]
+        return [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    finally:
+        book.close()
 
 
 def read_sheets(path: Path) -> list[Sheet]:

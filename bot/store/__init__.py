@@ -13,6 +13,7 @@ from bot.store.customers import CustomerRepository
 from bot.store.db import Database
 from bot.store.decisions import DecisionRepository
 from bot.store.drafts import DraftRepository
+from bot.store.gradings import GradingRepository
 from bot.store.invites import InviteRepository, Redemption
 from bot.store.ledger import LedgerRepository
 from bot.store.obligations import ObligationRepository
@@ -44,6 +45,7 @@ class Store:
         self.contracts = ContractRepository(db, clock)
         self.summaries = SummaryRepository(db, clock)
         self.plans = PlanRepository(db, clock)
+        self.gradings = GradingRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str

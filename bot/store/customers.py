@@ -41,6 +41,10 @@ class CustomerRepository(Repository):
         row = await self.db.fetch_one(_SELECT + " WHERE c.id = ?", (customer_id,))
         return _customer(row) if row else None
 
+    async def by_code(self, code: str) -> Customer | None:
+        row = await self.db.fetch_one(_SELECT + " WHERE c.code = ?", (code,))
+        return _customer(row) if row else None
+
     async def search(
         self, query: str, *, unit_id: int | None, offset: int = 0, limit: int = 8
     ) -> Page[Customer]:

@@ -49,6 +49,14 @@ class SummaryRepository(Repository):
             params,
         )
 
+    async def visit_count(self, customer_id: int, first: date, last: date) -> int:
+        row = await self.db.fetch_one(
+            "SELECT COUNT(*) FROM visits WHERE customer_id = ?"
+            " AND substr(visited_at, 1, 10) BETWEEN ? AND ?",
+            (customer_id, first.isoformat(), last.isoformat()),
+        )
+        return int(row[0]) if row else 0
+
     async def customer_issues(self, customer_id: int) -> list[Row]:
         return await self.db.fetch_all(
             "SELECT i.id, i.created_at, i.replied_at, i.status, i.category, i.severity,"
