@@ -269,3 +269,18 @@ async def test_contract_forms_refuse_garbage_stickers_and_stale_choices(
     assert "已经由同事登记过了" in zhang.last_reply()
     contract = await org.store.contracts.by_id(1)
     assert contract is not None and str(contract.distributed_on) == "2026-12-01"
+
+
+async def test_a_group_notice_mentions_whoever_answers_for_it(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R5")
+    group, zhang, _ = await centre(org)
+    at(org, "2026-12-01T10:00")
+    await record_contract(zhang, "今天")
+    await due(org, monkeypatch, "2026-12-09T09:00")
+    posts = [m for m in group.bot_messages() if "R5" in (m.get("text") or "")]
+    assert len(posts) == 2  # the overdue notice and the fine's start
+    for message in posts:
+        mentioned = [e for e in message.get("entities", []) if e["type"] == "text_mention"]
+        assert [e["user"]["id"] for e in mentioned] == [ZHANG]

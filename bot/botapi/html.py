@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -52,7 +53,13 @@ class _Parser(HTMLParser):
             kind = "text_link"
             if not values.get("href"):
                 raise EntityParseError("Can't find end of the entity: a tag without href")
-            extra["url"] = values["href"]
+            href = values["href"] or ""
+            mentioned = re.fullmatch(r"tg://user\?id=(\d+)", href)
+            if mentioned:  # Telegram makes a mention of it, with the user
+                kind = "text_mention"
+                extra["user"] = {"id": int(mentioned[1]), "is_bot": False, "first_name": ""}
+            else:
+                extra["url"] = href
         elif tag == "span":
             if values.get("class") != "tg-spoiler":
                 raise EntityParseError('Tag "span" must have class "tg-spoiler"')

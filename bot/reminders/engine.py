@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
+from bot.mentions import mentions
 from bot.models import BusinessUnit, CustomerKind, Obligation, Role, Staff
 from bot.reminders import events, penalties
 from bot.reminders.calendar import day_of_month
@@ -216,7 +217,7 @@ async def run_due(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datet
             await penalties.charge(
                 bot, store, rules, texts, rule, obligation, person, now, met.date()
             )
-            await penalties.stopped(bot, store, texts, rule, obligation, person, now)
+            await penalties.stopped(bot, store, texts, rules, rule, obligation, person, now)
             await store.obligations.met(obligation, met)
             continue
         await _notices(bot, store, rules, texts, rule, obligation, now, report)
@@ -285,7 +286,18 @@ async def _notices(
             if await store.obligations.claim(obligation, kind, "skipped"):
                 report.skipped += 1
         if "overdue" not in done:
-            await _send(bot, store, texts, obligation, rule, "overdue", now, overdue_at, report)
+            await _send(
+                bot,
+                store,
+                texts,
+                obligation,
+                rule,
+                "overdue",
+                now,
+                overdue_at,
+                report,
+                general.group_mentions_max,
+            )
         to_director = overdue_at + timedelta(days=general.director_after_days)
         if "director" in rule.escalate_to and now >= to_director and "director" not in done:
             await _to_directors(bot, store, texts, rule, obligation, now, to_director, report)
@@ -309,6 +321,7 @@ async def _send(
     now: datetime,
     planned: datetime,
     report: RunReport,
+    mention_limit: int = 0,
 ) -> None:
     late = now - planned > LATE_AFTER
     person = await _responsible(store, rule, obligation)
@@ -328,6 +341,7 @@ async def _send(
         "quota": _quota(rule) if rule.id == "R8" else {},
         "subject": await penalties.describe(store, obligation),
         "plan_left": await plan_left(store, obligation) if rule.id == "R9" else [],
+        "who": mentions([person], mention_limit) if person else "",
     }
     # The overdue notice goes to the unit's group; reminders (and an overdue notice for a
     # unit without a group) to the responsible person. A quota or a plan is a person's own.

@@ -17,6 +17,7 @@ from telegram.error import BadRequest, Forbidden
 
 from bot.forms.present import money
 from bot.handlers.messages import action_row
+from bot.mentions import mentions
 from bot.models import LedgerEntry, Obligation, Staff
 from bot.reminders import events
 from bot.reminders.rules import Rule, Rules
@@ -146,7 +147,7 @@ async def charge(
         if rule.fine.per == "item":
             await publish(bot, store, texts, rules, entry)
     if rule.fine.per == "day" and await store.obligations.claim(obligation, "fine:start", "sent"):
-        await _tell(bot, store, texts, rule, obligation, person, "fine_started.html", now)
+        await _tell(bot, store, texts, rules, rule, obligation, person, "fine_started.html", now)
     return written
 
 
@@ -154,6 +155,7 @@ async def stopped(
     bot: Bot,
     store: Store,
     texts: Texts,
+    rules: Rules,
     rule: Rule,
     obligation: Obligation,
     person: Staff | None,
@@ -166,7 +168,7 @@ async def stopped(
     if "fine:start" not in done or "fine:stop" in done:
         return
     if await store.obligations.claim(obligation, "fine:stop", "sent"):
-        await _tell(bot, store, texts, rule, obligation, person, "fine_stopped.html", now)
+        await _tell(bot, store, texts, rules, rule, obligation, person, "fine_stopped.html", now)
 
 
 async def describe(store: Store, obligation: Obligation) -> str:
@@ -191,6 +193,7 @@ async def _tell(
     bot: Bot,
     store: Store,
     texts: Texts,
+    rules: Rules,
     rule: Rule,
     obligation: Obligation,
     person: Staff,
@@ -206,6 +209,7 @@ async def _tell(
             rule=rule,
             obligation=obligation,
             person=person,
+            who=mentions([person], rules.general.group_mentions_max),
             subject=subject,
             per_day=money(texts, lang, rule.fine.amount_fen),
             days=days,
