@@ -54,6 +54,7 @@ PRIVATE_COMMANDS = (
     Command("launch", frozenset({Role.MANAGER, Role.DIRECTOR})),
     Command("export", EVERYONE),
     Command("grading", frozenset({Role.MANAGER, Role.DIRECTOR})),
+    Command("national", frozenset({Role.MANAGER, Role.DIRECTOR})),
     Command("myvisits", WRITERS, "menu:myvisits"),
     Command("issues", EVERYONE, "menu:issues"),
     Command("promos", EVERYONE, "menu:promos"),

@@ -284,3 +284,36 @@ async def test_a_group_notice_mentions_whoever_answers_for_it(
     for message in posts:
         mentioned = [e for e in message.get("entities", []) if e["type"] == "text_mention"]
         assert [e["user"]["id"] for e in mentioned] == [ZHANG]
+
+
+async def test_r3_the_national_report_by_the_14th_and_the_directors_sign_off(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R3")
+    group, zhang, wang = await centre(org)
+    sun = org.person(SUN, "孙伟")
+    await sun.send("/national")
+    assert "由KA中心编写" in sun.last_reply()
+    await due(org, monkeypatch, "2026-12-11T09:00")
+    assert "2026-11" in last(zhang, "⏰ R3") and "/national" in last(zhang, "⏰ R3")
+
+    at(org, "2026-12-13T10:00")
+    await zhang.send("/national")
+    await zhang.press("2026-11")
+    await zhang.send("三个本部数据已汇总；华南断货问题突出；12月重点：年货备货")
+    await zhang.press("跳过")
+    await zhang.press("提交")
+    assert "已送 1 位主任审定" in zhang.last_reply()
+    card = wang.last_message()
+    assert "2026-11 全国KA月报" in card["text"] and "年货备货" in card["text"]
+    await zhang.press_data("nr:1:ok", card["message_id"], wang.private)
+    assert "没有权限" in zhang.alert_text()  # not a director
+    await wang.press("审定")
+    assert "已由王建国审定" in wang.last_message()["text"]
+    await wang.press_data("nr:1:ok", card["message_id"])
+    assert "已经审定过了" in wang.alert_text()
+    reminders = [t for t in zhang.private.texts() if t.startswith("⏰ R3")]
+    await due(org, monkeypatch, "2026-12-14T09:00")
+    await due(org, monkeypatch, "2026-12-15T09:00")
+    assert [t for t in zhang.private.texts() if t.startswith("⏰ R3")] == reminders
+    assert not any("逾期：R3" in t for t in group.texts())

@@ -59,6 +59,11 @@ class Form:
     # At least one of these must be answered before the report can be saved.
     needs_one_of: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # "summary" is the step after the last field (bot.forms.engine.SUMMARY).
+        if any(f.key == "summary" for f in self.fields):
+            raise ValueError(f"form {self.name}: no field may be called summary")
+
     def field(self, key: str) -> Field | None:
         return next((f for f in self.fields if f.key == key), None)
 
@@ -310,6 +315,17 @@ LAUNCH_FILED = Form(
     (Field("launch", Kind.RECORD, source="unfiled"), Field("day", Kind.DAY)),
     roles=CENTRE_PEOPLE,
 )
+# R3: the KA centre's national KA monthly report (全国KA月报), for the director's 审定.
+NATIONAL_REPORT = Form(
+    "national",
+    "national_report",
+    (
+        Field("month", Kind.MONTH),
+        _text("highlights"),
+        Field("file", Kind.FILE, optional=True),
+    ),
+    roles=CENTRE_PEOPLE,
+)
 # The half-year's sales sheet for customer grading (SPEC §4), from the KA centre.
 GRADING = Form("grading", "grading", (Field("file", Kind.FILE),), roles=CENTRE_PEOPLE)
 CONTRACT_FORMS = (CONTRACT, DISTRIBUTE, LOCALS, SIGNED, COPY)
@@ -337,6 +353,7 @@ FORMS = {
         *CONTRACT_FORMS,
         *LAUNCH_FORMS,
         GRADING,
+        NATIONAL_REPORT,
     )
 }
 

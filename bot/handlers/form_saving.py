@@ -15,7 +15,7 @@ from telegram import (
 from bot.context import KabotContext
 from bot.forms import engine
 from bot.forms.catalogue import Form, records_facts
-from bot.handlers import contracts, decisions, grading, issue_handling, ledger
+from bot.handlers import contracts, decisions, grading, issue_handling, ledger, national
 from bot.handlers import form_questions as questions
 from bot.models import Draft, Report
 from bot.policy import may_correct
@@ -39,6 +39,9 @@ async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) ->
     if form.report == "issue_reply":
         await questions.retire_prompt(chat, context, draft)
         return await issue_handling.reply_submitted(chat, context, draft, answers)
+    if form.report == "national_report":
+        await questions.retire_prompt(chat, context, draft)
+        return await national.submitted(chat, context, draft, answers)
     if form.report == "grading":
         await questions.retire_prompt(chat, context, draft)
         return await grading.submitted(chat, context, draft, answers)

@@ -75,6 +75,11 @@ async def _plan(store: Store, rules: Rules, today: date) -> None:
             await store.obligations.ensure(rule_id, f"unit:{unit.id}", period, due, unit.id)
     await _plan_quotas(store, rules, today)
     await _plan_visits(store, rules, today)
+    centre, r3 = await store.units.centre(), rules.rules.get("R3")
+    if r3 is not None and centre is not None and r3.deadline.every_month_day is not None:
+        # R3: last month's national report by the 14th, from the units' data of the 8th.
+        due = day_of_month(today.year, today.month, r3.deadline.every_month_day)
+        await store.obligations.ensure("R3", "centre", _previous_month(today), due, centre.id)
 
 
 async def _plan_visits(store: Store, rules: Rules, today: date) -> None:
@@ -161,6 +166,8 @@ async def _met_at(
         if not planned:
             return await store.plans.confirmed_at(obligation.staff_id, obligation.period)
         return max(visited[c] for c in planned)
+    if obligation.rule == "R3":
+        return await store.obligations.national_report_filed(obligation.period)
     if obligation.unit_id is None:
         return None
     if obligation.rule == "R1":

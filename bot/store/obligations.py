@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -96,6 +97,52 @@ class ObligationRepository(Repository):
             (unit_id, month),
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def national_report_filed(self, month: str) -> datetime | None:
+        """When the centre first filed its national monthly report on ``month`` (R3)."""
+        row = await self.db.fetch_one(
+            "SELECT MIN(filed_at) FROM national_reports WHERE month = ?", (month,)
+        )
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def file_national_report(
+        self, month: str, summary: str, file: dict[str, object] | None, by: Staff
+    ) -> int:
+        async with self.db.transaction():
+            report_id = await self.db.execute(
+                "INSERT INTO national_reports (month, summary, file, filed_by, filed_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    month,
+                    summary,
+                    json.dumps(file, ensure_ascii=False) if file else None,
+                    by.id,
+                    self.now_text(),
+                ),
+            )
+            await self.audit(by.code, "national_report.file", "national_reports", report_id)
+        return report_id
+
+    async def national_report(self, report_id: int) -> dict[str, object] | None:
+        row = await self.db.fetch_one(
+            "SELECT r.*, f.name AS filed_by_name, s.name AS signed_by_name"
+            " FROM national_reports r JOIN staff f ON f.id = r.filed_by"
+            " LEFT JOIN staff s ON s.id = r.signed_by WHERE r.id = ?",
+            (report_id,),
+        )
+        return dict(row) if row else None
+
+    async def sign_national_report(self, report_id: int, by: Staff) -> bool:
+        """The director's 审定 — once."""
+        async with self.db.transaction():
+            changed = await self.db.changes(
+                "UPDATE national_reports SET signed_by = ?, signed_at = ? WHERE id = ?"
+                " AND signed_by IS NULL",
+                (by.id, self.now_text(), report_id),
+            )
+            if changed:
+                await self.audit(by.code, "national_report.sign", "national_reports", report_id)
+        return changed > 0
 
     async def issues_reported(self, unit_id: int, month: str) -> datetime | None:
         """When a unit first reported for ``month`` (R2): an issue, or "none"."""
