@@ -19,6 +19,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.context import KabotContext
 from bot.forms.catalogue import FORMS
 from bot.handlers import forms
+from bot.handlers.messages import edit_in_place
 from bot.models import GRADES, Draft
 from bot.reminders import grading, workbook
 from bot.roster.model import RosterError
@@ -164,11 +165,7 @@ async def decision_pressed(update: Update, context: KabotContext) -> None:
     await query.answer(context.label(f"grading.done.{decided.status}"))
     text = await _card(context, decided, [])
     text += "\n\n" + context.label(f"grading.by.{decided.status}", name=context.person.name)
-    try:
-        await query.edit_message_text(text, reply_markup=None)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+    await edit_in_place(query, text, None)
 
 
 def handlers() -> list[object]:

@@ -15,6 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.context import KabotContext
 from bot.forms.catalogue import FORMS
 from bot.handlers import forms
+from bot.handlers.messages import edit_in_place
 from bot.models import Draft, Role
 from bot.workflow import speaks_for_centre
 
@@ -88,11 +89,7 @@ async def sign_pressed(update: Update, context: KabotContext) -> None:
         await query.answer(context.label("national.signed"))
     report = await context.store.obligations.national_report(int(m[1]))
     assert report is not None
-    try:
-        await query.edit_message_text(_card(context, report, context.lang), reply_markup=None)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+    await edit_in_place(query, _card(context, report, context.lang), None)
 
 
 def handlers() -> list[object]:

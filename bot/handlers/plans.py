@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
+from bot.handlers.messages import edit_in_place
 from bot.menus import WRITERS
 from bot.models import Customer
 from bot.policy import customer_scope, may_see_customer
@@ -120,11 +120,7 @@ async def plan_pressed(update: Update, context: KabotContext) -> None:
         await query.answer(context.label("plan.added" if added else "plan.removed"))
     if isinstance(query.message, Message):
         text, markup = await _view(context, month)
-        try:
-            await query.message.edit_text(text, reply_markup=markup)
-        except BadRequest as exc:
-            if "not modified" not in exc.message:
-                raise
+        await edit_in_place(query, text, markup)
 
 
 def handlers() -> list[object]:
