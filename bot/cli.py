@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import logging
+import shutil
+import signal
 import sqlite3
 import sys
+import webbrowser
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -82,6 +86,20 @@ def _parser() -> argparse.ArgumentParser:
         " offset); default: now",
     )
 
+    box = sub.add_parser(
+        "sandbox",
+        help="try kabot in a browser: a local Telegram, the sample organisation, no token",
+        description="Starts kabot against a built-in local Bot API with the sample organisation"
+        " from examples/ and serves a Telegram-like page on 127.0.0.1. Everything stays in"
+        " --dir and survives a restart.",
+    )
+    box.add_argument("--port", type=int, default=8080, help="the page's port (8080)")
+    box.add_argument(
+        "--dir", type=Path, default=Path(".sandbox"), help="where it keeps its state (.sandbox)"
+    )
+    box.add_argument("--reset", action="store_true", help="start over from the sample")
+    box.add_argument("--no-browser", action="store_true", help="do not open a browser")
+
     for name, text in (
         ("deactivate", "withdraw a person's access at once"),
         ("activate", "give a deactivated person access again"),
@@ -102,10 +120,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(need_token=command in ("run", "invite", "jobs"))
         if command == "run":
             return _run(settings, args.webhook, args.listen)
+        if command == "sandbox":
+            return asyncio.run(_sandbox(args, settings))
         return asyncio.run(_offline(command, args, settings))
     except SettingsError as exc:
         print(f"kabot: {exc}", file=sys.stderr)
         return 2
+
+
+async def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the sandbox until Ctrl+C (or SIGTERM)."""
+    from bot.sandbox.runner import Sandbox
+    from bot.sandbox.web import SandboxWeb
+
+    texts, lang = Texts(default_language=settings.default_language), settings.default_language
+    if args.reset:
+        shutil.rmtree(args.dir, ignore_errors=True)
+    sandbox = Sandbox(args.dir, settings.tz, language=lang)
+    await sandbox.start()
+    page = SandboxWeb(sandbox, port=args.port)
+    try:
+        url = await page.start()
+    except OSError as exc:
+        await sandbox.stop()
+        print(texts.render(lang, "cli/sandbox_port.txt", port=args.port, reason=exc))
+        return 1
+    print(texts.render(lang, "cli/sandbox.txt", url=url, folder=args.dir.resolve()), flush=True)
+    if not args.no_browser:
+        webbrowser.open(url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):  # not on Windows
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await page.stop()
+        await sandbox.stop()
+    return 0
 
 
 async def _offline(command: str, args: argparse.Namespace, settings: Settings) -> int:

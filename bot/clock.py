@@ -46,3 +46,20 @@ class ManualClock:
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta
+
+
+class OffsetClock:
+    """The system clock moved by an offset: the sandbox's time machine jumps to a date and
+    time goes on from there."""
+
+    def __init__(self, tz: ZoneInfo, offset: timedelta = timedelta(0)) -> None:
+        self.tz = tz
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(self.tz) + self.offset
+
+    def set(self, moment: datetime) -> None:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.tz)
+        self.offset = moment - datetime.now(self.tz)

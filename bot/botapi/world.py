@@ -123,6 +123,40 @@ class World:
         async with self.changed():
             self.changed().notify_all()
 
+    # ------------------------------------------------------------------ keeping it
+
+    def snapshot(self) -> JSON:
+        """What the chats hold — people, groups, messages, files, counters — for the sandbox
+        to keep across restarts (pickle it; it holds bytes)."""
+        return {
+            "users": self.users,
+            "chats": self.chats,
+            "messages": dict(self.messages),
+            "started": self.started,
+            "blocked": self.blocked,
+            "commands": self.commands,
+            "files": self.files,
+            "next_update_id": self._next_update_id,
+            "groups": sum(1 for chat_id in self.chats if chat_id < 0),
+            "callbacks": next(self._callback_ids),
+        }
+
+    def restore(self, snapshot: JSON) -> None:
+        """Take back a :meth:`snapshot`: update ids and message ids go on where they were, so
+        kabot's record of handled updates stays true."""
+        self.users, self.chats = snapshot["users"], snapshot["chats"]
+        self.messages = defaultdict(dict, snapshot["messages"])
+        self.started, self.blocked = snapshot["started"], snapshot["blocked"]
+        self.commands, self.files = snapshot["commands"], snapshot["files"]
+        self._next_update_id = snapshot["next_update_id"]
+        self._confirmed = self._next_update_id
+        self._updates = []
+        self._message_ids = defaultdict(lambda: itertools.count(1))
+        for chat_id, messages in self.messages.items():
+            self._message_ids[chat_id] = itertools.count(max(messages, default=0) + 1)
+        self._group_ids = itertools.count(snapshot["groups"] + 1)
+        self._callback_ids = itertools.count(snapshot["callbacks"])
+
     # ------------------------------------------------------------------ people and chats
 
     def add_user(

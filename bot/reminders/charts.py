@@ -19,6 +19,7 @@ matplotlib.use("Agg")
 
 from matplotlib import font_manager
 from matplotlib import pyplot as plt
+from matplotlib.ticker import MaxNLocator
 
 from bot.texts import Texts
 
@@ -27,13 +28,18 @@ FONT_FILE = "NotoSansCJKsc-Regular.otf"
 MAX_PEOPLE = 20
 
 
-@cache
-def cjk_font() -> str:
-    """The family name of the CJK font, registered with matplotlib once."""
+def cjk_font_path() -> Path:
+    """Noto Sans CJK SC, as the mplfonts package ships it (the sandbox's page uses it too)."""
     spec = importlib.util.find_spec("mplfonts")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the mplfonts package (CJK fonts for charts) is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+
+
+@cache
+def cjk_font() -> str:
+    """The family name of the CJK font, registered with matplotlib once."""
+    path = cjk_font_path()
     font_manager.fontManager.addfont(str(path))
     return font_manager.FontProperties(fname=str(path)).get_name()
 
@@ -67,6 +73,7 @@ def monthly(
         for row, person in enumerate(people[::-1]):
             if person.quota is not None:
                 left.plot(person.quota, row, marker="|", markersize=18, color="#333333")
+        left.xaxis.set_major_locator(MaxNLocator(integer=True))
         left.set_title(label("visits_by_person"))
         left.set_xlabel(label("visits"))
         left.spines[["top", "right"]].set_visible(False)
@@ -75,6 +82,7 @@ def monthly(
         grade_bars = right.bar([label("grade", grade=g) for g in grades], counts, color="#5cb85c")
         right.bar_label(grade_bars, padding=2)
         right.margins(y=0.15)
+        right.yaxis.set_major_locator(MaxNLocator(integer=True))
         right.set_title(label("visits_by_grade"))
         right.spines[["top", "right"]].set_visible(False)
         fig.suptitle(title, fontsize=14)

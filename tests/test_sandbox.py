@@ -1,0 +1,224 @@
+"""The sandbox: kabot with a local Telegram and a page, on 127.0.0.1 — through its API, then in
+a real browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession
+
+from bot.sandbox.runner import Sandbox
+from bot.sandbox.web import SandboxWeb
+from tests.harness import TZ
+
+ZHOU = 500200102  # 周丽, YT field
+WANG = 500100101  # 王建国, the centre's director
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@dataclass
+class Running:
+    sandbox: Sandbox
+    page: SandboxWeb
+    http: ClientSession
+
+    async def get(self, path: str) -> Any:
+        async with self.http.get(self.page.url.rstrip("/") + path) as response:
+            assert response.status == 200, await response.text()
+            return await response.json()
+
+    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        async with self.http.post(self.page.url.rstrip("/") + path, json=body) as response:
+            if response.content_type == "application/json":
+                return response.status, await response.json()
+            return response.status, await response.text()
+
+
+async def _open(folder: Path) -> Running:
+    sandbox = Sandbox(folder, TZ)
+    await sandbox.start()
+    assert sandbox.app is not None
+    for job in sandbox.app.job_queue.jobs():  # timed work runs when the test jumps
+        job.schedule_removal()
+    sandbox.clock.set(datetime(2026, 11, 20, 10, 0, tzinfo=TZ))
+    page = SandboxWeb(sandbox, port=0)
+    await page.start()
+    return Running(sandbox, page, ClientSession())
+
+
+async def _close(running: Running) -> None:
+    await running.http.close()
+    await running.page.stop()
+    await running.sandbox.stop()
+
+
+@pytest.fixture
+async def box(tmp_path: Path) -> AsyncIterator[Running]:
+    running = await _open(tmp_path / "sandbox")
+    yield running
+    await _close(running)
+
+
+async def test_the_sandbox_speaks_telegram_keeps_its_state_and_resets(tmp_path: Path) -> None:
+    folder = tmp_path / "sandbox"
+    running = await _open(folder)
+    state = await running.get("/api/state")
+    zhou = next(p for p in state["people"] if p["id"] == ZHOU)
+    assert zhou["name"] == "周丽" and [c["title"] for c in zhou["chats"]] == [
+        "kabot",
+        "液态奶事业本部 KA群",
+    ]
+    assert any(p["role"] == "director" for p in state["people"])
+    assert running.page.host == "127.0.0.1"
+
+    status, _ = await running.post("/api/send", {"as": ZHOU, "chat": ZHOU, "text": "/start"})
+    assert status == 200
+    chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
+    welcome = chat["messages"][-1]
+    assert welcome["from_bot"] and "周丽" in welcome["text"] and welcome["buttons"]
+    assert any(c["command"] == "visit" for c in chat["commands"])
+    menu_button = next(b for row in welcome["buttons"] for b in row if "拜访" in b["text"])
+    status, _ = await running.post(
+        "/api/press",
+        {"as": ZHOU, "chat": ZHOU, "message": welcome["id"], "data": menu_button["data"]},
+    )
+    assert status == 200
+    chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
+    assert "拜访" in chat["messages"][-1]["text"]
+
+    # Someone else's chat, a chat that is not hers, a bad request: refused.
+    status, _ = await running.post("/api/send", {"as": ZHOU, "chat": WANG, "text": "hi"})
+    assert status == 403
+    status, _ = await running.post("/api/send", {"as": ZHOU, "chat": ZHOU, "text": "  "})
+    assert status == 400
+    status, _ = await running.post("/api/jump", {"to": "next tuesday"})
+    assert status == 400
+
+    await _close(running)  # a restart keeps the chats, the database and the clock
+    running = await _open(folder)
+    chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
+    assert any("周丽" in m["text"] for m in chat["messages"])
+    status, _ = await running.post("/api/send", {"as": ZHOU, "chat": ZHOU, "text": "/cancel"})
+    assert status == 200
+    chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
+    assert chat["messages"][-1]["from_bot"]  # kabot still answers after the restart
+
+    status, _ = await running.post("/api/reset", {})
+    assert status == 200
+    chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
+    assert chat["messages"] == []
+    await _close(running)
+
+
+async def test_the_time_machine_runs_what_is_due(box: Running) -> None:
+    status, report = await box.post("/api/jump", {"to": "2026-12-01T09:00"})
+    assert status == 200 and report["now"] == "2026-12-01T09:00+08:00"
+    assert report["summaries"] == 4  # each unit's group and the centre's
+    state = await box.get("/api/state")
+    yt = next(c["id"] for c in state["people"][0]["chats"] if "液态奶" in c["title"])
+    chat = await box.get(f"/api/chat?as={WANG}&chat={yt}")
+    assert any("2026-11 月度汇总" in m["text"] for m in chat["messages"])
+    chart = next(m["photo"] for m in chat["messages"] if "photo" in m)
+    async with box.http.get(box.page.url.rstrip("/") + chart) as response:
+        assert (await response.read()).startswith(b"\x89PNG")
+
+
+# ---------------------------------------------------------------------- in a browser
+
+
+async def _wait(page: Any) -> None:
+    await page.wait_for_timeout(50)
+    await page.wait_for_function("window.kabotBusy === 0")
+
+
+async def _say(page: Any, text: str) -> None:
+    await page.fill("#text", text)
+    await page.click("#send")
+    await _wait(page)
+
+
+async def _tap(page: Any, label: str) -> None:
+    await page.locator(".inline button", has_text=label).last.click()
+    await _wait(page)
+
+
+async def test_in_a_browser_a_visit_is_logged_approved_and_summed_up(box: Running) -> None:
+    if CHROMIUM is None or not _has_playwright():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser test: .ci/run installs chromium and playwright")
+        pytest.skip("needs Debian's chromium and the playwright package")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 860})
+        await page.goto(box.page.url)
+        await _wait(page)
+
+        await page.select_option("#who", str(WANG))  # the director says hello first
+        await _wait(page)
+        await _say(page, "/start")
+
+        await page.select_option("#who", str(ZHOU))
+        await _wait(page)
+        await _say(page, "/start")
+        await _say(page, "/visit")
+        await _say(page, "家乐福")
+        await _tap(page, "家乐福（华东区）")
+        await _say(page, "昨天下午3点")
+        await _tap(page, "例行拜访")
+        await _tap(page, "跳过")  # participants
+        await _say(page, "10月销量同比增长12%")
+        for _ in range(6):
+            await _tap(page, "跳过")
+        await page.locator("#keyboard button", has_text="跳过").click()  # the location
+        await _wait(page)
+        await _tap(page, "提交")
+        assert "已提交拜访报告 V1" in await page.locator(".bubble").last.inner_text()
+
+        await page.select_option("#who", str(WANG))
+        await _wait(page)
+        card = page.locator(".bubble", has_text="拜访报告审阅").last
+        assert "家乐福（华东区）" in await card.inner_text()
+        await _tap(page, "通过")
+        assert "已通过" in await page.locator("#toast").inner_text()
+
+        await page.fill("#moment", "2026-12-01T09:00")
+        await page.click("#jump")
+        await _wait(page)
+        await page.locator("#chats button", has_text="液态奶事业本部").click()
+        await _wait(page)
+        summary = page.locator(".bubble", has_text="2026-11 月度汇总").last
+        assert "共 1 次" in await summary.inner_text()
+        chart = page.locator(".bubble img").last
+        await chart.scroll_into_view_if_needed()
+        assert await chart.evaluate("img => img.complete && img.naturalWidth > 600")
+        if os.environ.get("KABOT_SCREENSHOT"):  # how the README's picture is made
+            await page.wait_for_timeout(500)
+            await page.screenshot(path=os.environ["KABOT_SCREENSHOT"])
+        await browser.close()
+
+
+def _has_playwright() -> bool:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return False
+    return True
