@@ -47,6 +47,7 @@ PRIVATE_COMMANDS = (
     Command("penalty", frozenset({Role.DIRECTOR, Role.MANAGER})),
     Command("incentive", frozenset({Role.DIRECTOR})),
     Command("penalties", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR}), "menu:penalties"),
+    Command("fine", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),
     Command("noissues", WRITERS),
     Command("leave", WRITERS),
     Command("plan", WRITERS),

@@ -317,3 +317,37 @@ async def test_r3_the_national_report_by_the_14th_and_the_directors_sign_off(
     await due(org, monkeypatch, "2026-12-15T09:00")
     assert [t for t in zhang.private.texts() if t.startswith("⏰ R3")] == reminders
     assert not any("逾期：R3" in t for t in group.texts())
+
+
+async def test_one_day_of_a_daily_fine_is_opened_and_waived_by_the_director(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R5")
+    _, zhang, wang = await centre(org)
+    sun = org.person(SUN, "孙伟")
+    await sun.send("/start")
+    at(org, "2026-12-01T10:00")
+    await record_contract(zhang, "今天")
+    await due(org, monkeypatch, "2026-12-10T09:00")  # two days charged
+    await zhang.send("/penalties 2026-12")
+    assert "#1" in zhang.last_reply() and "#2" in zhang.last_reply()
+    await sun.send("/fine 1")  # another unit's manager: not his to see
+    assert "没有您能查看的第 1 号记录" in sun.last_reply()
+    await zhang.send("/fine abc")
+    assert "没有您能查看" in zhang.last_reply()
+    await wang.send("/fine 2")
+    assert "罚款通知 #2" in wang.last_reply() and "张敏" in wang.last_reply()
+    await wang.press("豁免")
+    await wang.send("系统故障导致无法下发，不可抗因素")
+    await wang.press("提交")
+    fines = await penalties_of(org, "R5")
+    assert len(fines) == 2
+    entry = await org.store.ledger.by_id(2)
+    assert entry is not None and entry.status == "waived"
+    at(org, "2026-12-10T15:00")
+    await distribute(zhang, "today")
+    await due(org, monkeypatch, "2026-12-10T15:05")
+    stop = next(
+        t for t in reversed(org.world.bot_messages(zhang.id)) if "停止计罚" in t.get("text", "")
+    )
+    assert "共逾期 2 天，罚款合计 ¥50（另有 ¥50 已豁免）" in stop["text"]

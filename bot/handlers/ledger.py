@@ -294,10 +294,31 @@ async def penalties_command(update: Update, context: KabotContext) -> None:
     )
 
 
+def _may_see(person: Staff, entry: LedgerEntry) -> bool:
+    """One's own entries; a manager's unit's; everyone's for directors and the officer."""
+    if person.sees_all_units or entry.staff_id == person.id:
+        return True
+    return person.role is Role.MANAGER and person.unit_id == entry.unit_id
+
+
+async def fine_command(update: Update, context: KabotContext) -> None:
+    """/fine <number>: one ledger entry with its buttons — how a day of a daily fine, which
+    the group only saw start and stop, is appealed or waived."""
+    chat = update.effective_chat
+    assert chat is not None
+    number = context.args[0].lstrip("#") if context.args else ""
+    entry = await context.store.ledger.by_id(int(number)) if number.isdigit() else None
+    if entry is None or not _may_see(context.person, entry):
+        await chat.send_message(context.label("ledger.no_such_entry", number=number[:12]))
+        return
+    await _post(context, entry, chat.id, context.lang)
+
+
 def handlers() -> list[object]:
     private = filters.ChatType.PRIVATE
     return [
         CommandHandler("penalties", penalties_command, filters=private),
+        CommandHandler("fine", fine_command, filters=private),
         CommandHandler("noissues", noissues_command, filters=private),
         CallbackQueryHandler(pressed, pattern=r"^pl:"),
         CallbackQueryHandler(r2_pressed, pattern=r"^r2:"),

@@ -200,7 +200,7 @@ async def _tell(
     template: str,
     now: datetime,
 ) -> None:
-    days, total = await store.obligations.charged(_source(obligation))
+    days, total, waived = await store.obligations.charged(_source(obligation))
     subject = await describe(store, obligation)
     for chat_id, lang in await _targets(store, texts, person):
         text = texts.render(
@@ -214,6 +214,7 @@ async def _tell(
             per_day=money(texts, lang, rule.fine.amount_fen),
             days=days,
             total=money(texts, lang, total),
+            waived=money(texts, lang, waived) if waived else "",
             today=now.date(),
         )
         try:

@@ -195,15 +195,17 @@ class ObligationRepository(Repository):
             for r in rows
         ]
 
-    async def charged(self, source_prefix: str) -> tuple[int, int]:
-        """How many ledger rows, and how many fen, a rule has charged under a source."""
+    async def charged(self, source_prefix: str) -> tuple[int, int, int]:
+        """A rule's fines under a source: how many rows, the fen standing, the fen waived."""
         row = await self.db.fetch_one(
-            "SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM penalty_ledger"
-            " WHERE source LIKE ? || '%' AND kind = 'penalty' AND status != 'waived'",
+            "SELECT COUNT(*),"
+            " COALESCE(SUM(CASE WHEN status != 'waived' THEN amount_fen END), 0),"
+            " COALESCE(SUM(CASE WHEN status = 'waived' THEN amount_fen END), 0)"
+            " FROM penalty_ledger WHERE source LIKE ? || '%' AND kind = 'penalty'",
             (source_prefix,),
         )
         assert row is not None
-        return int(row[0]), int(row[1])
+        return int(row[0]), int(row[1]), int(row[2])
 
     async def by_id(self, obligation_id: int) -> Obligation | None:
         row = await self.db.fetch_one("SELECT * FROM obligations WHERE id = ?", (obligation_id,))
