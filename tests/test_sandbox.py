@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import ClientSession
+from aiohttp import ClientSession, FormData
 
 from bot.sandbox.runner import Sandbox
 from bot.sandbox.web import SandboxWeb
@@ -79,52 +79,71 @@ async def box(tmp_path: Path) -> AsyncIterator[Running]:
 async def test_the_sandbox_speaks_telegram_keeps_its_state_and_resets(tmp_path: Path) -> None:
     folder = tmp_path / "sandbox"
     running = await _open(folder)
-    state = await running.get("/api/state")
-    zhou = next(p for p in state["people"] if p["id"] == ZHOU)
-    assert zhou["name"] == "周丽" and [c["title"] for c in zhou["chats"]] == [
-        "kabot",
-        "液态奶事业本部 KA群",
-    ]
-    assert any(p["role"] == "director" for p in state["people"])
-    assert running.page.host == "127.0.0.1"
+    try:
+        state = await running.get("/api/state")
+        zhou = next(p for p in state["people"] if p["id"] == ZHOU)
+        assert zhou["name"] == "周丽" and [c["title"] for c in zhou["chats"]] == [
+            "kabot",
+            "液态奶事业本部 KA群",
+        ]
+        assert any(p["role"] == "director" for p in state["people"])
+        assert running.page.host == "127.0.0.1"
 
-    status, _ = await running.post("/api/send", {"as": ZHOU, "chat": ZHOU, "text": "/start"})
-    assert status == 200
-    chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
-    welcome = chat["messages"][-1]
-    assert welcome["from_bot"] and "周丽" in welcome["text"] and welcome["buttons"]
-    assert any(c["command"] == "visit" for c in chat["commands"])
-    menu_button = next(b for row in welcome["buttons"] for b in row if "拜访" in b["text"])
-    status, _ = await running.post(
-        "/api/press",
-        {"as": ZHOU, "chat": ZHOU, "message": welcome["id"], "data": menu_button["data"]},
-    )
-    assert status == 200
-    chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
-    assert "拜访" in chat["messages"][-1]["text"]
+        status, _ = await running.post("/api/send", {"as": ZHOU, "chat": ZHOU, "text": "/start"})
+        assert status == 200
+        chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
+        welcome = chat["messages"][-1]
+        assert welcome["from_bot"] and "周丽" in welcome["text"] and welcome["buttons"]
+        assert any(c["command"] == "visit" for c in chat["commands"])
+        menu_button = next(b for row in welcome["buttons"] for b in row if "拜访" in b["text"])
+        status, _ = await running.post(
+            "/api/press",
+            {"as": ZHOU, "chat": ZHOU, "message": welcome["id"], "data": menu_button["data"]},
+        )
+        assert status == 200
+        chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
+        assert "拜访" in chat["messages"][-1]["text"]
 
-    # Someone else's chat, a chat that is not hers, a bad request: refused.
-    status, _ = await running.post("/api/send", {"as": ZHOU, "chat": WANG, "text": "hi"})
-    assert status == 403
-    status, _ = await running.post("/api/send", {"as": ZHOU, "chat": ZHOU, "text": "  "})
-    assert status == 400
-    status, _ = await running.post("/api/jump", {"to": "next tuesday"})
-    assert status == 400
+        # Someone else's chat, a chat that is not hers, a bad request: refused.
+        status, _ = await running.post("/api/send", {"as": ZHOU, "chat": WANG, "text": "hi"})
+        assert status == 403
+        status, _ = await running.post("/api/send", {"as": ZHOU, "chat": ZHOU, "text": "  "})
+        assert status == 400
+        status, _ = await running.post("/api/jump", {"to": "next tuesday"})
+        assert status == 400
 
-    await _close(running)  # a restart keeps the chats, the database and the clock
-    running = await _open(folder)
-    chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
-    assert any("周丽" in m["text"] for m in chat["messages"])
-    status, _ = await running.post("/api/send", {"as": ZHOU, "chat": ZHOU, "text": "/cancel"})
-    assert status == 200
-    chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
-    assert chat["messages"][-1]["from_bot"]  # kabot still answers after the restart
+    finally:
+        await _close(running)
+    running = await _open(folder)  # a restart keeps the chats, the database and the clock
+    try:
+        chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
+        assert any("周丽" in m["text"] for m in chat["messages"])
+        status, _ = await running.post("/api/send", {"as": ZHOU, "chat": ZHOU, "text": "/cancel"})
+        assert status == 200
+        chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
+        assert chat["messages"][-1]["from_bot"]  # kabot still answers after the restart
 
-    status, _ = await running.post("/api/reset", {})
-    assert status == 200
-    chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
-    assert chat["messages"] == []
-    await _close(running)
+        form = FormData()
+        form.add_field("as", str(ZHOU))
+        form.add_field("chat", str(ZHOU))
+        form.add_field(
+            "file", b"code,sales\nC0001,100\n", filename="销售.csv", content_type="text/csv"
+        )
+        async with running.http.post(running.page.url + "api/upload", data=form) as response:
+            assert response.status == 200
+        chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
+        sent = next(m for m in reversed(chat["messages"]) if "document" in m)
+        assert sent["document"]["name"] == "销售.csv" and not sent["from_bot"]
+        async with running.http.get(running.page.url.rstrip("/") + sent["document"]["url"]) as r:
+            assert await r.read() == b"code,sales\nC0001,100\n"
+        assert chat["messages"][-1]["from_bot"]  # kabot answered the file
+
+        status, _ = await running.post("/api/reset", {})
+        assert status == 200
+        chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
+        assert chat["messages"] == []
+    finally:
+        await _close(running)
 
 
 async def test_the_time_machine_runs_what_is_due(box: Running) -> None:

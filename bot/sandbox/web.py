@@ -17,6 +17,7 @@ import logging
 from datetime import datetime
 from importlib import resources
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -275,11 +276,13 @@ class SandboxWeb:
             if (upload.content_type or "").startswith("image/") and form.get("as_photo"):
                 update = world.send_photo(user["id"], chat_id, data, str(form.get("caption", "")))
             else:
+                # Some clients percent-encode a file name that is not ASCII; browsers do not.
+                name = unquote(upload.filename or "") or "file"
                 update = world.send_document(
                     user["id"],
                     chat_id,
                     data,
-                    upload.filename or "file",
+                    name,
                     upload.content_type or "application/octet-stream",
                 )
             await self.sandbox.deliver(update)
