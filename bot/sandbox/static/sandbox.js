@@ -99,27 +99,14 @@ function renderMessage(m) {
   if (m.buttons) {
     const grid = document.createElement("div");
     grid.className = "inline";
-    for (const row of m.buttons) {
-      const line = document.createElement("div");
-      line.className = "row";
-      for (const b of row) {
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = b.text;
-        if (b.url) button.onclick = () => window.open(b.url, "_blank");
-        else button.onclick = () => press(m.id, b.data);
-        line.appendChild(button);
-      }
-      grid.appendChild(line);
-    }
+    buttonRows(grid, m.buttons, (b) => (b.url ? window.open(b.url, "_blank") : press(m.id, b.data)));
     wrap.appendChild(grid);
   }
   return wrap;
 }
 
-function renderKeyboard(rows) {
-  const box = $("keyboard");
-  box.innerHTML = "";
+// Rows of buttons, an inline keyboard's or the reply keyboard's, into ``box``.
+function buttonRows(box, rows, onPress) {
   for (const row of rows || []) {
     const line = document.createElement("div");
     line.className = "row";
@@ -127,11 +114,17 @@ function renderKeyboard(rows) {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = b.text;
-      button.onclick = () => (b.location ? send({ location: true }) : send({ text: b.text }));
+      button.onclick = () => onPress(b);
       line.appendChild(button);
     }
     box.appendChild(line);
   }
+}
+
+function renderKeyboard(rows) {
+  const box = $("keyboard");
+  box.innerHTML = "";
+  buttonRows(box, rows, (b) => (b.location ? send({ location: true }) : send({ text: b.text })));
 }
 
 function renderCommands(commands) {
