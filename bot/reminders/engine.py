@@ -5,28 +5,24 @@ running the same moment twice — or after a restart, or from ``run_bot.py jobs 
 sends nothing twice. After downtime, only the latest reminder still before its deadline is
 sent (late, once); a deadline that passed meanwhile gets its overdue notice instead.
 
-Calendar rules: R1 (a unit's KA data by the 8th, met by /data), R2 (its issue report by the
-10th, met by an issue or /noissues; the overdue notice lets the KA centre record each issue
-that existed and was not reported), R8 (each KA manager's monthly visit quota, with its
-progress in the reminders). Event rules (``bot.reminders.events``): R4 (replies to issues),
-R5–R7 (contracts), R10/R11 (complaints), R12 (launches). Fines are charged to the ledger by
-``bot.reminders.penalties``; a missed deadline reaches the directors ``director_after_days``
-after the group's overdue notice when the rule escalates to them.
+Calendar rules (R1–R3, R8, R9) are planned and checked in ``monthly``, event rules (R4–R7,
+R10–R12) in ``events``; fines are charged to the ledger by ``penalties``. A missed deadline
+reaches the directors ``director_after_days`` after the group's overdue notice when the rule
+escalates to them.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
 from bot.mentions import mentions
-from bot.models import BusinessUnit, CustomerKind, Obligation, Role, Staff
-from bot.reminders import events, penalties
-from bot.reminders.calendar import day_of_month
+from bot.models import BusinessUnit, Obligation, Staff
+from bot.reminders import events, monthly, penalties
 from bot.reminders.digest import send_digests
 from bot.reminders.rules import GeneralRules, Rule, Rules
 from bot.reminders.summary import send_summaries
@@ -48,133 +44,6 @@ class RunReport:
     digests: int = 0
     fines: int = 0  # ledger entries the rules charged
     summaries: int = 0  # monthly summaries posted to groups
-
-
-def _previous_month(day: date) -> str:
-    first = day.replace(day=1) - timedelta(days=1)
-    return f"{first:%Y-%m}"
-
-
-# Monthly unit obligations the engine follows, and the month each is for: R1 is last month's
-# data, R2 this month's issue report.
-MONTHLY_UNIT_RULES = {"R1": "previous", "R2": "current"}
-
-
-async def _plan(store: Store, rules: Rules, today: date) -> None:
-    """The obligations of this month's deadlines, for every business unit."""
-    units = [u for u in await store.units.all() if not u.is_centre]
-    for rule_id, which in MONTHLY_UNIT_RULES.items():
-        rule = rules.rules.get(rule_id)
-        if rule is None or (
-            rule.deadline.every_month_day is None and not rule.deadline.last_day_of_month
-        ):
-            continue
-        due = day_of_month(today.year, today.month, rule.deadline.every_month_day)
-        period = _previous_month(today) if which == "previous" else f"{today:%Y-%m}"
-        for unit in units:
-            await store.obligations.ensure(rule_id, f"unit:{unit.id}", period, due, unit.id)
-    await _plan_quotas(store, rules, today)
-    await _plan_visits(store, rules, today)
-    centre, r3 = await store.units.centre(), rules.rules.get("R3")
-    if r3 is not None and centre is not None and r3.deadline.every_month_day is not None:
-        # R3: last month's national report by the 14th, from the units' data of the 8th.
-        due = day_of_month(today.year, today.month, r3.deadline.every_month_day)
-        await store.obligations.ensure("R3", "centre", _previous_month(today), due, centre.id)
-
-
-async def _plan_visits(store: Store, rules: Rules, today: date) -> None:
-    """R9: whoever confirmed this month's visit plan is held to it by month end."""
-    rule = rules.rules.get("R9")
-    if rule is None:
-        return
-    month = f"{today:%Y-%m}"
-    due = day_of_month(today.year, today.month, rule.deadline.every_month_day)
-    for staff_id in await store.plans.confirmed(month):
-        person = await store.staff.by_id(staff_id)
-        if person is not None and person.active:
-            await store.obligations.ensure(
-                "R9", f"staff:{staff_id}", month, due, person.unit_id, staff_id
-            )
-
-
-async def plan_left(store: Store, obligation: Obligation) -> list[str]:
-    """R9: the planned customers not visited yet this month."""
-    assert obligation.staff_id is not None
-    visited = await store.plans.visited(obligation.staff_id, obligation.period)
-    left = []
-    for customer_id in await store.plans.planned(obligation.staff_id, obligation.period):
-        customer = await store.customers.by_id(customer_id)
-        if customer is not None and customer_id not in visited:
-            left.append(customer.name)
-    return left
-
-
-async def _plan_quotas(store: Store, rules: Rules, today: date) -> None:
-    """R8: each KA manager of the centre (中心KA经理) has this month's visit quota."""
-    rule, centre = rules.rules.get("R8"), await store.units.centre()
-    if rule is None or centre is None:
-        return
-    due = day_of_month(today.year, today.month, rule.deadline.every_month_day)
-    for person in await store.staff.in_unit(centre.id):
-        if person.role is Role.MANAGER:
-            await store.obligations.ensure(
-                "R8", f"staff:{person.id}", f"{today:%Y-%m}", due, centre.id, person.id
-            )
-
-
-def _quota(rule: Rule) -> dict[str, int]:
-    """R8's quota by customer kind: key customers (KA retailers) and key distributors."""
-    return {
-        CustomerKind.KA_RETAILER.value: int(rule.settings.get("key_customers", 1)),
-        CustomerKind.KEY_DISTRIBUTOR.value: int(rule.settings.get("key_distributors", 2)),
-    }
-
-
-async def quota_progress(store: Store, rule: Rule, obligation: Obligation) -> dict[str, int]:
-    assert obligation.staff_id is not None
-    visits = await store.obligations.visits_by_kind(obligation.staff_id, obligation.period)
-    done = {kind: 0 for kind in _quota(rule)}
-    for kind, _ in visits:
-        if kind in done:
-            done[kind] += 1
-    return done
-
-
-async def _met_at(
-    store: Store, rules: Rules, obligation: Obligation, now: datetime
-) -> datetime | None:
-    if obligation.rule in events.EVENT_RULES:
-        return await events.met_at(store, rules, obligation, now.tzinfo)
-    if obligation.rule == "R8" and obligation.staff_id is not None:
-        # Met by the visit that completed the quota.
-        quota = _quota(rules.rules["R8"])
-        done = dict.fromkeys(quota, 0)
-        for kind, at in await store.obligations.visits_by_kind(
-            obligation.staff_id, obligation.period
-        ):
-            if kind in done:
-                done[kind] += 1
-            if all(done[k] >= quota[k] for k in quota):
-                return at
-        return None
-    if obligation.rule == "R9" and obligation.staff_id is not None:
-        # Met by the visit that completed the plan.
-        visited = await store.plans.visited(obligation.staff_id, obligation.period)
-        planned = await store.plans.planned(obligation.staff_id, obligation.period)
-        if any(c not in visited for c in planned):
-            return None
-        if not planned:
-            return await store.plans.confirmed_at(obligation.staff_id, obligation.period)
-        return max(visited[c] for c in planned)
-    if obligation.rule == "R3":
-        return await store.obligations.national_report_filed(obligation.period)
-    if obligation.unit_id is None:
-        return None
-    if obligation.rule == "R1":
-        return await store.obligations.data_submitted(obligation.unit_id, obligation.period)
-    if obligation.rule == "R2":
-        return await store.obligations.issues_reported(obligation.unit_id, obligation.period)
-    return None
 
 
 def _in_quiet_hours(general: GeneralRules, moment: time) -> bool:
@@ -208,14 +77,14 @@ async def _responsible(store: Store, rule: Rule, obligation: Obligation) -> Staf
 
 async def run_due(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datetime) -> RunReport:
     report = RunReport()
-    await _plan(store, rules, now.date())
+    await monthly.plan(store, rules, now.date())
     await events.plan(store, rules, now.date())
     quiet = _in_quiet_hours(rules.general, now.timetz().replace(tzinfo=None))
     for obligation in await store.obligations.open():
         rule = rules.rules.get(obligation.rule)
         if rule is None:
             continue
-        met = await _met_at(store, rules, obligation, now)
+        met = await monthly.met_at(store, rules, obligation, now)
         person = await _responsible(store, rule, obligation)
         if met is not None and met <= now:
             if quiet and rule.fine.per in ("day", "item"):
@@ -344,10 +213,12 @@ async def _send(
         "stand_in": stand_in,
         "unit": unit,
         "days": (obligation.due_on - now.date()).days,
-        "progress": await quota_progress(store, rule, obligation) if rule.id == "R8" else {},
-        "quota": _quota(rule) if rule.id == "R8" else {},
+        "progress": await monthly.quota_progress(store, rule, obligation)
+        if rule.id == "R8"
+        else {},
+        "quota": monthly.quota(rule) if rule.id == "R8" else {},
         "subject": await penalties.describe(store, obligation),
-        "plan_left": await plan_left(store, obligation) if rule.id == "R9" else [],
+        "plan_left": await monthly.plan_left(store, obligation) if rule.id == "R9" else [],
         "who": mentions([person], mention_limit) if person else "",
     }
     # The overdue notice goes to the unit's group; reminders (and an overdue notice for a
