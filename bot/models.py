@@ -239,6 +239,7 @@ class Obligation:
     unit_id: int | None
     met_at: datetime | None
     staff_id: int | None = None  # an obligation of one person (R8)
+    due_at: datetime | None = None  # a deadline in hours (R10): the moment it is due
 
 
 @dataclass(frozen=True, slots=True)

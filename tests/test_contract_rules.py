@@ -351,3 +351,26 @@ async def test_one_day_of_a_daily_fine_is_opened_and_waived_by_the_director(
         t for t in reversed(org.world.bot_messages(zhang.id)) if "停止计罚" in t.get("text", "")
     )
     assert "共逾期 2 天，罚款合计 ¥50（另有 ¥50 已豁免）" in stop["text"]
+
+
+async def test_r10_a_complaint_is_overdue_24_hours_after_it_came_not_at_days_end(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R10")
+    group, zhang, _ = await centre(org)
+    zhou = org.person(ZHOU, "周丽")
+    at(org, "2026-12-02T14:00")
+    await zhou.send("/issue")
+    await zhou.send("永辉")
+    await zhou.press("永辉超市（华南区）")
+    await zhou.send("深圳南山店")
+    await zhou.press("投诉")
+    await zhou.press("严重")
+    await zhou.send("顾客投诉临期奶未下架")
+    await zhou.press("跳过")
+    await zhou.press("提交")
+    await due(org, monkeypatch, "2026-12-03T13:30")  # 23.5 hours: not yet
+    assert not any("逾期：R10" in t for t in group.texts())
+    await due(org, monkeypatch, "2026-12-03T14:30")
+    overdue = [t for t in group.texts() if "逾期：R10" in t]
+    assert len(overdue) == 1 and "截止 2026-12-03 14:0" in overdue[0]

@@ -138,7 +138,9 @@ async def _notices(
 ) -> None:
     general, tz = rules.general, now.tzinfo
     done = await store.obligations.notices(obligation)
-    overdue_at = datetime.combine(obligation.due_on + timedelta(days=1), general.reminder_time, tz)
+    overdue_at = obligation.due_at or datetime.combine(
+        obligation.due_on + timedelta(days=1), general.reminder_time, tz
+    )
     reminders = {
         f"remind:{days}": datetime.combine(
             obligation.due_on - timedelta(days=days), general.reminder_time, tz

@@ -35,8 +35,7 @@ def _after(rule: Rule, start: date) -> date:
             return add_months(start, deadline.amount)
         case "working_days":
             return add_working_days(start, deadline.amount)
-        case "hours":
-            # A deadline in hours is checked by its day: the day the hours run out.
+        case "hours":  # by its day; R10 keeps the exact moment too (Obligation.due_at)
             return (datetime.combine(start, time(0)) + timedelta(hours=deadline.amount)).date()
     if deadline.before is not None:
         return start - timedelta(days=deadline.amount)
@@ -88,7 +87,19 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
     for rule_id in ("R10", "R11"):
         if rule := active.get(rule_id):
             for issue in issues:
-                if issue.category == "complaint":
+                if issue.category != "complaint":
+                    continue
+                if rule.deadline.unit == "hours":  # due at the moment the hours run out
+                    at = issue.reported_at + timedelta(hours=rule.deadline.amount)
+                    await store.obligations.ensure(
+                        rule_id,
+                        f"issue:{issue.id}",
+                        f"{at:%Y-%m}",
+                        at.date(),
+                        issue.unit_id,
+                        due_at=at,
+                    )
+                else:
                     due = _after(rule, issue.reported_at.date())
                     await ensure(rule_id, f"issue:{issue.id}", due, issue.unit_id)
 

@@ -37,6 +37,7 @@ def _obligation(row: Row) -> Obligation:
         unit_id=row["unit_id"],
         met_at=datetime.fromisoformat(row["met_at"]) if row["met_at"] else None,
         staff_id=row["staff_id"],
+        due_at=datetime.fromisoformat(row["due_at"]) if row["due_at"] else None,
     )
 
 
@@ -49,11 +50,21 @@ class ObligationRepository(Repository):
         due_on: date,
         unit_id: int | None,
         staff_id: int | None = None,
+        due_at: datetime | None = None,
     ) -> None:
         await self.db.execute(
             "INSERT OR IGNORE INTO obligations (rule, subject, period, due_on, unit_id,"
-            " staff_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (rule, subject, period, due_on.isoformat(), unit_id, staff_id, self.now_text()),
+            " staff_id, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                rule,
+                subject,
+                period,
+                due_on.isoformat(),
+                unit_id,
+                staff_id,
+                self.now_text(),
+                due_at.isoformat(timespec="seconds") if due_at else None,
+            ),
         )
 
     async def open(self) -> list[Obligation]:
