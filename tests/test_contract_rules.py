@@ -357,7 +357,7 @@ async def test_r10_a_complaint_is_overdue_24_hours_after_it_came_not_at_days_end
     org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     only(tmp_path, monkeypatch, "R10")
-    group, zhang, _ = await centre(org)
+    group, _, _ = await centre(org)
     zhou = org.person(ZHOU, "周丽")
     at(org, "2026-12-02T14:00")
     await zhou.send("/issue")
