@@ -23,3 +23,16 @@ async def file_visit(
         await person.press("跳过")
     await person.send("跳过")  # location, on the reply keyboard
     await person.press("提交")
+
+
+async def file_complaint(person: Person) -> None:
+    """A complaint (投诉) at 永辉超市（华南区）'s 深圳南山店, severe, no photos, submitted."""
+    await person.send("/issue")
+    await person.send("永辉")
+    await person.press("永辉超市（华南区）")
+    await person.send("深圳南山店")
+    await person.press("投诉")
+    await person.press("严重")
+    await person.send("顾客投诉临期奶未下架")
+    await person.press("跳过")
+    await person.press("提交")

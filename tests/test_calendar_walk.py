@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.flows import file_visit
+from tests.flows import file_complaint, file_visit
 from tests.harness import TZ, Group, Kabot, Person
 from tests.test_issue_and_lists import file_issue
 from tests.test_monthly_rules import due
@@ -97,18 +97,6 @@ async def submit_data(person: Person, month: str) -> None:
 async def no_issues(person: Person) -> None:
     await person.send("/noissues")
     await person.press("确认本月无执行问题")
-
-
-async def complaint(zhou: Person) -> None:
-    await zhou.send("/issue")
-    await zhou.send("永辉")
-    await zhou.press("永辉超市（华南区）")
-    await zhou.send("深圳南山店")
-    await zhou.press("投诉")
-    await zhou.press("严重")
-    await zhou.send("顾客投诉临期奶未下架")
-    await zhou.press("跳过")
-    await zhou.press("提交")
 
 
 async def reply(zhang: Person, centre: Group, number: int, text: str) -> None:
@@ -266,7 +254,7 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
     await submit_data(he, "2026-01")  # BQ: two days late
     await w.days(date(2026, 2, 10), date(2026, 2, 11))
     at(kabot, "2026-02-12T10:00")
-    await complaint(zhou)  # I2: acknowledge in 24 h (R10), resolve in 5 working days (R11)
+    await file_complaint(zhou)  # I2: acknowledge in 24 h (R10), resolve in 5 working days (R11)
     await w.days(date(2026, 2, 12), date(2026, 2, 26))
     r10 = [t for t in centre.texts() if "逾期：R10" in t]
     assert len(r10) == 1 and "2026-02-13" in r10[0]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.flows import file_complaint
 from tests.harness import TZ, Group, Kabot, Person
 from tests.test_issue_and_lists import file_issue
 from tests.test_monthly_rules import due, only
@@ -360,15 +361,7 @@ async def test_r10_a_complaint_is_overdue_24_hours_after_it_came_not_at_days_end
     group, _, _ = await centre(org)
     zhou = org.person(ZHOU, "周丽")
     at(org, "2026-12-02T14:00")
-    await zhou.send("/issue")
-    await zhou.send("永辉")
-    await zhou.press("永辉超市（华南区）")
-    await zhou.send("深圳南山店")
-    await zhou.press("投诉")
-    await zhou.press("严重")
-    await zhou.send("顾客投诉临期奶未下架")
-    await zhou.press("跳过")
-    await zhou.press("提交")
+    await file_complaint(zhou)
     await due(org, monkeypatch, "2026-12-03T13:30")  # 23.5 hours: not yet
     assert not any("逾期：R10" in t for t in group.texts())
     await due(org, monkeypatch, "2026-12-03T14:30")
