@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
@@ -19,6 +21,10 @@ from telegram.ext import (
 
 from bot.clock import Clock
 from bot.context import KabotContext, Resources
+from bot.delivery.inbox import Poller, WebhookReceiver
+from bot.delivery.lock import InstanceLock
+from bot.delivery.ratelimit import KabotRateLimiter
+from bot.delivery.sender import Sender
 from bot.forms import when
 from bot.handlers import (
     access,
@@ -43,7 +49,6 @@ from bot.handlers import (
     start,
 )
 from bot.menus import register_default_commands
-from bot.ratelimit import KabotRateLimiter
 from bot.reminders.engine import run_due
 from bot.reminders.rules import load_rules
 from bot.settings import Settings
@@ -57,19 +62,67 @@ _LOGGER = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
+# The error of an update being handled, when its handler raised (see process_update).
+_FAILURE: contextvars.ContextVar[list[Exception] | None] = contextvars.ContextVar(
+    "kabot_update_failure", default=None
+)
+
+
+class _RollBack(Exception):
+    """Raised inside an update's transaction to undo what its failed handler did."""
+
+
 class KabotApplication(Application):
-    """Skips updates handled before a crash (Telegram re-delivers the last fetched batch)."""
+    """Handles each update from the inbox in one transaction.
+
+    Whatever a handler changes, the messages it records in the outbox, and the inbox row
+    marked done are committed together — or, when the handler raises, none of them: the
+    update is then marked failed, and the error handler's apology is recorded in a second
+    transaction. A crash before the commit leaves the update 'new', so the next start handles
+    it again, as if the first try had never happened.
+    """
 
     async def process_update(self, update: object) -> None:
-        store: Store | None = self.bot_data.store
+        resources: Resources = self.bot_data
+        store = resources.store
         if not isinstance(update, Update) or store is None:
             await super().process_update(update)
             return
-        if await store.handled_updates.seen(update.update_id):
-            _LOGGER.info("Skipping update %s: handled before", update.update_id)
-            return
-        await super().process_update(update)
-        await store.handled_updates.mark(update.update_id)
+        failure: list[Exception] = []
+        token = _FAILURE.set(failure)
+        try:
+            async with store.db.transaction():
+                if not await store.inbox.is_new(update.update_id):
+                    if not await store.inbox.known(update.update_id):
+                        _LOGGER.warning("Update %s is not in the inbox", update.update_id)
+                    return
+                await super().process_update(update)
+                if failure:
+                    raise _RollBack
+                await store.inbox.done(update.update_id)
+        except _RollBack:
+            pass
+        finally:
+            _FAILURE.reset(token)
+        if failure:
+            async with store.db.transaction():
+                await store.inbox.failed(update.update_id, type(failure[0]).__name__)
+                await super().process_error(update, failure[0])
+        if resources.sender is not None:
+            resources.sender.wake()
+
+    async def process_error(
+        self,
+        update: object | None,
+        error: Exception,
+        job: Any = None,
+        coroutine: Any = None,
+    ) -> bool:
+        failure = _FAILURE.get()
+        if failure is not None and update is not None and job is None:
+            failure.append(error)  # handled after the rollback, in process_update
+            return True
+        return await super().process_error(update, error, job, coroutine)
 
 
 def build_application(
@@ -139,25 +192,27 @@ async def _open_resources(app: Application) -> None:
     resources: Resources = app.bot_data
     assert resources.settings is not None and resources.clock is not None
     assert resources.texts is not None
-    store = await Store.open(resources.settings.db_path, resources.clock)
+    # One bot per database: a second one would deliver the outbox twice.
+    lock = InstanceLock(resources.settings.db_path)
+    lock.acquire()
+    resources.lock = lock
+    try:
+        store = await Store.open(resources.settings.db_path, resources.clock)
+    except BaseException:
+        lock.release()
+        raise
     resources.store = store
     resources.bot_username = app.bot.username
     await store.facts.set("bot_username", app.bot.username)
-    await store.handled_updates.prune()
+    await store.inbox.prune()
     # dateparser loads its language data on first use (~1 s): not in the middle of a visit.
     await asyncio.to_thread(when.warm_up)
     await register_default_commands(app.bot, resources.texts, resources.settings.default_language)
+    resources.sender = Sender(app.bot, store.outbox, backoff=resources.settings.delivery_backoff)
+    await resources.sender.start()
     if app.job_queue is not None:
-        # Approvals waiting too long: looked at hourly, each reminded at most once a day.
-        app.job_queue.run_repeating(
-            decisions.reminder_job,
-            interval=3600,
-            first=60,
-            name="approval-reminders",
-            job_kwargs=_job_kwargs("approval-reminders"),
-        )
-        # Deadlines: what is due is worked out from the database every few minutes, so a
-        # restart loses nothing and a run twice sends nothing twice (see reminders/engine).
+        # Deadlines, approvals waiting, digests: worked out from the database every few
+        # minutes, so a restart loses nothing and a run twice sends nothing twice.
         app.job_queue.run_repeating(
             _due_work, interval=300, first=30, name="due-work", job_kwargs=_job_kwargs("due-work")
         )
@@ -184,37 +239,77 @@ async def _due_work(context: KabotContext) -> None:
     resources: Resources = context.bot_data
     assert resources.store is not None and resources.rules is not None
     assert resources.texts is not None and resources.clock is not None
+    assert resources.settings is not None
     await run_due(
-        context.bot, resources.store, resources.rules, resources.texts, resources.clock.now()
+        resources.store,
+        resources.rules,
+        resources.texts,
+        resources.clock.now(),
+        resources.settings,
     )
+    if resources.sender is not None:
+        resources.sender.wake()
 
 
 async def _close_resources(app: Application) -> None:
     resources: Resources = app.bot_data
+    if resources.sender is not None:
+        await resources.sender.stop()
+        resources.sender = None
     if resources.store is not None:
         await resources.store.close()
         resources.store = None
+    if resources.lock is not None:
+        resources.lock.release()
+        resources.lock = None
 
 
 async def start_polling(application: Application, *, poll_timeout: int = 10) -> None:
-    """What ``run_polling`` does before it blocks, for callers that own the event loop."""
+    """Start kabot on long polling, for callers that own the event loop."""
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
-    assert application.updater is not None
-    await application.updater.start_polling(
-        poll_interval=0,
-        timeout=poll_timeout,
-        allowed_updates=ALLOWED_UPDATES,
+    resources: Resources = application.bot_data
+    assert resources.store is not None
+    resources.receiver = Poller(
+        application, resources.store.inbox, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
     )
     await application.start()
+    await resources.receiver.start()
 
 
-async def stop_polling(application: Application) -> None:
-    """What ``run_polling`` does after it is told to stop."""
-    assert application.updater is not None
-    if application.updater.running:
-        await application.updater.stop()
+async def start_webhook(
+    application: Application, *, url: str, host: str, port: int, path: str, secret: str
+) -> None:
+    """Start kabot behind a webhook: Telegram posts updates to ``url``, served on host:port."""
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    resources: Resources = application.bot_data
+    assert resources.store is not None
+    resources.receiver = WebhookReceiver(
+        application, resources.store.inbox, host=host, port=port, path=path, secret=secret
+    )
+    await application.start()
+    await resources.receiver.start()
+    await application.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+
+
+async def settle(application: Application, within: float = 30.0) -> None:
+    """Wait until every update queued is handled and the outbox has nothing due (tests, the
+    sandbox): what a person would see once kabot has caught up."""
+    await asyncio.wait_for(application.update_queue.join(), within)
+    resources: Resources = application.bot_data
+    if resources.sender is not None:
+        await resources.sender.settle(within)
+
+
+async def stop_application(application: Application) -> None:
+    """Stop taking updates, finish those under way, stop sending, close the store."""
+    resources: Resources = application.bot_data
+    if resources.receiver is not None:
+        await resources.receiver.stop()
+        resources.receiver = None
     if application.running:
         await application.stop()
     if application.post_stop is not None:

@@ -22,11 +22,13 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Defaults, ExtBot
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import build_application, start_polling, start_webhook, stop_application
 from bot.clock import Clock, ManualClock, SystemClock
+from bot.delivery.lock import AlreadyRunning, InstanceLock
+from bot.delivery.ratelimit import KabotRateLimiter
+from bot.delivery.sender import Sender
 from bot.models import Role
 from bot.policy import A_GRADE_MIN_CONTACTS
-from bot.ratelimit import KabotRateLimiter
 from bot.reminders.engine import run_due
 from bot.reminders.rules import load_rules
 from bot.roster import Problem, RosterError, read_roster
@@ -126,6 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"kabot: {exc}", file=sys.stderr)
         return 2
+    except AlreadyRunning as exc:
+        print(f"kabot: {exc}", file=sys.stderr)
+        return 1
 
 
 async def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
@@ -148,12 +153,8 @@ async def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
     print(texts.render(lang, "cli/sandbox.txt", url=url, folder=args.dir.resolve()), flush=True)
     if not args.no_browser:
         webbrowser.open(url)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError):  # not on Windows
-        loop.add_signal_handler(signal.SIGTERM, stop.set)
     try:
-        await stop.wait()
+        await _until_stopped()
     finally:
         await page.stop()
         await sandbox.stop()
@@ -199,21 +200,39 @@ def _job_clock(settings: Settings, now: datetime | None) -> Clock:
     return ManualClock(moment.astimezone(settings.tz).replace(second=0, microsecond=0))
 
 
+# How long ``jobs run-due`` keeps delivering when no bot runs; what is left waits in the outbox
+# for the next run or the bot (Telegram down for longer loses nothing).
+DRAIN_SECONDS = 120.0
+
+
 async def _run_due(store: Store, texts: Texts, lang: str, settings: Settings) -> int:
-    """What the running bot does every few minutes, once, up to the store's clock."""
+    """What the running bot does every few minutes, once, up to the store's clock. Next to a
+    running bot it only records what is due (the bot delivers it); alone, it delivers too."""
     moment = store.clock.now()
     rules = load_rules(settings.rules_path)
-    bot = ExtBot(
-        settings.token,
-        base_url=settings.bot_base_url,
-        base_file_url=settings.file_base_url,
-        defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz),
-        rate_limiter=KabotRateLimiter(shared_by=settings.token),
-    )
-    async with bot:
-        report = await run_due(bot, store, rules, texts, moment)
-    print(texts.render(lang, "cli/run_due.txt", report=report, now=moment))
-    return 0
+    lock = InstanceLock(settings.db_path)
+    alone = lock.try_acquire()
+    try:
+        report = await run_due(store, rules, texts, moment, settings)
+        print(texts.render(lang, "cli/run_due.txt", report=report, now=moment))
+        if not alone:
+            print(texts.render(lang, "cli/run_due_bot.txt"))
+            return 0
+        bot = ExtBot(
+            settings.token,
+            base_url=settings.bot_base_url,
+            base_file_url=settings.file_base_url,
+            defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz),
+            rate_limiter=KabotRateLimiter(shared_by=settings.token),
+        )
+        async with bot:
+            sender = Sender(bot, store.outbox, backoff=settings.delivery_backoff)
+            sent = await sender.drain(DRAIN_SECONDS)
+        left, _ = await store.outbox.depth()
+        print(texts.render(lang, "cli/run_due_sent.txt", sent=sent, left=left))
+        return 0
+    finally:
+        lock.release()
 
 
 async def import_roster(store: Store, texts: Texts, lang: str, path: Path) -> int:
@@ -270,24 +289,47 @@ async def _invite(
 
 
 def _run(settings: Settings, webhook: str | None, listen: str) -> int:
+    if webhook is not None:
+        host, _, port = listen.rpartition(":")
+        if not host or not port.isdigit():
+            raise SettingsError(f"--listen {listen!r} should look like 0.0.0.0:8443")
+        url = urlsplit(webhook)
+        if url.scheme != "https" and url.hostname not in ("127.0.0.1", "localhost"):
+            raise SettingsError(
+                f"--webhook {webhook!r} must be an https:// URL Telegram can reach"
+            )
+    asyncio.run(_serve(settings, webhook, listen))
+    return 0
+
+
+async def _serve(settings: Settings, webhook: str | None, listen: str) -> None:
+    """Run until SIGINT or SIGTERM, then stop: updates under way finish, the outbox keeps
+    what is not delivered yet for the next start."""
     application = build_application(settings, SystemClock(settings.tz))
     if webhook is None:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
-        return 0
-    host, _, port = listen.rpartition(":")
-    if not host or not port.isdigit():
-        raise SettingsError(f"--listen {listen!r} should look like 0.0.0.0:8443")
-    url = urlsplit(webhook)
-    if url.scheme != "https" and url.hostname not in ("127.0.0.1", "localhost"):
-        raise SettingsError(f"--webhook {webhook!r} must be an https:// URL Telegram can reach")
-    # Telegram echoes this secret in a header, so forged posts to the webhook are refused.
-    secret = hashlib.sha256(f"kabot-webhook:{settings.token}".encode()).hexdigest()[:32]
-    application.run_webhook(
-        listen=host,
-        port=int(port),
-        url_path=url.path.lstrip("/"),
-        webhook_url=webhook,
-        secret_token=secret,
-        allowed_updates=ALLOWED_UPDATES,
-    )
-    return 0
+        await start_polling(application)
+    else:
+        host, _, port = listen.rpartition(":")
+        # Telegram echoes this secret in a header, so forged posts to the webhook are refused.
+        secret = hashlib.sha256(f"kabot-webhook:{settings.token}".encode()).hexdigest()[:32]
+        await start_webhook(
+            application,
+            url=webhook,
+            host=host,
+            port=int(port),
+            path=urlsplit(webhook).path,
+            secret=secret,
+        )
+    try:
+        await _until_stopped()
+    finally:
+        await stop_application(application)
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(signum, stop.set)
+    await stop.wait()

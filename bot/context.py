@@ -7,6 +7,10 @@ from dataclasses import dataclass
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
+from bot.delivery.inbox import Poller, WebhookReceiver
+from bot.delivery.lock import InstanceLock
+from bot.delivery.outbox import INTERACTIVE, Outbox
+from bot.delivery.sender import Sender
 from bot.models import BusinessUnit, Staff
 from bot.reminders.rules import Rules
 from bot.settings import Settings
@@ -24,6 +28,9 @@ class Resources:
     store: Store | None = None
     bot_username: str = ""
     rules: Rules | None = None
+    sender: Sender | None = None
+    receiver: Poller | WebhookReceiver | None = None
+    lock: InstanceLock | None = None
 
 
 class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):
@@ -45,6 +52,11 @@ class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):
         if store is None:
             raise RuntimeError("the store is not open")
         return store
+
+    @property
+    def outbox(self) -> Outbox:
+        """Where a handler's messages go: delivered once the update's transaction commits."""
+        return Outbox(self.store.outbox, INTERACTIVE)
 
     @property
     def texts(self) -> Texts:

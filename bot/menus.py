@@ -6,6 +6,7 @@ language and scope), /help and the /start menu are all derived from it.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from telegram import (
@@ -18,6 +19,7 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
 )
+from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.models import Role, Staff
@@ -27,6 +29,8 @@ from bot.texts import Texts
 EVERYONE = frozenset(Role)
 # Those who file reports: business units' field staff and managers (SPEC §1).
 WRITERS = frozenset({Role.FIELD, Role.MANAGER})
+
+_LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +125,10 @@ async def register_person_commands(bot: ExtBot[None], texts: Texts, person: Staf
     if person.telegram_id is None:
         return
     names = [c.name for c in commands_for(person.role)]
-    await bot.set_my_commands(
-        _bot_commands(texts, person.language, names), BotCommandScopeChat(person.telegram_id)
-    )
+    try:
+        await bot.set_my_commands(
+            _bot_commands(texts, person.language, names), BotCommandScopeChat(person.telegram_id)
+        )
+    except TelegramError as exc:
+        # The menu is a convenience: /help lists the same, and the next /start tries again.
+        _LOGGER.warning("Command menu for %s not set: %s", person.code, exc)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+
+from bot.delivery.sender import Backoff
 
 LANGUAGES = ("zh", "en")
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -38,6 +40,8 @@ class Settings:
     edit_window: timedelta = timedelta(hours=24)
     # How long an approval may wait before its approvers are reminded (then once a day).
     approval_reminder: timedelta = timedelta(hours=24)
+    # How the outbox's sender backs off a chat whose delivery failed (tests shorten it).
+    delivery_backoff: Backoff = field(default_factory=Backoff)
 
     @property
     def bot_base_url(self) -> str:

@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.app import build_application, start_polling, stop_polling
+from bot.app import build_application, settle, start_polling, stop_application
 from bot.botapi import BotApiServer, World
 from bot.cli import import_roster
 from bot.clock import ManualClock
 from bot.context import Resources
-from bot.ratelimit import KabotRateLimiter
+from bot.delivery.ratelimit import KabotRateLimiter
+from bot.delivery.sender import Backoff
 from bot.settings import DEFAULT_RULES, Settings
 from bot.store import Store
 
@@ -92,6 +93,8 @@ class Kabot:
             tz=TZ,
             rules_path=DEFAULT_RULES,
             default_language="zh",
+            # A failed delivery is tried again within moments, not a minute (tests wait).
+            delivery_backoff=Backoff(first=0.05, most=0.5, retry_after_cap=2.0),
         )
         try:
             await kabot.start()
@@ -115,7 +118,7 @@ class Kabot:
 
     async def stop(self) -> None:
         if self.app is not None:
-            await stop_polling(self.app)
+            await stop_application(self.app)
             self.app = None
 
     async def restart(self) -> None:
@@ -175,7 +178,7 @@ class Kabot:
         condition = self.world.changed()
         async with condition:
             await asyncio.wait_for(condition.wait_for(self.world.all_confirmed), SETTLE_TIMEOUT)
-        await asyncio.wait_for(self.app.update_queue.join(), SETTLE_TIMEOUT)
+        await settle(self.app, SETTLE_TIMEOUT)
 
     def calls(self, method: str) -> list[JSON]:
         return [c.params for c in self.world.calls if c.method == method and c.ok]

@@ -11,7 +11,7 @@ from aiohttp import ClientSession, FormData
 
 from bot.botapi import BotApiServer, World
 from bot.botapi.html import parse_html
-from bot.ratelimit import KabotRateLimiter, SlidingWindow
+from bot.delivery.ratelimit import KabotRateLimiter, SlidingWindow
 
 TOKEN = "42:secret"
 

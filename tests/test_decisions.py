@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.handlers.decisions import send_approval_reminders
+from bot.app import settle
+from bot.delivery.outbox import NOTICE, Outbox
+from bot.reminders import approvals
 from bot.models import Role
 from tests.flows import file_visit
 from tests.harness import Kabot, Person
@@ -327,6 +329,17 @@ async def test_a_new_ka_customer_is_admitted_after_both_steps(org: Kabot) -> Non
     assert "您的角色不能填写" in zhou.last_reply()
 
 
+async def _remind(org: Kabot) -> int:
+    """The approval reminders of one run of due work, delivered."""
+    assert org.settings is not None
+    texts = org.app.bot_data.texts
+    outbox = Outbox(org.store.outbox, NOTICE)
+    after = org.settings.approval_reminder
+    recorded = await approvals.remind(outbox, org.store, texts, org.clock.now(), after)
+    await settle(org.app)
+    return recorded
+
+
 async def test_approvals_lists_what_waits_and_reminds_once_a_day(org: Kabot) -> None:
     wang = await started(org, WANG, "王建国")
     li = await started(org, LI, "李志强")
@@ -341,14 +354,14 @@ async def test_approvals_lists_what_waits_and_reminds_once_a_day(org: Kabot) -> 
     await li.send("/approvals")
     assert "没有等您决定的事项" in li.last_reply()
 
-    assert await send_approval_reminders(org.app) == 0  # not waiting 24 h yet
+    assert await _remind(org) == 0  # not waiting 24 h yet
     org.clock.advance(timedelta(hours=23))
-    assert await send_approval_reminders(org.app) == 1  # V1: 25 h
+    assert await _remind(org) == 1  # V1: 25 h
     assert "V1" in wang.last_message()["text"] and "已等您决定" in wang.last_message()["text"]
     org.clock.advance(timedelta(hours=3))
-    assert await send_approval_reminders(org.app) == 1  # V2 now; V1 not again today
+    assert await _remind(org) == 1  # V2 now; V1 not again today
     org.clock.advance(timedelta(hours=22))
-    assert await send_approval_reminders(org.app) == 1  # V1, a day after its reminder
+    assert await _remind(org) == 1  # V1, a day after its reminder
     await wang.press("✅ 通过")
     org.clock.advance(timedelta(days=2))
-    assert await send_approval_reminders(org.app) == 1  # only what still waits
+    assert await _remind(org) == 1  # only what still waits

@@ -51,6 +51,11 @@ async def gate(update: Update, context: KabotContext) -> None:
         raise ApplicationHandlerStop
 
     if private:
+        # They wrote to kabot: what waited for them (they had never written, or had
+        # blocked kabot) is delivered now, oldest first, before the answer to this.
+        released = await store.outbox.release(chat.id)
+        if released:
+            _LOGGER.info("%s messages that waited for %s go out now", released, person.code)
         return
     context.group_unit = await store.units.by_group_chat(chat.id)
     if context.group_unit is not None:
@@ -80,8 +85,8 @@ async def _refuse(update: Update, context: KabotContext, template: str, private:
     if update.callback_query is not None:
         key = f"answer.{template.removesuffix('.html')}"
         short = " / ".join(context.texts.label(lang, key) for lang in LANGUAGES)
-        await update.callback_query.answer(short, show_alert=True)
+        await context.outbox.answer(update.callback_query, short, alert=True)
     elif private and update.effective_message is not None:
-        await update.effective_message.reply_html(
-            context.texts.both(template, telegram_id=user.id)
+        await context.outbox.message(
+            update.effective_message.chat_id, context.texts.both(template, telegram_id=user.id)
         )

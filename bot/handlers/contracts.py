@@ -31,7 +31,7 @@ async def _menu(update: Update, context: KabotContext, choices: tuple[Form, ...]
         return
     allowed = [form for form in choices if await questions.may_record(context, form)]
     if not allowed:
-        await chat.send_message(questions.refusal(context, choices[0]))
+        await context.outbox.message(chat.id, questions.refusal(context, choices[0]))
         return
     store = context.store
     centre = await store.units.centre()
@@ -47,9 +47,10 @@ async def _menu(update: Update, context: KabotContext, choices: tuple[Form, ...]
         for f in allowed
     ]
     template = "contracts_board.html" if choices == CONTRACT_FORMS else "launches_board.html"
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render(template, today=context.clock.now().date(), **board),
-        reply_markup=InlineKeyboardMarkup(buttons),
+        markup=InlineKeyboardMarkup(buttons),
     )
 
 
@@ -75,7 +76,9 @@ async def submitted(
             offered = {n for n, _ in await questions.records(context, spec.source)}
             if int(answers[spec.key]) not in offered:
                 await store.drafts.discard(draft.id)
-                await chat.send_message(context.label("contracts.recorded_meanwhile"))
+                await context.outbox.message(
+                    chat.id, context.label("contracts.recorded_meanwhile")
+                )
                 return ""
     day = date.fromisoformat(answers["day"]) if "day" in answers else None
     match form.name:
@@ -120,9 +123,11 @@ async def submitted(
     await questions.retire_prompt(chat, context, draft)
     await store.drafts.discard(draft.id)
     if None in what.values():
-        await chat.send_message(context.label("contracts.recorded_meanwhile"))
+        await context.outbox.message(chat.id, context.label("contracts.recorded_meanwhile"))
         return ""
-    await chat.send_message(context.render("contract_recorded.html", form=form.name, **what))
+    await context.outbox.message(
+        chat.id, context.render("contract_recorded.html", form=form.name, **what)
+    )
     return ""
 
 

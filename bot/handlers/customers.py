@@ -19,11 +19,13 @@ async def customers_command(update: Update, context: KabotContext) -> None:
     assert chat is not None
     query = " ".join(context.args or []).strip()
     if len(query) > MAX_QUERY:
-        await chat.send_message(context.render("customers_query_too_long.html", limit=MAX_QUERY))
+        await context.outbox.message(
+            chat.id, context.render("customers_query_too_long.html", limit=MAX_QUERY)
+        )
         return
     search_id = await context.store.customers.remember_search(context.person.id, query)
     text, markup = await _page(context, query, search_id, 0)
-    await chat.send_message(text, reply_markup=markup)
+    await context.outbox.message(chat.id, text, markup=markup)
 
 
 async def _page(
@@ -85,12 +87,12 @@ async def page_pressed(update: Update, context: KabotContext) -> None:
         else None
     )
     if numbers is None or saved is None:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     search_id, offset = numbers
     text, markup = await _page(context, saved, search_id, offset)
-    await query.answer()
-    await edit_in_place(query, text, markup)
+    await context.outbox.answer(query)
+    await edit_in_place(context, query, text, markup)
 
 
 async def customer_pressed(update: Update, context: KabotContext) -> None:
@@ -100,10 +102,10 @@ async def customer_pressed(update: Update, context: KabotContext) -> None:
     store = context.store
     customer = await store.customers.by_id(numbers[0]) if numbers else None
     if numbers is None or customer is None or not customer.active:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     if not may_see_customer(context.person, await store.units.centre(), customer):
-        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
     _, search_id, offset = numbers
     back = InlineKeyboardMarkup(
@@ -116,8 +118,8 @@ async def customer_pressed(update: Update, context: KabotContext) -> None:
             ]
         ]
     )
-    await query.answer()
-    await edit_in_place(query, context.render("customer_card.html", c=customer), back)
+    await context.outbox.answer(query)
+    await edit_in_place(context, query, context.render("customer_card.html", c=customer), back)
 
 
 def handlers() -> list[object]:

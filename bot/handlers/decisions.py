@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot.context import KabotContext, Resources
+from bot.context import KabotContext
 from bot.forms import present
 from bot.forms.catalogue import FORMS, Form, form_of
 from bot.handlers import forms
@@ -73,20 +71,16 @@ def _buttons(context: KabotContext, decision: Decision, lang: str) -> InlineKeyb
 async def send_card(context: KabotContext, decision: Decision, person: Staff) -> None:
     """A card with the decision's buttons, in ``person``'s private chat."""
     report = await _subject(context, decision)
-    # Telegram lets a bot write only to people who have written to it first.
-    if report is None or person.telegram_id is None or person.first_seen_at is None:
-        _LOGGER.warning("%s cannot be reached: no card for %s", person.code, decision.id)
+    if report is None or person.telegram_id is None:
+        _LOGGER.warning("%s has no Telegram account yet: no card for %s", person.code, decision.id)
         return
     lang = context.texts.lang(person.language)
     text = await card_text(context, decision, report, lang)
-    try:
-        message = await context.bot.send_message(
-            person.telegram_id, text, reply_markup=_buttons(context, decision, lang)
-        )
-    except Forbidden:
-        _LOGGER.warning("%s has not started a chat with kabot: no card for them", person.code)
-        return
-    await context.store.decisions.add_card(decision, person.telegram_id, message.message_id)
+    # Someone who never wrote to kabot gets it on their first /start (it waits in the outbox).
+    handle = await context.outbox.message(
+        person.telegram_id, text, _buttons(context, decision, lang)
+    )
+    await context.store.decisions.add_card(decision, person.telegram_id, handle)
 
 
 async def open_step(context: KabotContext, report: Report) -> None:
@@ -115,13 +109,7 @@ async def refresh_cards(context: KabotContext, decision: Decision) -> None:
         if person is not None:
             lang = context.texts.lang(person.language)
         text = await card_text(context, current, report, lang)
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id, message_id, reply_markup=_buttons(context, current, lang)
-            )
-        except BadRequest as exc:
-            if "not modified" not in exc.message:
-                _LOGGER.warning("Could not update decision card %s: %s", current.id, exc.message)
+        await context.outbox.edit(chat_id, message_id, text, _buttons(context, current, lang))
 
 
 async def resubmitted(context: KabotContext, before: Report, corrected: Report) -> None:
@@ -180,13 +168,15 @@ async def pressed(update: Update, context: KabotContext) -> None:
     assert query is not None and query.data is not None and chat is not None
     checked = await _check(context, query.data)
     if isinstance(checked, str):
-        await query.answer(checked, show_alert=True)
+        await context.outbox.answer(query, checked, alert=True)
         return
     decision, report, action = checked
     if action == "ok":
-        await query.answer(await approve(context, decision, report) or None, show_alert=False)
+        await context.outbox.answer(
+            query, await approve(context, decision, report) or None, alert=False
+        )
         return
-    await query.answer()
+    await context.outbox.answer(query)
     form = FORMS[COMMENT_FORMS[report.kind]]
     await forms.start_form(chat, context, form, target=decision.id)
 
@@ -236,10 +226,7 @@ async def _tell_author(context: KabotContext, decision: Decision, report: Report
         return
     lang = context.texts.lang(author.language)
     text = context.texts.render(lang, "decision_told.html", decision=decision, report=report)
-    try:
-        await context.bot.send_message(author.telegram_id, text)
-    except Forbidden:
-        _LOGGER.warning("Could not tell %s about %s", author.code, report.number)
+    await context.outbox.message(author.telegram_id, text)
 
 
 async def _tell_unit_group(context: KabotContext, report: Report) -> None:
@@ -249,7 +236,7 @@ async def _tell_unit_group(context: KabotContext, report: Report) -> None:
     text = context.texts.render(
         context.texts.default_language, "promotion_approved.html", report=report
     )
-    await context.bot.send_message(unit.group_chat_id, text)
+    await context.outbox.message(unit.group_chat_id, text)
 
 
 async def comment_submitted(
@@ -264,15 +251,26 @@ async def comment_submitted(
     checked = await _check(context, f"d:{decision.id}:{decision.subject_version}:no")
     await store.drafts.discard(draft.id)
     if isinstance(checked, str):
-        await chat.send_message(checked)
+        await context.outbox.message(chat.id, checked)
         return ""
     decision, report, _ = checked
     told = await _decide(context, decision, report, RETURNED, answers, RETURNED, None)
-    await chat.send_message(told)
+    await context.outbox.message(chat.id, told)
     return ""
 
 
 # ---------------------------------------------------------------------------- /approvals
+
+
+async def waiting_for(context: KabotContext, person: Staff) -> list[Decision]:
+    """The steps waiting for ``person``'s decision, oldest first."""
+    waiting = []
+    for approver in ("centre", "marketing"):
+        deciders = await context.store.staff.deciders(approver)
+        if person.id in {p.id for p in deciders}:
+            waiting += await context.store.decisions.waiting((approver,))
+    waiting.sort(key=lambda d: (d.created_at, d.id))
+    return waiting
 
 
 async def approvals_command(update: Update, context: KabotContext) -> None:
@@ -280,12 +278,7 @@ async def approvals_command(update: Update, context: KabotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     person = context.person
-    waiting = []
-    for approver in ("centre", "marketing"):
-        deciders = await context.store.staff.deciders(approver)
-        if person.id in {p.id for p in deciders}:
-            waiting += await context.store.decisions.waiting((approver,))
-    waiting.sort(key=lambda d: (d.created_at, d.id))
+    waiting = await waiting_for(context, person)
     now = context.clock.now()
     items = []
     for decision in waiting:
@@ -293,49 +286,11 @@ async def approvals_command(update: Update, context: KabotContext) -> None:
         if report is not None:
             age = present.age(context.texts, context.lang, decision.created_at, now)
             items.append((decision, report, age))
-    await chat.send_message(context.render("approvals.html", items=items[:20], total=len(items)))
+    await context.outbox.message(
+        chat.id, context.render("approvals.html", items=items[:20], total=len(items))
+    )
     for decision, _, _ in items[:5]:
         await send_card(context, decision, person)
-
-
-# ---------------------------------------------------------------------------- reminders
-
-
-async def send_approval_reminders(application: Application) -> int:
-    """Remind the deciders of every step waiting longer than the setting, once a day.
-
-    Returns how many reminders went out. Safe to run as often as you like."""
-    resources: Resources = application.bot_data
-    assert resources.store is not None and resources.clock is not None
-    assert resources.settings is not None and resources.texts is not None
-    store, texts, now = resources.store, resources.texts, resources.clock.now()
-    due = await store.decisions.due_reminders(
-        now - resources.settings.approval_reminder, now - timedelta(days=1)
-    )
-    sent = 0
-    for decision in due:
-        report = await store.reports.by_id(decision.subject_kind, decision.subject_id)
-        if report is None:
-            continue
-        for person in await store.staff.deciders(decision.approver):
-            if person.telegram_id is None or person.first_seen_at is None:
-                continue
-            lang = texts.lang(person.language)
-            waited = present.age(texts, lang, decision.created_at, now)
-            text = texts.render(
-                lang, "approval_reminder.html", decision=decision, report=report, waited=waited
-            )
-            try:
-                await application.bot.send_message(person.telegram_id, text)
-                sent += 1
-            except Forbidden:
-                _LOGGER.warning("%s blocked kabot: no reminder", person.code)
-        await store.decisions.mark_reminded(decision)
-    return sent
-
-
-async def reminder_job(context: KabotContext) -> None:
-    await send_approval_reminders(context.application)
 
 
 def handlers() -> list[object]:

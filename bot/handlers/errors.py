@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import Forbidden
 
 from bot.context import KabotContext
 from bot.models import Staff
@@ -23,7 +23,17 @@ async def _person(context: KabotContext, telegram_id: int) -> Staff | None:
 
 
 async def on_error(update: object, context: KabotContext) -> None:
-    _LOGGER.error("Update %r caused an error", update, exc_info=context.error)
+    # Ids only: what people typed and their names stay out of the log.
+    if isinstance(update, Update):
+        _LOGGER.error(
+            "Update %s (user %s, chat %s) caused an error",
+            update.update_id,
+            update.effective_user.id if update.effective_user else None,
+            update.effective_chat.id if update.effective_chat else None,
+            exc_info=context.error,
+        )
+    else:
+        _LOGGER.error("Background work failed", exc_info=context.error)
     if not isinstance(update, Update):
         return  # a job or the poller; nobody to tell
     if isinstance(context.error, Forbidden):
@@ -36,16 +46,10 @@ async def on_error(update: object, context: KabotContext) -> None:
     lang = texts.lang("en" if language and language.startswith("en") else language)
     chat = update.effective_chat
     may_speak = chat is not None and (chat.type == chat.PRIVATE or person is not None)
-    try:
-        if update.callback_query is not None:
-            try:
-                await update.callback_query.answer(
-                    texts.label(lang, "answer.error"), show_alert=True
-                )
-                return
-            except BadRequest:
-                pass  # the handler had answered the press already; say it in the chat
-        if chat is not None and may_speak:
-            await chat.send_message(texts.render(lang, "error.html"))
-    except TelegramError:
-        _LOGGER.warning("Could not tell the person about the error", exc_info=True)
+    # What the failed handler did was rolled back, its answers too: this is the only one.
+    if update.callback_query is not None:
+        await context.outbox.answer(
+            update.callback_query, texts.label(lang, "answer.error"), alert=True
+        )
+    elif chat is not None and may_speak:
+        await context.outbox.message(chat.id, texts.render(lang, "error.html"))

@@ -19,10 +19,8 @@ from telegram import (
     Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    InputFile,
     Update,
 )
-from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
@@ -53,7 +51,7 @@ async def export_command(update: Update, context: KabotContext) -> None:
     assert chat is not None
     query = " ".join(context.args or []).strip()
     if len(query) > QUERY_LIMIT:
-        await chat.send_message(context.label("export.too_long", limit=QUERY_LIMIT))
+        await context.outbox.message(chat.id, context.label("export.too_long", limit=QUERY_LIMIT))
         return
     if not query:
         await _menu(chat, context)
@@ -75,26 +73,25 @@ async def _menu(chat: Chat, context: KabotContext) -> None:
             ]
             for m in months
         ]
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render("export_menu.html", whole_group=bool(buttons), month=months[0]),
-        reply_markup=InlineKeyboardMarkup(buttons) if buttons else None,
+        markup=InlineKeyboardMarkup(buttons) if buttons else None,
     )
 
 
 async def _send(chat: Chat, context: KabotContext, data: bytes, name: str) -> None:
-    await chat.send_document(InputFile(data, filename=name))
+    await context.outbox.document(chat.id, data, name=name)
 
 
 async def _month(chat: Chat, context: KabotContext, month: str) -> None:
     rules = context.rules
     assert rules is not None
-    await chat.send_chat_action(ChatAction.UPLOAD_DOCUMENT)
     data = await workbook.month(context.store, rules, context.texts, context.lang, month)
     await _send(chat, context, data, context.label("workbook.file", month=month))
 
 
 async def _customer_file(chat: Chat, context: KabotContext, customer: Customer) -> None:
-    await chat.send_chat_action(ChatAction.UPLOAD_DOCUMENT)
     data = await workbook.customer_file(context.store, context.texts, context.lang, customer)
     await _send(chat, context, data, context.label("workbook.customer_file", code=customer.code))
 
@@ -104,7 +101,7 @@ async def _customer(chat: Chat, context: KabotContext, query: str) -> None:
     scope = customer_scope(person, await store.units.centre())
     found = await store.customers.search(query, unit_id=scope)
     if found.total == 0:
-        await chat.send_message(context.label("export.nothing", text=query))
+        await context.outbox.message(chat.id, context.label("export.nothing", text=query))
         return
     if found.total == 1:
         await _customer_file(chat, context, found.items[0])
@@ -113,9 +110,10 @@ async def _customer(chat: Chat, context: KabotContext, query: str) -> None:
         [InlineKeyboardButton(f"{c.name} · {c.code}", callback_data=f"ex:c:{c.id}")]
         for c in found.items
     ]
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.label("export.which", count=found.total),
-        reply_markup=InlineKeyboardMarkup(buttons),
+        markup=InlineKeyboardMarkup(buttons),
     )
 
 
@@ -141,10 +139,9 @@ async def _person_visits(chat: Chat, context: KabotContext, who: str, span: str)
         found = [p for p in found if p.unit_id == scope]
     if len(found) != 1:
         key = "export.no_person" if not found else "export.people"
-        await chat.send_message(context.label(key, text=who, count=len(found)))
+        await context.outbox.message(chat.id, context.label(key, text=who, count=len(found)))
         return True
     person, (first, last) = found[0], bounds
-    await chat.send_chat_action(ChatAction.UPLOAD_DOCUMENT)
     data = await workbook.person_visits(store, context.texts, context.lang, person, first, last)
     name = context.label("workbook.person_file", code=person.code, first=first, last=last)
     await _send(chat, context, data, name)
@@ -157,21 +154,21 @@ async def export_pressed(update: Update, context: KabotContext) -> None:
     chat = update.effective_chat
     m = _DATA.match(query.data)
     if m is None or chat is None:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     if m[1] == "m":
         if not _MONTH.match(m[2]) or not await _whole_group(context):
-            await query.answer(context.label("answer.not_allowed"), show_alert=True)
+            await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
             return
-        await query.answer(context.label("export.preparing"))
+        await context.outbox.answer(query, context.label("export.preparing"))
         await _month(chat, context, m[2])
         return
     customer = await context.store.customers.by_id(int(m[2])) if m[2].isdigit() else None
     centre = await context.store.units.centre()
     if customer is None or not may_see_customer(context.person, centre, customer):
-        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
-    await query.answer(context.label("export.preparing"))
+    await context.outbox.answer(query, context.label("export.preparing"))
     await _customer_file(chat, context, customer)
 
 

@@ -12,9 +12,10 @@ from bot.menus import main_menu
 async def not_understood(update: Update, context: KabotContext) -> None:
     message = update.effective_message
     assert message is not None
-    await message.reply_html(
+    await context.outbox.message(
+        message.chat_id,
         context.render("not_understood.html"),
-        reply_markup=main_menu(context.texts, context.person),
+        markup=main_menu(context.texts, context.person),
     )
 
 
@@ -22,7 +23,7 @@ async def unknown_button(update: Update, context: KabotContext) -> None:
     """A button from an old message or forged callback data: say so, change nothing."""
     query = update.callback_query
     assert query is not None
-    await query.answer(context.label("answer.stale_button"), show_alert=True)
+    await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
 
 
 def handlers() -> list[object]:

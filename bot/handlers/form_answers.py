@@ -143,7 +143,7 @@ async def on_button(update: Update, context: KabotContext) -> None:
     press = parse(query.data)
     draft = await context.store.drafts.of(context.person.id)
     if press is None or draft is None or (press.draft_id, press.seq) != (draft.id, draft.seq):
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         if draft is not None and press is not None and press.draft_id == draft.id:
             await questions.retire(context, query.message)
             await questions.retire_prompt(chat, context, draft)
@@ -152,9 +152,9 @@ async def on_button(update: Update, context: KabotContext) -> None:
     form = FORMS[draft.form]
     handled = await _act(chat, context, form, draft, press)
     if handled is None:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
     else:
-        await query.answer(handled or None, show_alert=bool(handled))
+        await context.outbox.answer(query, handled or None, alert=bool(handled))
 
 
 async def _act(

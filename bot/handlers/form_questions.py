@@ -15,7 +15,6 @@ from telegram import (
     Message,
     ReplyKeyboardRemove,
 )
-from telegram.error import BadRequest
 
 from bot.context import KabotContext
 from bot.forms import engine, inputs, present
@@ -66,8 +65,8 @@ async def ask(
             context, form, draft, spec, buttons, customers=customers, people=people, found=found
         )
         text = f"{problem_text}\n\n{text}" if problem_text else text
-    message = await chat.send_message(text, reply_markup=markup)
-    draft = replace(draft, prompt_message_id=message.message_id)
+    handle = await context.outbox.message(chat.id, text, markup)
+    draft = replace(draft, prompt_message_id=handle)
     await context.store.drafts.save(draft)
     return draft
 
@@ -224,10 +223,7 @@ async def retire(context: KabotContext, message: object) -> None:
     """Take the buttons off a question that has been answered."""
     if not isinstance(message, Message) or message.reply_markup is None:
         return
-    try:
-        await message.edit_reply_markup(None)
-    except BadRequest as exc:
-        _LOGGER.debug("Could not retire buttons: %s", exc.message)
+    await context.outbox.edit_markup(message.chat.id, message.message_id, None)
 
 
 async def retire_prompt(chat: Chat, context: KabotContext, draft: Draft) -> None:
@@ -236,10 +232,7 @@ async def retire_prompt(chat: Chat, context: KabotContext, draft: Draft) -> None
     spec = FORMS[draft.form].field(draft.step)
     if spec is not None and spec.kind is Kind.LOCATION:
         return  # a reply keyboard: it goes with the next message
-    try:
-        await context.bot.edit_message_reply_markup(chat.id, draft.prompt_message_id)
-    except BadRequest as exc:
-        _LOGGER.debug("Could not retire buttons: %s", exc.message)
+    await context.outbox.edit_markup(chat.id, draft.prompt_message_id, None)
 
 
 async def move(chat: Chat, context: KabotContext, form: Form, old: Draft, new: Draft) -> None:
@@ -248,9 +241,10 @@ async def move(chat: Chat, context: KabotContext, form: Form, old: Draft, new: D
     spec = form.field(old.step)
     if spec is not None and spec.kind is Kind.LOCATION:
         location = old.answers.get(spec.key) if new.step != old.step else None
-        await chat.send_message(
+        await context.outbox.message(
+            chat.id,
             context.label("form.location_saved" if location else "form.location_left"),
-            reply_markup=ReplyKeyboardRemove(),
+            markup=ReplyKeyboardRemove(),
         )
     await ask(chat, context, form, new)
 

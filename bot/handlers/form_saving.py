@@ -85,8 +85,8 @@ async def _leave_submitted(
     first = date.fromisoformat(answers["period"]["first"])
     last = date.fromisoformat(answers["period"]["last"])
     await store.staff.add_leave(person, first, last, stand_in)
-    await chat.send_message(
-        context.render("leave_saved.html", first=first, last=last, stand_in=stand_in)
+    await context.outbox.message(
+        chat.id, context.render("leave_saved.html", first=first, last=last, stand_in=stand_in)
     )
     return ""
 
@@ -123,7 +123,7 @@ async def _submit_correction(
     if report is None or not may_correct(person, report, context.clock.now(), window):
         await store.drafts.discard(draft.id)
         await questions.retire_prompt(chat, context, draft)
-        await chat.send_message(context.render("report_not_correctable.html"))
+        await context.outbox.message(chat.id, context.render("report_not_correctable.html"))
         return ""
     corrected = await store.file_correction(draft, report, person, answers)
     if corrected is None:
@@ -149,7 +149,8 @@ async def _confirm(
     chat: Chat, context: KabotContext, form: Form, report: Report, *, corrected: bool
 ) -> None:
     window = context.settings.edit_window
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render(
             "form_saved.html",
             form=form.name,
@@ -157,5 +158,5 @@ async def _confirm(
             corrected=corrected,
             list_command=LIST_COMMANDS.get(report.kind),
             window_hours=int(window.total_seconds() // 3600),
-        )
+        ),
     )

@@ -18,7 +18,6 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
@@ -41,17 +40,19 @@ async def begin(update: Update, context: KabotContext, form: Form) -> None:
         return
     person = context.person
     if records_facts(form) and not await questions.may_record(context, form):
-        await chat.send_message(questions.refusal(context, form))
+        await context.outbox.message(chat.id, questions.refusal(context, form))
         return
     if person.role not in form.roles or person.unit_id is None:
-        await chat.send_message(context.render("form_not_for_you.html", form=form.name))
+        await context.outbox.message(
+            chat.id, context.render("form_not_for_you.html", form=form.name)
+        )
         return
     if form.fields[0].kind is Kind.PROMOTION and not await questions.promotions(context):
-        await chat.send_message(context.render("form_no_promotions.html"))
+        await context.outbox.message(chat.id, context.render("form_no_promotions.html"))
         return
     first = form.fields[0]
     if first.kind is Kind.RECORD and not await questions.records(context, first.source):
-        await chat.send_message(context.label(f"contracts.none.{first.source}"))
+        await context.outbox.message(chat.id, context.label(f"contracts.none.{first.source}"))
         return
     await start_form(chat, context, form)
 
@@ -72,12 +73,8 @@ async def start_in_private(context: KabotContext, form: Form, target: int) -> No
     person = context.person
     if person.telegram_id is None:
         return
-    private = Chat(person.telegram_id, Chat.PRIVATE)
-    private.set_bot(context.bot)
-    try:
-        await start_form(private, context, form, target=target)
-    except Forbidden:
-        _LOGGER.info("%s must open a private chat with kabot first", person.code)
+    # Someone who never wrote to kabot finds the form waiting at their first /start.
+    await start_form(Chat(person.telegram_id, Chat.PRIVATE), context, form, target=target)
 
 
 async def _unfinished(chat: Chat, context: KabotContext, new_name: str, restart: str) -> bool:
@@ -86,11 +83,12 @@ async def _unfinished(chat: Chat, context: KabotContext, new_name: str, restart:
     if draft is None:
         return False
     buttons = Buttons(context.texts, context.lang, FORMS[draft.form], draft)
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render(
             "form_unfinished.html", form=draft.form, since=draft.updated_at, new=new_name
         ),
-        reply_markup=buttons.unfinished(restart),
+        markup=buttons.unfinished(restart),
     )
     return True
 
@@ -144,9 +142,10 @@ async def _to_private_chat(chat: Chat, context: KabotContext, form: Form) -> Non
     """Reports are written in private: a group gets a button that opens the private chat."""
     link = f"https://t.me/{context.bot_data.bot_username}?start={form.name}"
     button = InlineKeyboardButton(context.label("form.button.open_private"), url=link)
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render("form_go_private.html", form=form.name),
-        reply_markup=InlineKeyboardMarkup([[button]]),
+        markup=InlineKeyboardMarkup([[button]]),
     )
 
 
@@ -189,8 +188,8 @@ async def promo_command(update: Update, context: KabotContext) -> None:
         [InlineKeyboardButton(context.label(f"form.menu.{name}"), callback_data=f"fm:{name}")]
         for name in ("promo", "promo_update", "promo_closeout")
     ]
-    await chat.send_message(
-        context.render("promo_menu.html"), reply_markup=InlineKeyboardMarkup(buttons)
+    await context.outbox.message(
+        chat.id, context.render("promo_menu.html"), markup=InlineKeyboardMarkup(buttons)
     )
 
 
@@ -199,9 +198,9 @@ async def form_menu_pressed(update: Update, context: KabotContext) -> None:
     assert query is not None and query.data is not None
     form = FORMS.get(query.data.removeprefix("fm:"))
     if form is None:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
-    await query.answer()
+    await context.outbox.answer(query)
     await questions.retire(context, query.message)
     await begin(update, context, form)
 
@@ -211,7 +210,7 @@ async def cancel_command(update: Update, context: KabotContext) -> None:
     assert chat is not None
     draft = await context.store.drafts.of(context.person.id)
     if draft is None:
-        await chat.send_message(context.render("form_nothing_to_cancel.html"))
+        await context.outbox.message(chat.id, context.render("form_nothing_to_cancel.html"))
         return
     await cancel_draft(chat, context, draft)
 
@@ -222,9 +221,10 @@ async def cancel_draft(chat: Chat, context: KabotContext, draft: Draft) -> None:
     form = FORMS[draft.form]
     spec = form.field(draft.step)
     removal = ReplyKeyboardRemove() if spec and spec.kind is Kind.LOCATION else None
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render("form_cancelled.html", form=draft.form, correcting=draft.report_id),
-        reply_markup=removal,
+        markup=removal,
     )
 
 

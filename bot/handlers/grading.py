@@ -12,8 +12,7 @@ import logging
 import re
 from typing import Any
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest, Forbidden
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
@@ -36,7 +35,7 @@ async def grading_command(update: Update, context: KabotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     if not speaks_for_centre(context.person, await context.store.units.centre()):
-        await chat.send_message(context.label("grading.centre_only"))
+        await context.outbox.message(chat.id, context.label("grading.centre_only"))
         return
     await forms.begin(update, context, FORMS["grading"])
 
@@ -50,9 +49,11 @@ async def submitted(
         return context.label("grading.centre_only")
     upload = answers["file"]
     if not str(upload["file_name"]).lower().endswith(READABLE):
-        await chat.send_message(context.label("grading.save_as", name=upload["file_name"]))
+        await context.outbox.message(
+            chat.id, context.label("grading.save_as", name=upload["file_name"])
+        )
         return ""
-    await chat.send_message(context.label("grading.reading"))
+    await context.outbox.message(chat.id, context.label("grading.reading"))
     data = await (await context.bot.get_file(upload["file_id"])).download_as_bytearray()
     rules = context.rules
     assert rules is not None
@@ -63,10 +64,10 @@ async def submitted(
         )
     except RosterError as exc:
         problem = exc.problems[0]
-        await chat.send_message(context.label(problem.key, **problem.params))
+        await context.outbox.message(chat.id, context.label(problem.key, **problem.params))
         return ""
     except grading.SheetError as exc:
-        await chat.send_message(context.label(exc.key, **exc.params))
+        await context.outbox.message(chat.id, context.label(exc.key, **exc.params))
         return ""
     proposal_id = await store.gradings.add(
         grading.half_year(context.clock.now().date()),
@@ -135,15 +136,12 @@ async def _post(chat: Chat, context: KabotContext, proposal: Proposal, unknown: 
     centre = await context.store.units.centre()
     target = centre.group_chat_id if centre and centre.group_chat_id else chat.id
     text = await _card(context, proposal, unknown)
-    try:
-        await context.bot.send_message(target, text, reply_markup=_buttons(context, proposal))
-        book = await workbook.grading(context.store, context.texts, context.lang, proposal)
-        name = context.label("workbook.grading_file", period=proposal.period)
-        await context.bot.send_document(target, InputFile(book, filename=name))
-    except (Forbidden, BadRequest) as exc:
-        _LOGGER.warning("Grading proposal %s not posted: %s", proposal.id, exc)
+    await context.outbox.message(target, text, _buttons(context, proposal))
+    book = await workbook.grading(context.store, context.texts, context.lang, proposal)
+    name = context.label("workbook.grading_file", period=proposal.period)
+    await context.outbox.document(target, book, name=name)
     if target != chat.id:
-        await chat.send_message(context.label("grading.posted"))
+        await context.outbox.message(chat.id, context.label("grading.posted"))
 
 
 async def decision_pressed(update: Update, context: KabotContext) -> None:
@@ -152,20 +150,20 @@ async def decision_pressed(update: Update, context: KabotContext) -> None:
     m = _DATA.match(query.data)
     proposal = await context.store.gradings.by_id(int(m[1])) if m else None
     if m is None or proposal is None:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     if not speaks_for_centre(context.person, await context.store.units.centre()):
-        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
     if not await context.store.gradings.decide(proposal, context.person, m[2] == "ok"):
-        await query.answer(context.label("grading.decided_already"), show_alert=True)
+        await context.outbox.answer(query, context.label("grading.decided_already"), alert=True)
         return
     decided = await context.store.gradings.by_id(proposal.id)
     assert decided is not None
-    await query.answer(context.label(f"grading.done.{decided.status}"))
+    await context.outbox.answer(query, context.label(f"grading.done.{decided.status}"))
     text = await _card(context, decided, [])
     text += "\n\n" + context.label(f"grading.by.{decided.status}", name=context.person.name)
-    await edit_in_place(query, text, None)
+    await edit_in_place(context, query, text, None)
 
 
 def handlers() -> list[object]:

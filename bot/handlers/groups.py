@@ -8,6 +8,7 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import KabotContext
+from bot.handlers.form_questions import retire
 from bot.models import BusinessUnit, Role
 
 _LOGGER = logging.getLogger(__name__)
@@ -17,10 +18,10 @@ async def bindgroup(update: Update, context: KabotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     if chat.type == Chat.PRIVATE:
-        await chat.send_message(context.label("answer.bind_private_only"))
+        await context.outbox.message(chat.id, context.label("answer.bind_private_only"))
         return
     if context.person.role != Role.ADMIN:
-        await chat.send_message(context.label("answer.bind_admin_only"))
+        await context.outbox.message(chat.id, context.label("answer.bind_admin_only"))
         return
     wanted = " ".join(context.args or []).strip()
     if not wanted:
@@ -29,9 +30,10 @@ async def bindgroup(update: Update, context: KabotContext) -> None:
     unit = await context.store.units.find(wanted[:100])
     if unit is None:
         units = await context.store.units.all()
-        await chat.send_message(
+        await context.outbox.message(
+            chat.id,
             context.render("bind_unknown_unit.html", wanted=wanted[:100], units=units),
-            reply_markup=_unit_buttons(units),
+            markup=_unit_buttons(units),
         )
         return
     await _bind(chat, context, unit)
@@ -40,8 +42,8 @@ async def bindgroup(update: Update, context: KabotContext) -> None:
 async def send_bind_help(chat: Chat, context: KabotContext) -> None:
     """How to bind this group: the command, and a button per unit to do it with one tap."""
     units = await context.store.units.all()
-    await chat.send_message(
-        context.render("bind_how.html", units=units), reply_markup=_unit_buttons(units)
+    await context.outbox.message(
+        chat.id, context.render("bind_how.html", units=units), markup=_unit_buttons(units)
     )
 
 
@@ -58,15 +60,15 @@ async def bind_pressed(update: Update, context: KabotContext) -> None:
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and query.data is not None and chat is not None
     if context.person.role != Role.ADMIN:
-        await query.answer(context.label("answer.bind_admin_only"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.bind_admin_only"), alert=True)
         return
     unit_id = query.data.removeprefix("bind:")
     unit = await context.store.units.by_id(int(unit_id)) if unit_id.isdigit() else None
     if unit is None or not unit.active or chat.type == Chat.PRIVATE:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
-    await query.answer()
-    await query.edit_message_reply_markup(None)
+    await context.outbox.answer(query)
+    await retire(context, query.message)
     await _bind(chat, context, unit)
 
 
@@ -76,13 +78,14 @@ async def _bind(chat: Chat, context: KabotContext, unit: BusinessUnit) -> None:
     )
     _LOGGER.info("Group %s bound to unit %s by %s", chat.id, unit.code, context.person.code)
     replaced = unit.group_chat_id is not None and unit.group_chat_id != chat.id
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render(
             "bind_done.html",
             unit=unit,
             previous=previous if previous and previous.id != unit.id else None,
             replaced=replaced,
-        )
+        ),
     )
 
 

@@ -12,14 +12,13 @@ import logging
 import re
 
 from telegram import Chat, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import KabotContext
 from bot.forms import present
 from bot.forms.catalogue import FORMS, ISSUE
 from bot.handlers import forms
-from bot.handlers.messages import action_row, send_photos
+from bot.handlers.messages import action_row
 from bot.models import Answers, Draft, Report
 from bot.workflow import speaks_for_centre
 
@@ -58,15 +57,13 @@ async def post_to_groups(context: KabotContext, report: Report) -> None:
     for target in dict.fromkeys(u for u in (unit, centre) if u and u.group_chat_id is not None):
         assert target.group_chat_id is not None
         markup = _buttons(context, report, lang) if target.is_centre else None
-        message = await context.bot.send_message(
-            target.group_chat_id, await _card(context, report, lang), reply_markup=markup
+        handle = await context.outbox.message(
+            target.group_chat_id, await _card(context, report, lang), markup
         )
-        await store.reports.add_post(report, target.group_chat_id, message.message_id)
+        await store.reports.add_post(report, target.group_chat_id, handle)
         photos = [p["file_id"] for p in report.answers.get("photos") or []]
         if photos:
-            await send_photos(
-                context.bot, target.group_chat_id, photos, reply_to=message.message_id
-            )
+            await context.outbox.photos(target.group_chat_id, photos, reply_to=handle)
 
 
 async def update_posts(context: KabotContext, report: Report) -> None:
@@ -77,11 +74,7 @@ async def update_posts(context: KabotContext, report: Report) -> None:
     for chat_id, message_id in await context.store.reports.posts(report):
         in_centre = centre is not None and chat_id == centre.group_chat_id
         markup = _buttons(context, report, lang) if in_centre else None
-        try:
-            await context.bot.edit_message_text(text, chat_id, message_id, reply_markup=markup)
-        except BadRequest as exc:
-            if "not modified" not in exc.message:
-                _LOGGER.warning("Could not update card of %s: %s", report.number, exc.message)
+        await context.outbox.edit(chat_id, message_id, text, markup)
 
 
 async def pressed(update: Update, context: KabotContext) -> None:
@@ -92,30 +85,31 @@ async def pressed(update: Update, context: KabotContext) -> None:
     issue = await store.reports.by_id("issue", int(m[1])) if m else None
     if m is None or issue is None:
         await store.decisions.refused(person, query.data, "malformed")
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     action = m[2]
     reporter_reopens = action == "reopen" and issue.staff_id == person.id
     if not (reporter_reopens or speaks_for_centre(person, await store.units.centre())):
         await store.decisions.refused(person, query.data, "not the KA centre")
-        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
     if action not in NEXT_ACTIONS.get(issue.status, ()):
-        await query.answer(
+        await context.outbox.answer(
+            query,
             context.label("issue.already", status=context.label(f"report.status.{issue.status}")),
-            show_alert=True,
+            alert=True,
         )
         return
     if action == "reply":
-        await query.answer(context.label("issue.reply_in_private"))
+        await context.outbox.answer(query, context.label("issue.reply_in_private"))
         await forms.start_in_private(context, FORMS["issue_reply"], issue.id)
         return
     verb = "acknowledge" if action == "ack" else "reopen"
     handled = await store.reports.handle_issue(issue, person, verb)
     if handled is None:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
-    await query.answer(context.label(f"issue.done.{action}"))
+    await context.outbox.answer(query, context.label(f"issue.done.{action}"))
     await _changed(context, handled)
 
 
@@ -133,14 +127,15 @@ async def reply_submitted(
         else None
     )
     if handled is None:
-        await chat.send_message(
+        await context.outbox.message(
+            chat.id,
             context.label(
                 "issue.already",
                 status=context.label(f"report.status.{issue.status if issue else 'closed'}"),
-            )
+            ),
         )
         return ""
-    await chat.send_message(context.label("issue.done.reply", number=handled.number))
+    await context.outbox.message(chat.id, context.label("issue.done.reply", number=handled.number))
     await _changed(context, handled)
     return ""
 
@@ -154,10 +149,7 @@ async def _changed(context: KabotContext, issue: Report) -> None:
     text = context.texts.render(lang, "issue_changed.html", report=issue, by=context.person)
     # A closed issue can be reopened by its reporter, from this very message.
     markup = _buttons(context, issue, lang) if issue.status == "closed" else None
-    try:
-        await context.bot.send_message(reporter.telegram_id, text, reply_markup=markup)
-    except Forbidden:
-        _LOGGER.warning("Could not tell %s about %s", reporter.code, issue.number)
+    await context.outbox.message(reporter.telegram_id, text, markup)
 
 
 def handlers() -> list[object]:

@@ -12,13 +12,13 @@ import logging
 import re
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
 from bot.forms import present
 from bot.forms.catalogue import FORMS, Form
 from bot.handlers import forms
+from bot.handlers.messages import edit_in_place
 from bot.models import Answers, Draft, LedgerEntry, Role, Staff
 from bot.reminders import penalties
 from bot.workflow import LEDGER_ACTIONS, speaks_for_centre
@@ -36,27 +36,23 @@ async def _post(
     actions: tuple[str, ...] | None = None,
 ) -> None:
     await penalties.post(
-        context.bot, context.store, context.texts, context.rules, entry, chat_id, lang, actions
+        context.outbox, context.store, context.texts, context.rules, entry, chat_id, lang, actions
     )
 
 
 async def _refresh(context: KabotContext, entry: LedgerEntry) -> None:
     lang = context.texts.default_language
     for chat_id, message_id in await context.store.ledger.posts(entry):
-        try:
-            await context.bot.edit_message_text(
-                penalties.notice(context.texts, context.rules, entry, lang),
-                chat_id,
-                message_id,
-                reply_markup=penalties.buttons(context.texts, entry, lang),
-            )
-        except BadRequest as exc:
-            if "not modified" not in exc.message:
-                _LOGGER.warning("Could not update ledger notice %s: %s", entry.id, exc.message)
+        await context.outbox.edit(
+            chat_id,
+            message_id,
+            penalties.notice(context.texts, context.rules, entry, lang),
+            penalties.buttons(context.texts, entry, lang),
+        )
 
 
 async def _publish(context: KabotContext, entry: LedgerEntry) -> None:
-    await penalties.publish(context.bot, context.store, context.texts, context.rules, entry)
+    await penalties.publish(context.outbox, context.store, context.texts, context.rules, entry)
 
 
 async def submitted(
@@ -67,11 +63,11 @@ async def submitted(
     await store.drafts.discard(draft.id)
     if form.name in ("penalty", "incentive"):
         if form.name == "penalty" and not speaks_for_centre(person, await store.units.centre()):
-            await chat.send_message(context.label("answer.not_allowed"))
+            await context.outbox.message(chat.id, context.label("answer.not_allowed"))
             return ""
         target = await store.staff.by_id(int(answers["person"]))
         if target is None:
-            await chat.send_message(context.label("answer.not_allowed"))
+            await context.outbox.message(chat.id, context.label("answer.not_allowed"))
             return ""
         entry = await store.ledger.record(
             person=target,
@@ -84,7 +80,9 @@ async def submitted(
         )
         if entry is None:
             return ""
-        await chat.send_message(context.label(f"ledger.recorded.{entry.kind}", number=entry.id))
+        await context.outbox.message(
+            chat.id, context.label(f"ledger.recorded.{entry.kind}", number=entry.id)
+        )
         await _publish(context, entry)
         return ""
     assert draft.report_id is not None
@@ -97,16 +95,16 @@ async def submitted(
     if form.name == "appeal":
         appealed = await store.ledger.appeal(entry, person, reason)
         if appealed is None:
-            await chat.send_message(context.label("ledger.too_late"))
+            await context.outbox.message(chat.id, context.label("ledger.too_late"))
             return ""
-        await chat.send_message(context.label("ledger.appealed"))
+        await context.outbox.message(chat.id, context.label("ledger.appealed"))
         await _refresh(context, appealed)
         for director in await store.staff.deciders("centre"):
             if director.telegram_id is not None and director.first_seen_at is not None:
                 lang = context.texts.lang(director.language)
                 await _post(context, appealed, director.telegram_id, lang)
         return ""
-    await chat.send_message(await _decide(context, entry, "waived", reason))
+    await context.outbox.message(chat.id, await _decide(context, entry, "waived", reason))
     return ""
 
 
@@ -127,7 +125,7 @@ async def _r2_breach(
     )
     rule = rules.rules.get("R2") if rules else None
     if obligation is None or head is None or rule is None:
-        await chat.send_message(context.label("ledger.no_head"))
+        await context.outbox.message(chat.id, context.label("ledger.no_head"))
         return ""
     entry = await store.ledger.record(
         person=head,
@@ -140,7 +138,9 @@ async def _r2_breach(
         by=person,
     )
     if entry is not None:
-        await chat.send_message(context.label("ledger.recorded.penalty", number=entry.id))
+        await context.outbox.message(
+            chat.id, context.label("ledger.recorded.penalty", number=entry.id)
+        )
         await _publish(context, entry)
     return ""
 
@@ -154,13 +154,13 @@ async def r2_pressed(update: Update, context: KabotContext) -> None:
     obligation = await store.obligations.by_id(int(m[1])) if m else None
     if obligation is None or obligation.rule != "R2":
         await store.decisions.refused(person, query.data, "malformed")
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     if not speaks_for_centre(person, await store.units.centre()):
         await store.decisions.refused(person, query.data, "not the KA centre")
-        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
-    await query.answer(context.label("ledger.write_in_private"))
+    await context.outbox.answer(query, context.label("ledger.write_in_private"))
     await forms.start_in_private(context, FORMS["r2_breach"], obligation.id)
 
 
@@ -171,12 +171,15 @@ async def noissues_command(update: Update, context: KabotContext) -> None:
     person = context.person
     month = context.clock.now().strftime("%Y-%m")
     if person.role not in (Role.FIELD, Role.MANAGER) or person.unit_id is None:
-        await chat.send_message(context.render("form_not_for_you.html", form="issue"))
+        await context.outbox.message(
+            chat.id, context.render("form_not_for_you.html", form="issue")
+        )
         return
     button = InlineKeyboardButton(context.label("r2.button.confirm"), callback_data=f"ni:{month}")
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render("noissues_confirm.html", month=month),
-        reply_markup=InlineKeyboardMarkup([[button]]),
+        markup=InlineKeyboardMarkup([[button]]),
     )
 
 
@@ -186,7 +189,7 @@ async def noissues_confirmed(update: Update, context: KabotContext) -> None:
     store, person = context.store, context.person
     month = query.data.removeprefix("ni:")
     if month != context.clock.now().strftime("%Y-%m") or person.unit_id is None:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     reported = await store.obligations.issues_reported(person.unit_id, month)
     if reported is None:
@@ -194,8 +197,8 @@ async def noissues_confirmed(update: Update, context: KabotContext) -> None:
         text = context.render("noissues_done.html", month=month, already=False)
     else:
         text = context.render("noissues_done.html", month=month, already=True)
-    await query.answer()
-    await query.edit_message_text(text)
+    await context.outbox.answer(query)
+    await edit_in_place(context, query, text, None)
 
 
 async def _decide(
@@ -214,7 +217,7 @@ async def _decide(
     if unit is not None and unit.group_chat_id is not None:
         await _tell(context, decided, unit.group_chat_id, context.texts.default_language)
     person = await context.store.staff.by_id(decided.staff_id)
-    if person is not None and person.telegram_id is not None and person.first_seen_at:
+    if person is not None and person.telegram_id is not None:
         await _tell(context, decided, person.telegram_id, context.texts.lang(person.language))
     return context.label(f"ledger.done.{outcome}")
 
@@ -222,10 +225,7 @@ async def _decide(
 async def _tell(context: KabotContext, entry: LedgerEntry, chat_id: int, lang: str) -> None:
     amount = present.money(context.texts, lang, entry.amount_fen)
     text = context.texts.render(lang, "ledger_decided.html", entry=entry, amount=amount)
-    try:
-        await context.bot.send_message(chat_id, text)
-    except Forbidden:
-        _LOGGER.warning("Could not tell %s about ledger entry %s", chat_id, entry.id)
+    await context.outbox.message(chat_id, text)
 
 
 def _may(person: Staff, entry: LedgerEntry, action: str) -> bool:
@@ -242,25 +242,26 @@ async def pressed(update: Update, context: KabotContext) -> None:
     entry = await store.ledger.by_id(int(m[1])) if m else None
     if m is None or entry is None:
         await store.decisions.refused(person, query.data, "malformed")
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     action = m[2]
     if not _may(person, entry, action):
         await store.decisions.refused(person, query.data, f"may not {action}")
-        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
     if action not in LEDGER_ACTIONS.get(entry.status, ()):
-        await query.answer(
+        await context.outbox.answer(
+            query,
             context.label("ledger.already", status=context.label(f"ledger.status.{entry.status}")),
-            show_alert=True,
+            alert=True,
         )
         return
     if action in ("grant", "uphold"):
         note = context.label(f"ledger.note.{action}")
         outcome = "waived" if action == "grant" else "upheld"
-        await query.answer(await _decide(context, entry, outcome, note))
+        await context.outbox.answer(query, await _decide(context, entry, outcome, note))
         return
-    await query.answer(context.label("ledger.write_in_private"))
+    await context.outbox.answer(query, context.label("ledger.write_in_private"))
     await forms.start_in_private(context, FORMS[action], entry.id)
 
 
@@ -271,7 +272,7 @@ async def penalties_command(update: Update, context: KabotContext) -> None:
     person = context.person
     period = context.args[0] if context.args else context.clock.now().strftime("%Y-%m")
     if not _MONTH.match(period):
-        await chat.send_message(context.label("ledger.bad_month"))
+        await context.outbox.message(chat.id, context.label("ledger.bad_month"))
         return
     if person.sees_all_units:
         entries = await context.store.ledger.month(period)
@@ -282,7 +283,8 @@ async def penalties_command(update: Update, context: KabotContext) -> None:
     money = present.money
     fined = sum(e.amount_fen for e in entries if e.kind == "penalty" and e.status != "waived")
     rewarded = sum(e.amount_fen for e in entries if e.kind == "incentive")
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render(
             "ledger_month.html",
             period=period,
@@ -290,7 +292,7 @@ async def penalties_command(update: Update, context: KabotContext) -> None:
             amounts={e.id: money(context.texts, context.lang, e.amount_fen) for e in entries},
             fined=money(context.texts, context.lang, fined),
             rewarded=money(context.texts, context.lang, rewarded),
-        )
+        ),
     )
 
 
@@ -309,7 +311,9 @@ async def fine_command(update: Update, context: KabotContext) -> None:
     number = context.args[0].lstrip("#") if context.args else ""
     entry = await context.store.ledger.by_id(int(number)) if number.isdigit() else None
     if entry is None or not _may_see(context.person, entry):
-        await chat.send_message(context.label("ledger.no_such_entry", number=number[:12]))
+        await context.outbox.message(
+            chat.id, context.label("ledger.no_such_entry", number=number[:12])
+        )
         return
     await _post(context, entry, chat.id, context.lang)
 

@@ -36,9 +36,9 @@ async def menu_pressed(update: Update, context: KabotContext) -> None:
     target = query.data.removeprefix("menu:")
     allowed = {c.name for c in commands_for(context.person.role)}
     if target not in allowed or target not in _ACTIONS:
-        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
-    await query.answer()
+    await context.outbox.answer(query)
     await _ACTIONS[target](update, context)
 
 

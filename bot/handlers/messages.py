@@ -2,43 +2,26 @@
 
 from __future__ import annotations
 
-from telegram import (
-    Bot,
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InputMediaPhoto,
-)
-from telegram.error import BadRequest
+from typing import TYPE_CHECKING
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.texts import Texts
 
+if TYPE_CHECKING:  # the rules engine uses action_row without the handlers' context
+    from bot.context import KabotContext
+
 
 async def edit_in_place(
-    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
+    context: KabotContext, query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None
 ) -> None:
-    """Show ``text`` in the pressed message; pressing the button of what is shown is fine."""
-    try:
-        await query.edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
-
-
-async def send_photos(
-    bot: Bot, chat_id: int, file_ids: list[str], *, reply_to: int | None = None
-) -> None:
-    """One photo as a photo, several as an album (Telegram's albums take 2–10)."""
-    if len(file_ids) == 1:
-        await bot.send_photo(chat_id, file_ids[0], reply_to_message_id=reply_to)
+    """Show ``text`` in the pressed message (pressing the button of what is shown is fine:
+    the sender takes Telegram's "not modified" as done)."""
+    message = query.message
+    if message is None:  # a press under a message too old for Telegram to include
+        await context.outbox.message(query.from_user.id, text, markup)
         return
-    for start in range(0, len(file_ids), 10):
-        chunk = file_ids[start : start + 10]
-        if len(chunk) == 1:
-            await bot.send_photo(chat_id, chunk[0], reply_to_message_id=reply_to)
-        else:
-            media = [InputMediaPhoto(file_id) for file_id in chunk]
-            await bot.send_media_group(chat_id, media, reply_to_message_id=reply_to)
+    await context.outbox.edit(message.chat.id, message.message_id, text, markup)
 
 
 def action_row(

@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
@@ -27,7 +26,7 @@ async def national_command(update: Update, context: KabotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     if not speaks_for_centre(context.person, await context.store.units.centre()):
-        await chat.send_message(context.label("national.centre_only"))
+        await context.outbox.message(chat.id, context.label("national.centre_only"))
         return
     await forms.begin(update, context, FORMS["national"])
 
@@ -50,25 +49,22 @@ async def submitted(
     assert report is not None
     told = 0
     for director in await store.staff.deciders("centre"):
-        if director.telegram_id is None or director.first_seen_at is None:
+        if director.telegram_id is None:
             continue
         lang = context.texts.lang(director.language)
         button = InlineKeyboardButton(
             context.texts.label(lang, "national.sign"), callback_data=f"nr:{report_id}:ok"
         )
-        try:
-            await context.bot.send_message(
-                director.telegram_id,
-                _card(context, report, lang),
-                reply_markup=InlineKeyboardMarkup([[button]]),
-            )
-            if report["file"]:
-                upload = json.loads(str(report["file"]))
-                await context.bot.send_document(director.telegram_id, upload["file_id"])
-            told += 1
-        except (Forbidden, BadRequest) as exc:
-            _LOGGER.warning("National report %s not sent to %s: %s", report_id, director.code, exc)
-    await chat.send_message(context.label("national.filed", month=answers["month"], told=told))
+        await context.outbox.message(
+            director.telegram_id, _card(context, report, lang), InlineKeyboardMarkup([[button]])
+        )
+        if report["file"]:
+            upload = json.loads(str(report["file"]))
+            await context.outbox.document(director.telegram_id, upload["file_id"])
+        told += 1
+    await context.outbox.message(
+        chat.id, context.label("national.filed", month=answers["month"], told=told)
+    )
     return ""
 
 
@@ -78,18 +74,18 @@ async def sign_pressed(update: Update, context: KabotContext) -> None:
     m = _DATA.match(query.data)
     report = await context.store.obligations.national_report(int(m[1])) if m else None
     if m is None or report is None:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     if context.person.role is not Role.DIRECTOR:
-        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
     if not await context.store.obligations.sign_national_report(int(m[1]), context.person):
-        await query.answer(context.label("national.signed_already"), show_alert=True)
+        await context.outbox.answer(query, context.label("national.signed_already"), alert=True)
     else:
-        await query.answer(context.label("national.signed"))
+        await context.outbox.answer(query, context.label("national.signed"))
     report = await context.store.obligations.national_report(int(m[1]))
     assert report is not None
-    await edit_in_place(query, _card(context, report, context.lang), None)
+    await edit_in_place(context, query, _card(context, report, context.lang), None)
 
 
 def handlers() -> list[object]:

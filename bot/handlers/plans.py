@@ -75,7 +75,7 @@ async def plan_command(update: Update, context: KabotContext) -> None:
     assert chat is not None
     store, person = context.store, context.person
     if person.role not in WRITERS or person.unit_id is None:
-        await chat.send_message(context.label("plan.not_for_you"))
+        await context.outbox.message(chat.id, context.label("plan.not_for_you"))
         return
     month, rules = _month(context), context.rules
     assert rules is not None
@@ -85,16 +85,18 @@ async def plan_command(update: Update, context: KabotContext) -> None:
     extra: list[Customer] = []
     query = " ".join(context.args or []).strip()
     if len(query) > QUERY_LIMIT:
-        await chat.send_message(context.label("plan.query_too_long", limit=QUERY_LIMIT))
+        await context.outbox.message(
+            chat.id, context.label("plan.query_too_long", limit=QUERY_LIMIT)
+        )
         return
     if query:
         scope = customer_scope(person, await store.units.centre())
         extra = list((await store.customers.search(query, unit_id=scope)).items)
         if not extra:
-            await chat.send_message(context.label("plan.nothing", text=query))
+            await context.outbox.message(chat.id, context.label("plan.nothing", text=query))
             return
     text, markup = await _view(context, month, extra)
-    await chat.send_message(text, reply_markup=markup)
+    await context.outbox.message(chat.id, text, markup=markup)
 
 
 async def plan_pressed(update: Update, context: KabotContext) -> None:
@@ -103,24 +105,28 @@ async def plan_pressed(update: Update, context: KabotContext) -> None:
     m = _DATA.match(query.data)
     person = context.person
     if m is None or m[1] != _month(context) or person.role not in WRITERS:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     month, store = m[1], context.store
     if m[2] == "ok":
         await store.plans.confirm(person.id, month)
         count = len(await store.plans.planned(person.id, month))
-        await query.answer(context.label("plan.confirmed", count=count), show_alert=True)
+        await context.outbox.answer(
+            query, context.label("plan.confirmed", count=count), alert=True
+        )
     else:
         customer = await store.customers.by_id(int(m[3] or 0))
         centre = await store.units.centre()
         if customer is None or not may_see_customer(person, centre, customer):
-            await query.answer(context.label("answer.not_allowed"), show_alert=True)
+            await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
             return
         added = await store.plans.toggle(person.id, month, customer.id)
-        await query.answer(context.label("plan.added" if added else "plan.removed"))
+        await context.outbox.answer(
+            query, context.label("plan.added" if added else "plan.removed")
+        )
     if isinstance(query.message, Message):
         text, markup = await _view(context, month)
-        await edit_in_place(query, text, markup)
+        await edit_in_place(context, query, text, markup)
 
 
 def handlers() -> list[object]:

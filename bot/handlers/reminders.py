@@ -21,16 +21,16 @@ async def snooze_pressed(update: Update, context: KabotContext) -> None:
     obligation = await store.obligations.by_id(int(m[1])) if m else None
     if m is None or obligation is None:
         await store.decisions.refused(person, query.data, "malformed")
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     if obligation.met_at is not None:
-        await query.answer(context.label("snooze.met"), show_alert=True)
+        await context.outbox.answer(query, context.label("snooze.met"), alert=True)
         return
     rules = context.bot_data.rules
     assert rules is not None
     until = snooze_until(m[2], context.clock.now(), rules.general)
     await store.obligations.snooze(obligation, person.id, until)
-    await query.answer(context.label("snooze.done", at=f"{until:%m-%d %H:%M}"))
+    await context.outbox.answer(query, context.label("snooze.done", at=f"{until:%m-%d %H:%M}"))
 
 
 def handlers() -> list[object]:

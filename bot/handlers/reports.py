@@ -21,7 +21,7 @@ from bot.context import KabotContext
 from bot.forms import present
 from bot.forms.catalogue import form_of
 from bot.handlers import forms
-from bot.handlers.messages import edit_in_place, send_photos
+from bot.handlers.messages import edit_in_place
 from bot.models import REPORT_PREFIXES, Page, Report
 from bot.policy import customer_scope, may_correct, may_see_report
 
@@ -99,7 +99,7 @@ async def _send_list(update: Update, context: KabotContext, code: str) -> None:
     chat = update.effective_chat
     assert chat is not None
     text, markup = await _render_page(context, _LISTS[code], 0)
-    await chat.send_message(text, reply_markup=markup)
+    await context.outbox.message(chat.id, text, markup=markup)
 
 
 async def myvisits_command(update: Update, context: KabotContext) -> None:
@@ -124,11 +124,11 @@ async def page_pressed(update: Update, context: KabotContext) -> None:
     assert query is not None and query.data is not None
     m = _PAGE.match(query.data)
     if m is None:
-        await query.answer(context.label("answer.stale_button"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
     text, markup = await _render_page(context, _LISTS[m[1]], int(m[2]))
-    await query.answer()
-    await edit_in_place(query, text, markup)
+    await context.outbox.answer(query)
+    await edit_in_place(context, query, text, markup)
 
 
 async def _visible(context: KabotContext, letter: str, report_id: str) -> Report | None:
@@ -146,7 +146,7 @@ async def card_pressed(update: Update, context: KabotContext) -> None:
     m = _OPEN.match(query.data)
     report = await _visible(context, m[1], m[2]) if m else None
     if m is None or report is None:
-        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
     form = form_of(report.kind, report.answers)
     text = await present.fitting(
@@ -172,8 +172,8 @@ async def card_pressed(update: Update, context: KabotContext) -> None:
     ):
         rows.append([_button(context, "issue.button.reopen", f"ih:{report.id}:reopen")])
     rows.append([_button(context, "button.back_to_list", f"rl:{m[3]}:{m[4]}")])
-    await query.answer()
-    await edit_in_place(query, text, InlineKeyboardMarkup(rows))
+    await context.outbox.answer(query)
+    await edit_in_place(context, query, text, InlineKeyboardMarkup(rows))
 
 
 async def report_action_pressed(update: Update, context: KabotContext) -> None:
@@ -183,17 +183,17 @@ async def report_action_pressed(update: Update, context: KabotContext) -> None:
     m = _REPORT.match(query.data)
     report = await _visible(context, m[2], m[3]) if m else None
     if m is None or report is None:
-        await query.answer(context.label("answer.not_allowed"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
     if m[1] == "p":
-        await query.answer()
+        await context.outbox.answer(query)
         photos = [p["file_id"] for p in report.answers.get("photos", [])]
-        await send_photos(context.bot, chat.id, photos)
+        await context.outbox.photos(chat.id, photos)
         return
     if not may_correct(context.person, report, context.clock.now(), context.settings.edit_window):
-        await query.answer(context.label("answer.not_correctable"), show_alert=True)
+        await context.outbox.answer(query, context.label("answer.not_correctable"), alert=True)
         return
-    await query.answer()
+    await context.outbox.answer(query)
     await forms.correct(chat, context, report)
 
 

@@ -14,10 +14,11 @@ async def roster_overview(update: Update, context: KabotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     if context.person.role != Role.ADMIN:
-        await chat.send_message(context.label("answer.not_allowed"))
+        await context.outbox.message(chat.id, context.label("answer.not_allowed"))
         return
     store = context.store
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render(
             "roster_overview.html",
             units=await store.units.all(),
@@ -27,7 +28,7 @@ async def roster_overview(update: Update, context: KabotContext) -> None:
             orphans=await store.customers.orphans(),
             short=await store.customers.short_of_contacts("A", A_GRADE_MIN_CONTACTS),
             minimum=A_GRADE_MIN_CONTACTS,
-        )
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
 from bot.forms.catalogue import FORMS
-from bot.handlers import forms
+from bot.handlers import decisions, forms
 from bot.menus import commands_for, main_menu, register_person_commands
 from bot.models import Staff
 from bot.settings import LANGUAGES
@@ -34,7 +34,7 @@ async def start(update: Update, context: KabotContext) -> None:
         await forms.begin(update, context, FORMS[payload])
         return
     elif payload is not None:
-        await message.reply_html(context.render("invite_not_needed.html"))
+        await context.outbox.message(message.chat_id, context.render("invite_not_needed.html"))
     await register_person_commands(context.bot, context.texts, person)
     await _send_welcome(update, context, person)
 
@@ -50,8 +50,8 @@ async def _redeem_invite(update: Update, context: KabotContext, code: str) -> St
         language="en" if (user.language_code or "").startswith("en") else "zh",
     )
     if person is None:
-        await message.reply_html(
-            context.texts.both(f"invite_{status.value}.html", telegram_id=user.id)
+        await context.outbox.message(
+            message.chat_id, context.texts.both(f"invite_{status.value}.html", telegram_id=user.id)
         )
         return None
     _LOGGER.info("Telegram user %s registered by invitation as %s", user.id, person.code)
@@ -62,9 +62,11 @@ async def _send_welcome(update: Update, context: KabotContext, person: Staff) ->
     unit = await context.store.units.by_id(person.unit_id) if person.unit_id else None
     message = update.effective_message
     assert message is not None
-    await message.reply_html(
-        context.render("welcome.html", person=person, unit=unit),
-        reply_markup=main_menu(context.texts, person),
+    waiting = len(await decisions.waiting_for(context, person))
+    await context.outbox.message(
+        message.chat_id,
+        context.render("welcome.html", person=person, unit=unit, waiting=waiting),
+        markup=main_menu(context.texts, person),
     )
 
 
@@ -72,10 +74,11 @@ async def help_command(update: Update, context: KabotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     group = chat.type != chat.PRIVATE
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render(
             "help.html", commands=commands_for(context.person.role, group=group), group=group
-        )
+        ),
     )
 
 
@@ -86,8 +89,8 @@ async def language(update: Update, context: KabotContext) -> None:
         InlineKeyboardButton(context.label(f"language.{lang}"), callback_data=f"lang:{lang}")
         for lang in LANGUAGES
     ]
-    await chat.send_message(
-        context.render("language_choose.html"), reply_markup=InlineKeyboardMarkup([buttons])
+    await context.outbox.message(
+        chat.id, context.render("language_choose.html"), markup=InlineKeyboardMarkup([buttons])
     )
 
 
@@ -96,11 +99,11 @@ async def language_chosen(update: Update, context: KabotContext) -> None:
     assert query is not None and query.data is not None
     chosen = query.data.removeprefix("lang:")
     if chosen not in LANGUAGES:
-        await query.answer(context.label("answer.stale_button"))
+        await context.outbox.answer(query, context.label("answer.stale_button"))
         return
     person = await context.store.staff.set_language(context.person, chosen)
     context.set_person(person)
-    await query.answer(context.label("answer.language_set"))
+    await context.outbox.answer(query, context.label("answer.language_set"))
     await register_person_commands(context.bot, context.texts, person)
     await _send_welcome(update, context, person)
 
@@ -113,7 +116,8 @@ async def me(update: Update, context: KabotContext) -> None:
     unit = await store.units.by_id(person.unit_id) if person.unit_id else None
     customers = await store.customers.assigned_to(person.id)
     grades = {g: sum(1 for c in customers if c.grade == g) for g in "ABCD"}
-    await chat.send_message(
+    await context.outbox.message(
+        chat.id,
         context.render(
             "me.html",
             person=person,
@@ -121,7 +125,7 @@ async def me(update: Update, context: KabotContext) -> None:
             customers=customers[:15],
             customer_count=len(customers),
             grades=grades,
-        )
+        ),
     )
 
 

@@ -10,9 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden
-
+from bot.delivery.outbox import Outbox
 from bot.models import Staff, VisitClass
 from bot.policy import customer_scope
 from bot.reminders.rules import Rules
@@ -98,7 +96,9 @@ async def gather(store: Store, person: Staff, now: datetime) -> Digest:
     return digest
 
 
-async def send_digests(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datetime) -> int:
+async def send_digests(
+    outbox: Outbox, store: Store, rules: Rules, texts: Texts, now: datetime
+) -> int:
     """Today's digests not sent yet, if their time has come; how many were sent."""
     planned = datetime.combine(now.date(), rules.general.digest_time, now.tzinfo)
     if now < planned:
@@ -106,23 +106,20 @@ async def send_digests(bot: Bot, store: Store, rules: Rules, texts: Texts, now: 
     late = now - planned > LATE_AFTER
     sent = 0
     for person in await store.staff.managers():
+        # A digest is of its day: none piles up for someone who never wrote to kabot.
         if person.telegram_id is None or person.first_seen_at is None:
             continue
-        digest = await gather(store, person, now)
-        outcome = "empty" if digest.empty else "late" if late else "sent"
-        if not await store.obligations.claim_digest(person.id, now.date(), outcome):
-            continue
-        if digest.empty:
-            continue
-        lang = texts.lang(person.language)
-        text = texts.render(
-            lang, "digest.html", digest=digest, person=person, day=now.date(), late=late
-        )
-        try:
-            await bot.send_message(person.telegram_id, text)
-        except (Forbidden, BadRequest) as exc:
-            _LOGGER.warning("Digest for %s not delivered: %s", person.code, exc)
-            await store.obligations.release_digest(person.id, now.date())
-            continue
+        async with store.db.transaction():
+            digest = await gather(store, person, now)
+            outcome = "empty" if digest.empty else "late" if late else "sent"
+            if not await store.obligations.claim_digest(person.id, now.date(), outcome):
+                continue
+            if digest.empty:
+                continue
+            lang = texts.lang(person.language)
+            text = texts.render(
+                lang, "digest.html", digest=digest, person=person, day=now.date(), late=late
+            )
+            await outbox.message(person.telegram_id, text)
         sent += 1
     return sent

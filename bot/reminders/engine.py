@@ -17,15 +17,16 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.delivery.outbox import NOTICE, Outbox
 from bot.mentions import mentions
 from bot.models import BusinessUnit, Obligation, Staff
-from bot.reminders import events, monthly, penalties
+from bot.reminders import approvals, events, monthly, penalties
 from bot.reminders.digest import send_digests
 from bot.reminders.rules import GeneralRules, Rule, Rules
 from bot.reminders.summary import send_summaries
+from bot.settings import Settings
 from bot.store import Store
 from bot.texts import Texts
 
@@ -75,8 +76,14 @@ async def _responsible(store: Store, rule: Rule, obligation: Obligation) -> Staf
     return await store.staff.by_id(unit.responsible_staff_id)
 
 
-async def run_due(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datetime) -> RunReport:
+async def run_due(
+    store: Store, rules: Rules, texts: Texts, now: datetime, settings: Settings
+) -> RunReport:
+    """Everything due up to ``now``, recorded in the outbox (the sender delivers it). Each
+    obligation's claims, fines and messages are one transaction: a crash in the middle of a
+    run leaves each obligation either done or untouched, and the next run does the rest."""
     report = RunReport()
+    outbox = Outbox(store.outbox, NOTICE)
     await monthly.plan(store, rules, now.date())
     await events.plan(store, rules, now.date())
     quiet = _in_quiet_hours(rules.general, now.timetz().replace(tzinfo=None))
@@ -84,50 +91,66 @@ async def run_due(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datet
         rule = rules.rules.get(obligation.rule)
         if rule is None:
             continue
-        met = await monthly.met_at(store, rules, obligation, now)
-        person = await _responsible(store, rule, obligation)
-        if met is not None and met <= now:
-            if quiet and rule.fine.per in ("day", "item"):
-                continue  # the fine's last charge and closing post wait for the morning
-            # Met: every reminder stops at once; a running fine stops on the day it was met.
-            await penalties.charge(
-                bot, store, rules, texts, rule, obligation, person, now, met.date()
-            )
-            await penalties.stopped(bot, store, texts, rules, rule, obligation, person, now)
-            await store.obligations.met(obligation, met)
-            continue
-        await _notices(bot, store, rules, texts, rule, obligation, now, report)
-        if not quiet:
-            report.fines += await penalties.charge(
-                bot, store, rules, texts, rule, obligation, person, now, None
-            )
-    if not quiet:  # a digest or summary missed while down waits for the morning too
-        report.digests = await send_digests(bot, store, rules, texts, now)
-        report.summaries = await send_summaries(bot, store, rules, texts, now)
-        report.sent += await _grading_call(bot, store, rules, texts, now)
+        async with store.db.transaction():
+            await _obligation(outbox, store, rules, texts, rule, obligation, now, quiet, report)
+    if not quiet:  # a digest, summary or approval reminder missed while down waits too
+        report.digests = await send_digests(outbox, store, rules, texts, now)
+        report.summaries = await send_summaries(outbox, store, rules, texts, now)
+        report.sent += await _grading_call(outbox, store, rules, texts, now)
+        report.sent += await approvals.remind(
+            outbox, store, texts, now, settings.approval_reminder
+        )
     return report
 
 
-async def _grading_call(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datetime) -> int:
+async def _obligation(
+    outbox: Outbox,
+    store: Store,
+    rules: Rules,
+    texts: Texts,
+    rule: Rule,
+    obligation: Obligation,
+    now: datetime,
+    quiet: bool,
+    report: RunReport,
+) -> None:
+    met = await monthly.met_at(store, rules, obligation, now)
+    person = await _responsible(store, rule, obligation)
+    if met is not None and met <= now:
+        if quiet and rule.fine.per in ("day", "item"):
+            return  # the fine's last charge and closing post wait for the morning
+        # Met: every reminder stops at once; a running fine stops on the day it was met.
+        await penalties.charge(
+            outbox, store, rules, texts, rule, obligation, person, now, met.date()
+        )
+        await penalties.stopped(outbox, store, texts, rules, rule, obligation, person, now)
+        await store.obligations.met(obligation, met)
+        return
+    await _notices(outbox, store, rules, texts, rule, obligation, now, report)
+    if not quiet:
+        report.fines += await penalties.charge(
+            outbox, store, rules, texts, rule, obligation, person, now, None
+        )
+
+
+async def _grading_call(
+    outbox: Outbox, store: Store, rules: Rules, texts: Texts, now: datetime
+) -> int:
     """In the grading months (January and July), once: ask the centre for the sales sheet."""
     moment = datetime.combine(now.date().replace(day=1), rules.general.reminder_time, now.tzinfo)
     centre = await store.units.centre()
     if now.month not in rules.grading.months or now < moment or centre is None:
         return 0
-    if centre.group_chat_id is None or not await store.gradings.call(f"{now:%Y-%m}"):
-        return 0
-    text = texts.render(texts.default_language, "grading_call.html", g=rules.grading)
-    try:
-        await bot.send_message(centre.group_chat_id, text)
-    except (Forbidden, BadRequest) as exc:
-        _LOGGER.warning("Grading call not delivered: %s", exc)
-        await store.gradings.release_call(f"{now:%Y-%m}")
-        return 0
+    async with store.db.transaction():
+        if centre.group_chat_id is None or not await store.gradings.call(f"{now:%Y-%m}"):
+            return 0
+        text = texts.render(texts.default_language, "grading_call.html", g=rules.grading)
+        await outbox.message(centre.group_chat_id, text)
     return 1
 
 
 async def _notices(
-    bot: Bot,
+    outbox: Outbox,
     store: Store,
     rules: Rules,
     texts: Texts,
@@ -157,7 +180,7 @@ async def _notices(
         for snooze_id in await store.obligations.due_snoozes(obligation, now):
             if await store.obligations.snooze_done(snooze_id):
                 await _send(
-                    bot, store, texts, obligation, rule, f"snooze:{snooze_id}", now, now, report
+                    outbox, store, texts, obligation, rule, f"snooze:{snooze_id}", now, now, report
                 )
     if now >= overdue_at:
         for kind in passed:  # replaced by the overdue notice
@@ -165,7 +188,7 @@ async def _notices(
                 report.skipped += 1
         if "overdue" not in done:
             await _send(
-                bot,
+                outbox,
                 store,
                 texts,
                 obligation,
@@ -178,7 +201,7 @@ async def _notices(
             )
         to_director = overdue_at + timedelta(days=general.director_after_days)
         if "director" in rule.escalate_to and now >= to_director and "director" not in done:
-            await _to_directors(bot, store, texts, rule, obligation, now, to_director, report)
+            await _to_directors(outbox, store, texts, rule, obligation, now, to_director, report)
         return
     if not passed:
         return
@@ -186,11 +209,11 @@ async def _notices(
     for kind in passed:
         if kind != latest and await store.obligations.claim(obligation, kind, "skipped"):
             report.skipped += 1
-    await _send(bot, store, texts, obligation, rule, latest, now, reminders[latest], report)
+    await _send(outbox, store, texts, obligation, rule, latest, now, reminders[latest], report)
 
 
 async def _send(
-    bot: Bot,
+    outbox: Outbox,
     store: Store,
     texts: Texts,
     obligation: Obligation,
@@ -233,14 +256,18 @@ async def _send(
         and answering.group_chat_id is not None
     ):
         target = (answering.group_chat_id, texts.default_language)
-    elif receiver is not None and receiver.telegram_id is not None and receiver.first_seen_at:
+    elif receiver is not None and receiver.telegram_id is not None:
         target = (receiver.telegram_id, texts.lang(receiver.language))
     if target is None:
         # Recorded as a fact (the digest will name who cannot be reached), not retried.
         if await store.obligations.claim(obligation, kind, "unreachable"):
             _LOGGER.warning("%s %s: nobody to tell about %s", rule.id, obligation.subject, kind)
         return
-    if not await store.obligations.claim(obligation, kind, "late" if late else "sent"):
+    # Someone who never wrote to kabot cannot be written to yet: the digest names them, and
+    # the reminder waits in the outbox for their first /start.
+    never_wrote = kind != "overdue" and receiver is not None and not receiver.first_seen_at
+    outcome = "unreachable" if never_wrote else "late" if late else "sent"
+    if not await store.obligations.claim(obligation, kind, outcome):
         return
     chat_id, lang = target
     name = "obligation_overdue.html" if kind == "overdue" else "obligation_reminder.html"
@@ -264,18 +291,13 @@ async def _send(
         markup = InlineKeyboardMarkup(
             [[InlineKeyboardButton(label, callback_data=f"r2:{obligation.id}")]]
         )
-    try:
-        await bot.send_message(chat_id, texts.render(lang, name, **params), reply_markup=markup)
-    except (Forbidden, BadRequest) as exc:
-        _LOGGER.warning("%s %s %s not delivered: %s", rule.id, obligation.subject, kind, exc)
-        await store.obligations.release(obligation, kind)
-        return
+    await outbox.message(chat_id, texts.render(lang, name, **params), markup)
     report.sent += 1
     report.late += int(late)
 
 
 async def _to_directors(
-    bot: Bot,
+    outbox: Outbox,
     store: Store,
     texts: Texts,
     rule: Rule,
@@ -290,7 +312,7 @@ async def _to_directors(
     person = await _responsible(store, rule, obligation)
     unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
     for director in await store.staff.deciders("centre"):
-        if director.telegram_id is None or director.first_seen_at is None:
+        if director.telegram_id is None:
             continue
         lang = texts.lang(director.language)
         text = texts.render(
@@ -304,11 +326,7 @@ async def _to_directors(
             days=(now.date() - obligation.due_on).days,
             late=now - planned > LATE_AFTER,
         )
-        try:
-            await bot.send_message(director.telegram_id, text)
-        except (Forbidden, BadRequest) as exc:
-            _LOGGER.warning("%s %s not told to %s: %s", rule.id, obligation.id, director.code, exc)
-            continue
+        await outbox.message(director.telegram_id, text)
         report.sent += 1
 
 

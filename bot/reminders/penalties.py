@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden
+from telegram import InlineKeyboardMarkup
 
+from bot.delivery.outbox import Outbox
 from bot.forms.present import money
 from bot.handlers.messages import action_row
 from bot.mentions import mentions
@@ -49,7 +49,7 @@ def buttons(
 
 
 async def post(
-    bot: Bot,
+    outbox: Outbox,
     store: Store,
     texts: Texts,
     rules: Rules | None,
@@ -58,16 +58,10 @@ async def post(
     lang: str,
     actions: tuple[str, ...] | None = None,
 ) -> None:
-    try:
-        message = await bot.send_message(
-            chat_id,
-            notice(texts, rules, entry, lang),
-            reply_markup=buttons(texts, entry, lang, actions),
-        )
-    except (Forbidden, BadRequest) as exc:
-        _LOGGER.warning("Could not post ledger entry %s to %s: %s", entry.id, chat_id, exc)
-        return
-    await store.ledger.add_post(entry, chat_id, message.message_id)
+    handle = await outbox.message(
+        chat_id, notice(texts, rules, entry, lang), buttons(texts, entry, lang, actions)
+    )
+    await store.ledger.add_post(entry, chat_id, handle)
 
 
 async def _targets(store: Store, texts: Texts, person: Staff) -> list[tuple[int, str]]:
@@ -76,20 +70,20 @@ async def _targets(store: Store, texts: Texts, person: Staff) -> list[tuple[int,
     unit = await store.units.by_id(person.unit_id) if person.unit_id else None
     if unit is not None and unit.group_chat_id is not None:
         found.append((unit.group_chat_id, texts.default_language))
-    if person.telegram_id is not None and person.first_seen_at:
+    if person.telegram_id is not None:  # waits in the outbox if they never wrote to kabot
         found.append((person.telegram_id, texts.lang(person.language)))
     return found
 
 
 async def publish(
-    bot: Bot, store: Store, texts: Texts, rules: Rules | None, entry: LedgerEntry
+    outbox: Outbox, store: Store, texts: Texts, rules: Rules | None, entry: LedgerEntry
 ) -> None:
     """A new entry: to the person's unit group (manual §5: fines are posted) and to them."""
     person = await store.staff.by_id(entry.staff_id)
     if person is None:
         return
     for chat_id, lang in await _targets(store, texts, person):
-        await post(bot, store, texts, rules, entry, chat_id, lang)
+        await post(outbox, store, texts, rules, entry, chat_id, lang)
 
 
 def _source(obligation: Obligation) -> str:
@@ -97,7 +91,7 @@ def _source(obligation: Obligation) -> str:
 
 
 async def charge(
-    bot: Bot,
+    outbox: Outbox,
     store: Store,
     rules: Rules,
     texts: Texts,
@@ -145,14 +139,16 @@ async def charge(
             continue
         written += 1
         if rule.fine.per == "item":
-            await publish(bot, store, texts, rules, entry)
+            await publish(outbox, store, texts, rules, entry)
     if rule.fine.per == "day" and await store.obligations.claim(obligation, "fine:start", "sent"):
-        await _tell(bot, store, texts, rules, rule, obligation, person, "fine_started.html", now)
+        await _tell(
+            outbox, store, texts, rules, rule, obligation, person, "fine_started.html", now
+        )
     return written
 
 
 async def stopped(
-    bot: Bot,
+    outbox: Outbox,
     store: Store,
     texts: Texts,
     rules: Rules,
@@ -168,7 +164,9 @@ async def stopped(
     if "fine:start" not in done or "fine:stop" in done:
         return
     if await store.obligations.claim(obligation, "fine:stop", "sent"):
-        await _tell(bot, store, texts, rules, rule, obligation, person, "fine_stopped.html", now)
+        await _tell(
+            outbox, store, texts, rules, rule, obligation, person, "fine_stopped.html", now
+        )
 
 
 async def describe(store: Store, obligation: Obligation) -> str:
@@ -190,7 +188,7 @@ async def describe(store: Store, obligation: Obligation) -> str:
 
 
 async def _tell(
-    bot: Bot,
+    outbox: Outbox,
     store: Store,
     texts: Texts,
     rules: Rules,
@@ -217,7 +215,4 @@ async def _tell(
             waived=money(texts, lang, waived) if waived else "",
             today=now.date(),
         )
-        try:
-            await bot.send_message(chat_id, text)
-        except (Forbidden, BadRequest) as exc:
-            _LOGGER.warning("%s %s fine notice not delivered: %s", rule.id, obligation.id, exc)
+        await outbox.message(chat_id, text)

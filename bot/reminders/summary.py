@@ -13,9 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from telegram import Bot, InputFile
-from telegram.error import BadRequest, Forbidden
-
+from bot.delivery.outbox import Outbox
 from bot.forms.present import money
 from bot.models import GRADES, BusinessUnit, CustomerKind, Role
 from bot.reminders import charts, workbook
@@ -170,7 +168,9 @@ def previous_month(day: date) -> str:
     return f"{add_months(day.replace(day=1), -1):%Y-%m}"
 
 
-async def send_summaries(bot: Bot, store: Store, rules: Rules, texts: Texts, now: datetime) -> int:
+async def send_summaries(
+    outbox: Outbox, store: Store, rules: Rules, texts: Texts, now: datetime
+) -> int:
     """This month's summaries of last month not sent yet, once their time has come."""
     general = rules.general
     planned = datetime.combine(
@@ -184,30 +184,28 @@ async def send_summaries(bot: Bot, store: Store, rules: Rules, texts: Texts, now
     for unit in await store.units.all():
         if not unit.active:
             continue
-        if unit.group_chat_id is None:
-            await store.summaries.claim(unit.id, month, "unreachable")
-            continue
-        if not await store.summaries.claim(unit.id, month, "late" if late else "sent"):
-            continue
-        summary = await gather(store, rules, month, unit)
-        text = texts.render(
-            lang,
-            "monthly_summary.html",
-            s=summary,
-            late=late,
-            money=lambda fen: money(texts, lang, fen),
-        )
-        try:
-            await bot.send_message(unit.group_chat_id, text)
+        # The claim and the summary's three messages are one commit; each message is then
+        # delivered (or refused, a group that takes no photos say) on its own.
+        async with store.db.transaction():
+            if unit.group_chat_id is None:
+                await store.summaries.claim(unit.id, month, "unreachable")
+                continue
+            if not await store.summaries.claim(unit.id, month, "late" if late else "sent"):
+                continue
+            summary = await gather(store, rules, month, unit)
+            text = texts.render(
+                lang,
+                "monthly_summary.html",
+                s=summary,
+                late=late,
+                money=lambda fen: money(texts, lang, fen),
+            )
+            await outbox.message(unit.group_chat_id, text)
             chart = chart_of(texts, lang, summary)
-            await bot.send_photo(unit.group_chat_id, InputFile(chart, filename=f"{month}.png"))
+            await outbox.photo(unit.group_chat_id, chart, name=f"{month}.png")
             if unit.is_centre:
                 book = await workbook.month(store, rules, texts, lang, month)
                 name = texts.label(lang, "workbook.file", month=month)
-                await bot.send_document(unit.group_chat_id, InputFile(book, filename=name))
-        except (Forbidden, BadRequest) as exc:
-            _LOGGER.warning("Monthly summary for %s not delivered: %s", unit.code, exc)
-            await store.summaries.release(unit.id, month)
-            continue
+                await outbox.document(unit.group_chat_id, book, name=name)
         sent += 1
     return sent

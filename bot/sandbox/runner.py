@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
-from bot.app import build_application, start_polling, stop_polling
+from bot.app import build_application, settle, start_polling, stop_application
 from bot.botapi import BotApiServer, World
 from bot.cli import import_roster
 from bot.clock import OffsetClock
@@ -113,7 +113,7 @@ class Sandbox:
 
     async def stop(self) -> None:
         if self.app is not None:
-            await stop_polling(self.app)
+            await stop_application(self.app)
             self.app = None
         self.save()
         await self.api.stop()
@@ -207,7 +207,7 @@ class Sandbox:
                 await asyncio.wait_for(
                     condition.wait_for(self.world.all_confirmed), SETTLE_SECONDS
                 )
-            await asyncio.wait_for(self.app.update_queue.join(), SETTLE_SECONDS)
+            await settle(self.app, SETTLE_SECONDS)
         except TimeoutError:
             _LOGGER.warning("kabot took long over update %s", update.get("update_id"))
         self.save()
@@ -220,9 +220,12 @@ class Sandbox:
         self.clock.set(moment)
         resources: Resources = self.app.bot_data
         assert resources.rules is not None and resources.texts is not None
+        assert resources.settings is not None
         report = await run_due(
-            self.app.bot, self.store, resources.rules, resources.texts, self.clock.now()
+            self.store, resources.rules, resources.texts, self.clock.now(), resources.settings
         )
+        with contextlib.suppress(TimeoutError):
+            await settle(self.app, SETTLE_SECONDS)
         self.save()
         await self.world.notify()
         return report

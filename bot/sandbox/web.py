@@ -123,21 +123,26 @@ class SandboxWeb:
         self._runner: web.AppRunner | None = None
         self._lock = asyncio.Lock()  # one person's action at a time, as on one phone
         self.version = 0
+        self._closing = False
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/"
 
     async def start(self) -> str:
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # Ctrl+C stops at once even with a tab open: its live-update stream is not waited for.
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
         self.port = int(self._runner.addresses[0][1])
         return self.url
 
     async def stop(self) -> None:
+        self._closing = True
+        await self.sandbox.world.notify()  # the live-update streams see it and end
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None
 
     # ------------------------------------------------------------------ reading
 
@@ -211,7 +216,7 @@ class SandboxWeb:
         )
         await response.prepare(request)
         ticks = 0
-        while True:
+        while not self._closing:
             condition = self.sandbox.world.changed()
             changed = True
             async with condition:

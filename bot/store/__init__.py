@@ -7,16 +7,18 @@ from pathlib import Path
 from bot.clock import Clock
 from bot.models import Answers, Decision, Draft, Report, Staff
 from bot.store.audit import AuditLog
-from bot.store.bookkeeping import BotFacts, HandledUpdates
+from bot.store.bookkeeping import BotFacts
 from bot.store.contracts import ContractRepository
 from bot.store.customers import CustomerRepository
 from bot.store.db import Database
 from bot.store.decisions import DecisionRepository
 from bot.store.drafts import DraftRepository
 from bot.store.gradings import GradingRepository
+from bot.store.inbox import Inbox
 from bot.store.invites import InviteRepository, Redemption
 from bot.store.ledger import LedgerRepository
 from bot.store.obligations import ObligationRepository
+from bot.store.outbox import OutboxRepository
 from bot.store.plans import PlanRepository
 from bot.store.reports import ReportRepository
 from bot.store.roster import RosterStore
@@ -35,7 +37,8 @@ class Store:
         self.invites = InviteRepository(db, clock)
         self.audit = AuditLog(db, clock)
         self.roster = RosterStore(db, clock)
-        self.handled_updates = HandledUpdates(db, clock)
+        self.inbox = Inbox(db, clock)
+        self.outbox = OutboxRepository(db, clock)
         self.facts = BotFacts(db, clock)
         self.drafts = DraftRepository(db, clock)
         self.reports = ReportRepository(db, clock)

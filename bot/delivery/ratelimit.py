@@ -1,11 +1,13 @@
-"""Keep within Telegram's limits, and retry what Telegram asks to be retried.
+"""Keep within Telegram's limits.
 
 PTB's AIORateLimiter lets more than 20 messages a minute through to a group (PTB #3772) and
 leaves RetryAfter to the caller by default, so kabot throttles with exact sliding windows:
-at most 30 messages in any second overall and 20 in any minute per group. A 429 is waited out
-for as long as Telegram says and sent again; a 5xx (Telegram did not process the request) is
-retried with back-off. A timeout is *not* retried: the message may have arrived, and sending
-it twice is worse than reporting the failure (the error handler logs it).
+at most 30 messages in any second overall and 20 in any minute per group.
+
+Requests that put something in a chat come from the outbox's sender, which decides retries
+itself (the row waits in the outbox; nothing is held here): they are throttled, never retried
+here. Other requests (setMyCommands, getFile, getMe) wait out a 429 and retry a 5xx with
+back-off; a timeout is not retried.
 """
 
 from __future__ import annotations
@@ -169,6 +171,8 @@ class KabotRateLimiter(BaseRateLimiter[None]):
         data: dict[str, Any],
         rate_limit_args: None,
     ) -> ApiResult:
+        if endpoint in SENDING:
+            return await self._send(callback, args, kwargs, endpoint, data)
         attempt = 0
         while True:
             try:
@@ -177,7 +181,7 @@ class KabotRateLimiter(BaseRateLimiter[None]):
                 attempt += 1
                 if attempt > self.max_retries:
                     raise
-                seconds = _retry_after_seconds(exc)
+                seconds = retry_after_seconds(exc)
                 _LOGGER.warning("%s: flood control, retrying in %ss", endpoint, seconds)
                 await asyncio.sleep(seconds + 0.1)
             except (TimedOut, BadRequest):
@@ -213,7 +217,7 @@ class KabotRateLimiter(BaseRateLimiter[None]):
                 self._finished(chat_id, events)
 
 
-def _retry_after_seconds(exc: RetryAfter) -> float:
+def retry_after_seconds(exc: RetryAfter) -> float:
     value = exc.retry_after  # a timedelta with PTB_TIMEDELTA (bot/__init__.py), else seconds
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 

@@ -1,0 +1,226 @@
+"""What handlers and jobs call to send: rows in the outbox, written in the caller's transaction.
+
+Nothing here talks to Telegram. ``await context.outbox.message(chat_id, text)`` records the
+message next to the change that causes it; :class:`bot.delivery.sender.Sender` delivers it
+once the transaction has committed. Each method returns the message's *handle* (a negative
+number until Telegram gives the message an id), which can be stored and edited like an id.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from telegram import CallbackQuery, TelegramObject
+
+from bot.store.outbox import CALLBACK_ANSWER, OutboxRepository
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+# Telegram counts UTF-16 units of the text after HTML parsing; counting the markup too keeps a
+# margin, and the splitter closes and reopens tags at each cut.
+SPLIT_AT = 4000
+
+Markup = TelegramObject | None
+
+INTERACTIVE, NOTICE = 0, 1
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*>")
+
+
+def _open_tags(text: str) -> list[str]:
+    """The tags still open at the end of ``text``, outermost first (as ``<b>``, ``<a href>``)."""
+    stack: list[tuple[str, str]] = []
+    for match in _TAG.finditer(text):
+        closing, name = match.group(1), match.group(2).lower()
+        if not closing:
+            stack.append((name, match.group(0)))
+        else:
+            for i in range(len(stack) - 1, -1, -1):
+                if stack[i][0] == name:
+                    del stack[i:]
+                    break
+    return [opening for _, opening in stack]
+
+
+def _closers(opened: list[str]) -> str:
+    return "".join(f"</{_TAG.match(t).group(2)}>" for t in reversed(opened))  # type: ignore[union-attr]
+
+
+def _safe_cut(line: str, limit: int) -> int:
+    """Where to cut an over-long line: at ``limit`` or before, never inside a tag or entity."""
+    cut = limit
+    while cut > 1:
+        head = line[:cut]
+        if head.rfind("<") <= head.rfind(">") and head.rfind("&") <= head.rfind(";"):
+            break
+        cut -= 1
+    return max(cut, 1)
+
+
+def split_html(text: str, limit: int = SPLIT_AT) -> list[str]:
+    """Cut an HTML message into messages Telegram takes, at line boundaries where it can; tags
+    open at a cut are closed there and opened again in the next part."""
+    if _utf16(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    for line in text.split("\n"):
+        while _utf16(line) > limit:
+            cut = _safe_cut(line, limit // 2)
+            pieces.append(line[:cut])
+            line = line[cut:]
+        pieces.append(line)
+    parts: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current}\n{piece}" if current else piece
+        if current and _utf16(candidate + _closers(_open_tags(candidate))) > limit:
+            opened = _open_tags(current)
+            parts.append(current + _closers(opened))
+            current = "".join(opened) + piece
+        else:
+            current = candidate
+    if current.strip():
+        parts.append(current)
+    return [p for p in parts if p.strip()]
+
+
+def _markup(markup: Markup) -> dict[str, Any]:
+    return {} if markup is None else {"reply_markup": markup.to_dict()}
+
+
+class Outbox:
+    """The one way out. ``priority``: INTERACTIVE for a reply someone is waiting for,
+    NOTICE for reminders, posts and summaries (delivered after people who wait)."""
+
+    def __init__(self, repository: OutboxRepository, priority: int = INTERACTIVE) -> None:
+        self._rows = repository
+        self.priority = priority
+
+    async def message(
+        self,
+        chat_id: int,
+        text: str,
+        markup: Markup = None,
+        *,
+        reply_to: int | None = None,
+        preview: bool = False,
+    ) -> int:
+        """A text message (HTML). Longer than Telegram allows, it goes as several, the
+        buttons under the last; the handle is the last part's."""
+        parts = split_html(text)
+        handle = 0
+        for i, part in enumerate(parts):
+            params: dict[str, Any] = {"text": part}
+            if i == len(parts) - 1:
+                params.update(_markup(markup))
+            if reply_to is not None and i == 0:
+                params["reply_to_message_id"] = reply_to
+            if not preview:
+                params["link_preview_options"] = {"is_disabled": True}
+            handle = await self._rows.add(chat_id, "sendMessage", params, priority=self.priority)
+        return handle
+
+    async def edit(self, chat_id: int, message: int, text: str, markup: Markup = None) -> None:
+        """Show ``text`` (and ``markup``; None takes the buttons away) in a message sent
+        before. A card too long for one message keeps its first part and the rest is cut."""
+        params: dict[str, Any] = {"text": split_html(text)[0], **_markup(markup)}
+        params["link_preview_options"] = {"is_disabled": True}
+        await self._rows.edit(chat_id, message, "editMessageText", params, self.priority)
+
+    async def edit_markup(self, chat_id: int, message: int, markup: Markup = None) -> None:
+        await self._rows.edit(
+            chat_id, message, "editMessageReplyMarkup", _markup(markup), self.priority
+        )
+
+    async def photo(
+        self,
+        chat_id: int,
+        photo: str | bytes,
+        *,
+        caption: str | None = None,
+        name: str = "photo.png",
+        reply_to: int | None = None,
+    ) -> int:
+        """A photo: a Telegram file id, or an image kabot made (kept in the row until sent)."""
+        params: dict[str, Any] = {}
+        if caption:
+            params["caption"] = split_html(caption, MAX_CAPTION - 24)[0]
+        if reply_to is not None:
+            params["reply_to_message_id"] = reply_to
+        if isinstance(photo, str):
+            params["photo"] = photo
+            return await self._rows.add(chat_id, "sendPhoto", params, priority=self.priority)
+        return await self._rows.add(
+            chat_id, "sendPhoto", params, priority=self.priority, upload=photo, upload_name=name
+        )
+
+    async def photos(
+        self, chat_id: int, file_ids: list[str], *, reply_to: int | None = None
+    ) -> None:
+        """One photo as a photo, several as albums (Telegram's albums take 2–10)."""
+        for start in range(0, len(file_ids), 10):
+            chunk = file_ids[start : start + 10]
+            if len(chunk) == 1:
+                await self.photo(chat_id, chunk[0], reply_to=reply_to)
+                continue
+            params: dict[str, Any] = {"media": chunk}
+            if reply_to is not None:
+                params["reply_to_message_id"] = reply_to
+            await self._rows.add(chat_id, "sendMediaGroup", params, priority=self.priority)
+
+    async def document(
+        self,
+        chat_id: int,
+        document: str | bytes,
+        *,
+        name: str | None = None,
+        caption: str | None = None,
+        markup: Markup = None,
+    ) -> int:
+        """A file: a Telegram file id, or bytes kabot made (a workbook) named ``name``."""
+        params: dict[str, Any] = {**_markup(markup)}
+        if caption:
+            params["caption"] = split_html(caption, MAX_CAPTION - 24)[0]
+        if isinstance(document, str):
+            params["document"] = document
+            return await self._rows.add(chat_id, "sendDocument", params, priority=self.priority)
+        return await self._rows.add(
+            chat_id,
+            "sendDocument",
+            params,
+            priority=self.priority,
+            upload=document,
+            upload_name=name or "kabot.xlsx",
+        )
+
+    async def location(
+        self, chat_id: int, latitude: float, longitude: float, *, reply_to: int | None = None
+    ) -> int:
+        params: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
+        if reply_to is not None:
+            params["reply_to_message_id"] = reply_to
+        return await self._rows.add(chat_id, "sendLocation", params, priority=self.priority)
+
+    async def answer(
+        self,
+        query: CallbackQuery,
+        text: str | None = None,
+        *,
+        alert: bool = False,
+        url: str | None = None,
+    ) -> None:
+        """Answer a button press (the toast, an alert, or a t.me link to open)."""
+        params: dict[str, Any] = {"callback_query_id": query.id}
+        if text:
+            params["text"] = text[:200]
+        if alert:
+            params["show_alert"] = True
+        if url:
+            params["url"] = url
+        await self._rows.add(query.from_user.id, CALLBACK_ANSWER, params, priority=INTERACTIVE)

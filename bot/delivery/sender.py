@@ -1,0 +1,358 @@
+"""Delivers the outbox: in order per chat, chats side by side, within Telegram's limits.
+
+One attempt is one claimed row: the row is marked 'sending' and committed, the request is
+made, and its outcome is committed. A crash between the request and the second commit leaves
+the row 'sending'; the next start makes it again (the one window in which a message can
+arrive twice). What Telegram asks to retry is retried with back-off and without limit in time
+(429 after its retry_after, capped; 5xx, timeouts, lost connections); what cannot succeed is
+recorded once, never dropped silently and never re-sent forever:
+
+- a person who never wrote to kabot, or blocked it: their messages *wait* for their /start;
+- a chat that is gone, or refuses a photo: *failed*, with Telegram's words (digest, /roster);
+- an edit of a message that is gone, or the answer to a press that expired: *skipped*.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardMarkup,
+    InputFile,
+    InputMediaPhoto,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from bot.delivery.ratelimit import retry_after_seconds
+from bot.store.outbox import CALLBACK_ANSWER, OutboxRepository, OutboxRow
+
+_LOGGER = logging.getLogger(__name__)
+
+# An edit or an answer whose message or press is gone: nothing to retry, nothing to report.
+_GONE = (
+    "message to edit not found",
+    "message can't be edited",
+    "query is too old",
+    "query id is invalid",
+    "message to delete not found",
+)
+_METHODS = {
+    "sendMessage": "send_message",
+    "sendPhoto": "send_photo",
+    "sendDocument": "send_document",
+    "sendMediaGroup": "send_media_group",
+    "sendLocation": "send_location",
+    "editMessageText": "edit_message_text",
+    "editMessageReplyMarkup": "edit_message_reply_markup",
+    "editMessageCaption": "edit_message_caption",
+    CALLBACK_ANSWER: "answer_callback_query",
+}
+_UPLOAD_FIELD = {"sendPhoto": "photo", "sendDocument": "document"}
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """How long a chat rests after a failed attempt: ``first`` doubling up to ``most``.
+    ``retry_after_cap``: a flood wait longer than this is an outage, tried again at the cap."""
+
+    first: float = 1.0
+    most: float = 60.0
+    retry_after_cap: float = 60.0
+
+    def after(self, failures: int) -> float:
+        return float(min(self.most, self.first * 2 ** max(failures - 1, 0)))
+
+
+class _Retry(Exception):
+    def __init__(self, seconds: float | None, reason: str) -> None:
+        super().__init__(reason)
+        self.seconds, self.reason = seconds, reason
+
+
+def _markup(data: dict[str, Any] | None) -> Any:
+    if not data:
+        return None
+    for key, kind in (
+        ("inline_keyboard", InlineKeyboardMarkup),
+        ("keyboard", ReplyKeyboardMarkup),
+        ("remove_keyboard", ReplyKeyboardRemove),
+        ("force_reply", ForceReply),
+    ):
+        if key in data:
+            return kind.de_json(data, None)
+    return None
+
+
+class Sender:
+    def __init__(
+        self,
+        bot: Bot,
+        outbox: OutboxRepository,
+        *,
+        workers: int = 16,
+        poll_seconds: float = 1.0,
+        backoff: Backoff | None = None,
+        request_timeout: float = 30.0,
+        on_held: Callable[[int], None] | None = None,
+    ) -> None:
+        """``poll_seconds``: how often the table is looked at for rows another process wrote
+        (``jobs run-due`` next to a running bot); rows written here wake the sender at once.
+        ``request_timeout``: a slow answer is waited for this long before it counts as
+        "maybe delivered" and is tried again."""
+        self.bot, self.outbox = bot, outbox
+        self.workers, self.poll_seconds = workers, poll_seconds
+        self.backoff = backoff or Backoff()
+        self.request_timeout = request_timeout
+        self._wake = asyncio.Event()
+        self._changed = asyncio.Event()
+        self._flying: dict[int, asyncio.Task[None]] = {}
+        self._resting: dict[int, float] = {}  # chat id → monotonic time it may be tried again
+        self._failures: dict[int, int] = {}  # chat id → attempts failed in a row
+        self._task: asyncio.Task[None] | None = None
+        self._on_held = on_held
+        self.delivered = 0
+
+    # ------------------------------------------------------------------ running
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def start(self) -> None:
+        await self.outbox.recover()
+        self._task = asyncio.create_task(self._run(), name="kabot-sender")
+
+    async def stop(self) -> None:
+        """Stop taking rows; let the requests under way finish (briefly) so they are recorded."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._flying:
+            _, late = await asyncio.wait(list(self._flying.values()), timeout=2.0)
+            for task in late:  # left 'sending': made again at the next start
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                started = await self._start_due()
+            except Exception:  # the store failed for a moment: try again, do not die
+                _LOGGER.exception("Outbox: could not read what is due")
+                started = 0
+            if started:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._pause())
+
+    def _pause(self) -> float:
+        now = time.monotonic()
+        soonest = min((t - now for t in self._resting.values()), default=self.poll_seconds)
+        return max(0.01, min(self.poll_seconds, soonest))
+
+    async def _start_due(self) -> int:
+        free = self.workers - len(self._flying)
+        if free <= 0:
+            return 0
+        now = time.monotonic()
+        started = 0
+        for row in await self.outbox.due(limit=free + len(self._resting) + len(self._flying)):
+            if started >= free:
+                break
+            if row.id in self._flying or self._resting.get(row.chat_id, 0) > now:
+                continue
+            if not await self.outbox.claim(row):
+                continue
+            task = asyncio.create_task(self._attempt(row), name=f"kabot-send-{row.id}")
+            self._flying[row.id] = task
+            task.add_done_callback(functools.partial(self._landed, row.id))
+            started += 1
+        return started
+
+    def _landed(self, row_id: int, _: object) -> None:
+        self._flying.pop(row_id, None)
+        self._changed.set()
+        self._wake.set()
+
+    async def settle(self, within: float = 30.0) -> None:
+        """Wait until nothing is due, nothing is under way and no chat is resting (tests, the
+        sandbox, ``jobs run-due``); rows that wait for a person's /start do not count."""
+        deadline = time.monotonic() + within
+        while time.monotonic() < deadline:
+            if not self._flying and not self._resting and not await self.outbox.due(limit=1):
+                return
+            self._changed.clear()
+            self.wake()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), 0.05)
+        raise TimeoutError("the outbox did not empty")
+
+    async def drain(self, budget: float) -> int:
+        """Deliver until nothing is due or ``budget`` seconds passed; how many were sent."""
+        before = self.delivered
+        await self.start()
+        try:
+            with contextlib.suppress(TimeoutError):
+                await self.settle(budget)
+        finally:
+            await self.stop()
+        return self.delivered - before
+
+    # ------------------------------------------------------------------ one attempt
+
+    async def _attempt(self, row: OutboxRow) -> None:
+        try:
+            await self._deliver(row)
+        except _Retry as retry:
+            failures = self._failures.get(row.chat_id, 0) + 1
+            self._failures[row.chat_id] = failures
+            wait = retry.seconds if retry.seconds is not None else self.backoff.after(failures)
+            wait = min(wait, self.backoff.retry_after_cap)
+            self._resting[row.chat_id] = time.monotonic() + wait
+            _LOGGER.warning(
+                "Outbox %s to %s: %s; again in %.1fs", row.id, row.chat_id, retry.reason, wait
+            )
+            await self._record(self.outbox.retry(row, retry.reason))
+            asyncio.get_running_loop().call_later(wait, self._rested, row.chat_id)
+            return
+        except Exception:
+            # A bug (or the store) failed after the request: try again later, not in a loop.
+            _LOGGER.exception("Outbox %s: delivery failed", row.id)
+            self._resting[row.chat_id] = time.monotonic() + self.backoff.most
+            asyncio.get_running_loop().call_later(self.backoff.most, self._rested, row.chat_id)
+            await self._record(self.outbox.retry(row, "internal error"))
+            return
+        self._failures.pop(row.chat_id, None)
+
+    def _rested(self, chat_id: int) -> None:
+        if self._resting.get(chat_id, 0) <= time.monotonic():
+            self._resting.pop(chat_id, None)
+        self.wake()
+
+    @staticmethod
+    async def _record(step: Any) -> None:
+        """Write an outcome; a store that fails now leaves the row 'sending' for next start."""
+        try:
+            await step
+        except Exception:
+            _LOGGER.exception("Outbox: could not record an outcome")
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        if await self.outbox.superseded(row):
+            await self.outbox.skip(row, "superseded")
+            return
+        kwargs = await self._arguments(row)
+        if kwargs is None:
+            await self.outbox.skip(row, "its message was never delivered")
+            return
+        try:
+            result = await getattr(self.bot, _METHODS[row.method])(
+                **kwargs, read_timeout=self.request_timeout, write_timeout=self.request_timeout
+            )
+        except RetryAfter as exc:
+            raise _Retry(retry_after_seconds(exc), "flood control") from exc
+        except ChatMigrated as exc:
+            await self.outbox.migrate(row.chat_id, exc.new_chat_id)
+            raise _Retry(0.0, f"chat moved to {exc.new_chat_id}") from exc
+        except Forbidden as exc:
+            await self._refused(row, exc.message)
+            return
+        except BadRequest as exc:
+            await self._bad_request(row, exc.message)
+            return
+        except (NetworkError, InvalidToken) as exc:
+            # TimedOut and 5xx are NetworkErrors: Telegram may or may not have it; try again.
+            raise _Retry(None, f"{type(exc).__name__}: {exc.message}") from exc
+        except TelegramError as exc:
+            await self.outbox.fail(row, exc.message)
+            _LOGGER.warning("Outbox %s to %s failed: %s", row.id, row.chat_id, exc.message)
+            return
+        await self.outbox.sent(row, _message_id(result))
+        self.delivered += 1
+
+    async def _refused(self, row: OutboxRow, reason: str) -> None:
+        if row.method == CALLBACK_ANSWER:
+            await self.outbox.skip(row, reason)
+        elif row.chat_id > 0:
+            waiting = await self.outbox.hold(row, reason)
+            _LOGGER.warning("Outbox: %s messages wait for %s (%s)", waiting, row.chat_id, reason)
+            if self._on_held is not None:
+                self._on_held(row.chat_id)
+        else:
+            await self.outbox.fail(row, reason)
+            _LOGGER.warning("Outbox %s to group %s refused: %s", row.id, row.chat_id, reason)
+
+    async def _bad_request(self, row: OutboxRow, reason: str) -> None:
+        lowered = reason.lower()
+        if "not modified" in lowered:
+            await self.outbox.sent(row, row.target)
+        elif any(gone in lowered for gone in _GONE):
+            await self.outbox.skip(row, reason)
+        else:
+            await self.outbox.fail(row, reason)
+            _LOGGER.warning("Outbox %s to %s refused: %s", row.id, row.chat_id, reason)
+
+    async def _arguments(self, row: OutboxRow) -> dict[str, Any] | None:
+        """The typed call's keyword arguments; None when the message an edit is for is gone."""
+        kwargs: dict[str, Any] = dict(row.params)
+        if row.method != CALLBACK_ANSWER:
+            kwargs["chat_id"] = row.chat_id
+        if "reply_markup" in kwargs:
+            kwargs["reply_markup"] = _markup(kwargs["reply_markup"])
+        reply_to = kwargs.pop("reply_to_message_id", None)
+        if reply_to is not None:
+            resolved = await self._resolve(reply_to)
+            if resolved is not None:
+                kwargs["reply_to_message_id"] = resolved
+        if row.target is not None:
+            target = await self._resolve(row.target)
+            if target is None:
+                return None
+            kwargs["message_id"] = target
+        if row.method == "sendMediaGroup":
+            kwargs["media"] = [InputMediaPhoto(file_id) for file_id in kwargs["media"]]
+        if row.upload is not None:
+            field = _UPLOAD_FIELD[row.method]
+            kwargs[field] = InputFile(row.upload, filename=row.upload_name or field)
+        return kwargs
+
+    async def _resolve(self, message: int) -> int | None:
+        if message > 0:
+            return message
+        status, message_id = await self.outbox.message_of(message)
+        if status == "sent" and message_id is not None:
+            return message_id
+        if status in ("pending", "sending", "waiting"):
+            # Only a reply to a message in another chat can get here before its message.
+            raise _Retry(None, "the message it refers to is not delivered yet")
+        return None
+
+
+def _message_id(result: object) -> int | None:
+    if isinstance(result, Message):
+        return result.message_id
+    if isinstance(result, tuple | list) and result and isinstance(result[0], Message):
+        return result[0].message_id
+    return None

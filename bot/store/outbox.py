@@ -1,0 +1,302 @@
+"""The outbox: every Bot API request kabot means to make, written in the transaction of the
+change that causes it, and delivered afterwards by :mod:`bot.delivery.sender`.
+
+Messages to one chat are delivered in the order they were written; answers to button presses
+are not held up behind them. A message is known by its *handle* until Telegram gives it an id:
+``-id`` of its outbox row. Handles can be stored (a decision card's copies, a draft's question)
+and edited; an edit of a message not yet delivered changes the row that will be delivered.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store.base import Repository
+
+JSON = dict[str, Any]
+
+EDITS = ("editMessageText", "editMessageReplyMarkup", "editMessageCaption")
+CALLBACK_ANSWER = "answerCallbackQuery"
+OPEN = ("pending", "sending", "waiting")
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    chat_id: int
+    method: str
+    params: JSON
+    upload: bytes | None
+    upload_name: str | None
+    target: int | None
+    priority: int
+    status: str
+    attempts: int
+    message_id: int | None
+    error: str | None
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """Messages to one chat that could not be delivered, and why (Telegram's words)."""
+
+    chat_id: int
+    status: str  # waiting: for the person's /start; failed: given up
+    count: int
+    oldest: str
+    reason: str | None
+
+
+def _row(r: Any) -> OutboxRow:
+    return OutboxRow(
+        id=r["id"],
+        chat_id=r["chat_id"],
+        method=r["method"],
+        params=json.loads(r["params"]),
+        upload=r["upload"],
+        upload_name=r["upload_name"],
+        target=r["target"],
+        priority=r["priority"],
+        status=r["status"],
+        attempts=r["attempts"],
+        message_id=r["message_id"],
+        error=r["error"],
+        created_at=r["created_at"],
+    )
+
+
+def _dumps(params: JSON) -> str:
+    return json.dumps(params, ensure_ascii=False, separators=(",", ":"))
+
+
+class OutboxRepository(Repository):
+    # ------------------------------------------------------------------ writing
+
+    async def add(
+        self,
+        chat_id: int,
+        method: str,
+        params: JSON,
+        *,
+        priority: int = 1,
+        upload: bytes | None = None,
+        upload_name: str | None = None,
+        target: int | None = None,
+    ) -> int:
+        """One request to make; its handle (``-id``). Joins the caller's transaction."""
+        async with self.db.transaction():
+            status = "pending"
+            if method != CALLBACK_ANSWER and await self._held(chat_id):
+                status = "waiting"
+            row_id = await self.db.execute(
+                "INSERT INTO outbox (chat_id, method, params, upload, upload_name, target,"
+                " priority, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    chat_id,
+                    method,
+                    _dumps(params),
+                    upload,
+                    upload_name,
+                    target,
+                    priority,
+                    status,
+                    self.now_text(),
+                ),
+            )
+        return -row_id
+
+    async def _held(self, chat_id: int) -> bool:
+        """A private chat whose messages wait: the person never wrote to kabot (Telegram lets
+        no bot write first), or blocked it; what comes later waits behind what waits."""
+        if chat_id <= 0:
+            return False
+        row = await self.db.fetch_one(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE chat_id = ? AND status = 'waiting')"
+            " OR EXISTS (SELECT 1 FROM staff WHERE telegram_id = ? AND first_seen_at IS NULL)"
+            " AS held",
+            (chat_id, chat_id),
+        )
+        return bool(row and row["held"])
+
+    async def edit(
+        self, chat_id: int, message: int, method: str, params: JSON, priority: int
+    ) -> None:
+        """Change a message: one delivered (an id, or the handle of a delivered row), or fold
+        the change into the row of one not delivered yet, so it goes out as it is now."""
+        async with self.db.transaction():
+            target = message
+            if message < 0:
+                row = await self.get(-message)
+                if row is None or row.status in ("failed", "skipped"):
+                    return
+                if row.status in ("pending", "waiting") and row.method in (
+                    "sendMessage",
+                    "sendPhoto",
+                    "sendDocument",
+                ):
+                    await self._fold(row, method, params)
+                    return
+                if row.status == "sent" and row.message_id is not None:
+                    target = row.message_id
+            await self.add(chat_id, method, params, priority=priority, target=target)
+
+    async def _fold(self, row: OutboxRow, method: str, params: JSON) -> None:
+        folded = dict(row.params)
+        if method == "editMessageText":
+            folded["text"] = params["text"]
+        elif method == "editMessageCaption":
+            folded["caption"] = params.get("caption")
+        folded.pop("reply_markup", None)
+        if params.get("reply_markup") is not None:
+            folded["reply_markup"] = params["reply_markup"]
+        await self.db.execute(
+            "UPDATE outbox SET params = ? WHERE id = ?", (_dumps(folded), row.id)
+        )
+
+    # ------------------------------------------------------------------ delivering
+
+    async def get(self, row_id: int) -> OutboxRow | None:
+        r = await self.db.fetch_one("SELECT * FROM outbox WHERE id = ?", (row_id,))
+        return _row(r) if r else None
+
+    async def due(self, limit: int) -> list[OutboxRow]:
+        """What may be sent now: the first open message of each chat (answers to presses
+        whatever comes before them), people waiting before notices, oldest first."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM outbox o WHERE o.status = 'pending' AND (o.method = ?"
+            " OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
+            " AND p.status IN ('pending', 'sending', 'waiting') AND p.method != ?))"
+            " ORDER BY o.priority, o.id LIMIT ?",
+            (CALLBACK_ANSWER, CALLBACK_ANSWER, limit),
+        )
+        return [_row(r) for r in rows]
+
+    async def claim(self, row: OutboxRow) -> bool:
+        """Take a row for one attempt; False if another sender took it."""
+        return bool(
+            await self.db.changes(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+                " WHERE id = ? AND status = 'pending'",
+                (row.id,),
+            )
+        )
+
+    async def superseded(self, row: OutboxRow) -> bool:
+        """An edit that a later edit of the same message will overwrite anyway."""
+        if row.method not in EDITS or row.target is None:
+            return False
+        later = ("editMessageText",) if row.method == "editMessageText" else EDITS
+        marks = ",".join("?" * len(later))
+        found = await self.db.fetch_one(
+            f"SELECT 1 FROM outbox WHERE chat_id = ? AND target = ? AND id > ?"
+            f" AND status IN ('pending', 'waiting') AND method IN ({marks})",
+            (row.chat_id, row.target, row.id, *later),
+        )
+        return found is not None
+
+    async def message_of(self, handle: int) -> tuple[str, int | None]:
+        """What a handle stands for now: (status of its row, Telegram's message id)."""
+        row = await self.get(-handle)
+        if row is None:
+            return "failed", None
+        return row.status, row.message_id
+
+    async def sent(self, row: OutboxRow, message_id: int | None) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, upload = NULL,"
+            " error = NULL WHERE id = ?",
+            (message_id, self.now_text(), row.id),
+        )
+
+    async def retry(self, row: OutboxRow, error: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'pending', error = ? WHERE id = ?", (error, row.id)
+        )
+
+    async def skip(self, row: OutboxRow, reason: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'skipped', error = ?, upload = NULL WHERE id = ?",
+            (reason, row.id),
+        )
+
+    async def fail(self, row: OutboxRow, error: str) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'failed', error = ?, upload = NULL WHERE id = ?",
+            (error, row.id),
+        )
+
+    async def hold(self, row: OutboxRow, error: str) -> int:
+        """The person cannot be written to (never wrote, blocked kabot): this message and
+        every open one to them wait for their next /start. How many wait now."""
+        async with self.db.transaction():
+            await self.db.execute(
+                "UPDATE outbox SET status = 'waiting', error = ? WHERE id = ?", (error, row.id)
+            )
+            await self.db.execute(
+                "UPDATE outbox SET status = 'waiting' WHERE chat_id = ? AND status = 'pending'"
+                " AND method != ?",
+                (row.chat_id, CALLBACK_ANSWER),
+            )
+            return await self.waiting_for(row.chat_id)
+
+    async def release(self, chat_id: int) -> int:
+        """The person wrote to kabot: what waited for them is delivered, oldest first."""
+        return await self.db.changes(
+            "UPDATE outbox SET status = 'pending' WHERE chat_id = ? AND status = 'waiting'",
+            (chat_id,),
+        )
+
+    async def waiting_for(self, chat_id: int) -> int:
+        row = await self.db.fetch_one(
+            "SELECT COUNT(*) AS n FROM outbox WHERE chat_id = ? AND status = 'waiting'",
+            (chat_id,),
+        )
+        return int(row["n"]) if row else 0
+
+    async def migrate(self, old_chat_id: int, new_chat_id: int) -> None:
+        """A group became a supergroup: what is still to go there goes to its new id."""
+        await self.db.execute(
+            "UPDATE outbox SET chat_id = ? WHERE chat_id = ? AND status IN"
+            " ('pending', 'sending', 'waiting')",
+            (new_chat_id, old_chat_id),
+        )
+
+    async def recover(self) -> int:
+        """At start: requests a dead process had under way are made again. Each may have
+        reached Telegram — the one window in which a message can arrive twice."""
+        return await self.db.changes(
+            "UPDATE outbox SET status = 'pending' WHERE status = 'sending'"
+        )
+
+    # ------------------------------------------------------------------ reading back
+
+    async def depth(self) -> tuple[int, str | None]:
+        """Messages not delivered yet (pending or in flight), and when the oldest was written."""
+        row = await self.db.fetch_one(
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox"
+            " WHERE status IN ('pending', 'sending')"
+        )
+        return (int(row["n"]), row["oldest"]) if row else (0, None)
+
+    async def undelivered(self, chat_ids: list[int] | None = None) -> list[Undelivered]:
+        """Chats with messages waiting for a /start or given up on (answers to presses, which
+        lose their point in seconds, are not counted)."""
+        where, params = "", list[object]([CALLBACK_ANSWER])
+        if chat_ids is not None:
+            if not chat_ids:
+                return []
+            where = f" AND chat_id IN ({','.join('?' * len(chat_ids))})"
+            params += chat_ids
+        rows = await self.db.fetch_all(
+            "SELECT chat_id, status, COUNT(*) AS n, MIN(created_at) AS oldest, MAX(error) AS why"
+            " FROM outbox WHERE status IN ('waiting', 'failed') AND method != ?"
+            f"{where} GROUP BY chat_id, status ORDER BY oldest",
+            params,
+        )
+        return [
+            Undelivered(r["chat_id"], r["status"], int(r["n"]), r["oldest"], r["why"])
+            for r in rows
+        ]
