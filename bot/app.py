@@ -107,6 +107,7 @@ class KabotApplication(Application):
         if failure:
             async with store.db.transaction():
                 await store.inbox.failed(update.update_id, type(failure[0]).__name__)
+                await access.note_contact(store, update)
                 await super().process_error(update, failure[0])
         if resources.sender is not None:
             resources.sender.wake()
@@ -310,6 +311,9 @@ async def stop_application(application: Application) -> None:
     if resources.receiver is not None:
         await resources.receiver.stop()
         resources.receiver = None
+    if resources.sender is not None:  # before the bot's HTTP client closes
+        await resources.sender.stop()
+        resources.sender = None
     if application.running:
         await application.stop()
     if application.post_stop is not None:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 import pytest
 
+from bot.app import settle
 from bot.cli import main
 from tests.harness import TZ, Kabot
 
@@ -31,4 +32,6 @@ async def run_cli(
             return main(list(args))
 
     code = await asyncio.to_thread(call)  # main() runs its own event loop
+    if kabot.app is not None:  # the running bot delivers what the command recorded
+        await settle(kabot.app)
     return code, out.getvalue(), err.getvalue()

@@ -12,8 +12,8 @@ from datetime import timedelta
 
 from bot.app import settle
 from bot.delivery.outbox import NOTICE, Outbox
-from bot.reminders import approvals
 from bot.models import Role
+from bot.reminders import approvals
 from tests.flows import file_visit
 from tests.harness import Kabot, Person
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 
 import pytest
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
+from bot.context import KabotContext
 from tests.harness import Kabot
 
 ZHOU = 500200102
@@ -37,18 +40,41 @@ async def test_a_slow_telegram_still_gets_one_message(org: Kabot) -> None:
     assert len(zhou.replies()) == 1
 
 
+def install_bug(org: Kabot) -> None:
+    """A handler with a bug, first in line: /boom and the button "boom" write, send, then fail.
+    What it wrote and sent must not survive its failure."""
+
+    async def half_done(update: Update, context: KabotContext) -> None:
+        chat = update.effective_chat
+        assert chat is not None
+        await context.store.facts.set("half-done", "yes")
+        await context.outbox.message(chat.id, "half done")
+        if update.callback_query is not None:
+            await context.outbox.answer(update.callback_query, "half done")
+        raise RuntimeError("injected bug")
+
+    org.app.handlers[0].insert(0, CommandHandler("boom", half_done))
+    org.app.handlers[0].insert(0, CallbackQueryHandler(half_done, pattern="^boom$"))
+
+
 async def test_a_failing_handler_gets_a_friendly_word_and_the_bot_goes_on(
     org: Kabot, caplog: pytest.LogCaptureFixture
 ) -> None:
     zhou = org.person(ZHOU, "周丽")
-    org.world.fail("sendMessage", 400, description="Bad Request: injected failure")
+    install_bug(org)
     with caplog.at_level(logging.ERROR):
-        await zhou.send("/me")
+        await zhou.send("/boom")
+    # Only the apology: what the handler had sent and written went with its failure.
     assert zhou.replies() == [
         "抱歉，刚才出了点问题，我们已经记录下来。请稍后再试；如果一直不行，请联系信息员。"
     ]
-    assert any("injected failure" in r.getMessage() or r.exc_info for r in caplog.records)
-    assert "Traceback" not in zhou.last_reply()
+    assert await org.store.facts.get("half-done") is None
+    assert any(r.exc_info for r in caplog.records)
+    assert not any("/boom" in r.getMessage() for r in caplog.records)  # no message text
+    row = await org.store.db.fetch_one(
+        "SELECT status, error FROM inbox WHERE update_id = ?", (org.sent_updates[-1]["update_id"],)
+    )
+    assert row is not None and (row["status"], row["error"]) == ("failed", "RuntimeError")
     await zhou.send("/me")
     assert "周丽" in zhou.last_reply()
 
@@ -58,8 +84,8 @@ async def test_the_error_message_uses_the_language_chosen_in_kabot(org: Kabot) -
     zhou = org.person(ZHOU, "周丽", language_code="zh-hans")
     await zhou.send("/language")
     await zhou.press("English")
-    org.world.fail("sendMessage", 400, description="Bad Request: injected failure")
-    await zhou.send("/me")
+    install_bug(org)
+    await zhou.send("/boom")
     assert zhou.last_reply().startswith("Sorry, something went wrong")
 
 
@@ -67,8 +93,8 @@ async def test_a_failure_in_a_bound_group_is_told_to_the_group(org: Kabot) -> No
     liu = org.person(500100105, "刘洋")
     group = org.group("液态奶群")
     await liu.send("/bindgroup YT", group)
-    org.world.fail("sendMessage", 400, description="Bad Request: injected failure")
-    await liu.send("/help", group)
+    install_bug(org)
+    await liu.send("/boom", group)
     assert liu.replies(group) == [
         "抱歉，刚才出了点问题，我们已经记录下来。请稍后再试；如果一直不行，请联系信息员。"
     ]
@@ -77,13 +103,24 @@ async def test_a_failure_in_a_bound_group_is_told_to_the_group(org: Kabot) -> No
 async def test_a_failing_button_gets_an_alert_in_the_person_s_language(org: Kabot) -> None:
     emily = org.person(500400104, "Emily", language_code="en")
     await emily.send("/start")
-    org.world.fail("sendMessage", 400, description="Bad Request: injected failure")
-    await emily.press("Help")  # the menu answers the press, then sending /help's text fails
-    assert emily.last_reply().startswith("Sorry, something went wrong")
-    org.world.fail("answerCallbackQuery", 400, description="Bad Request: injected failure")
-    await emily.press("Help")  # this time the press itself fails: an alert says so
+    install_bug(org)
+    await emily.press_data("boom", emily.last_message()["message_id"])
     alert = emily.last_alert()
     assert alert is not None and alert["text"].startswith("Something went wrong")
+    assert "half done" not in emily.private.texts()
+
+
+async def test_a_message_telegram_refuses_is_recorded_not_retried(org: Kabot) -> None:
+    emily = org.person(500400104, "Emily", language_code="en")
+    await emily.send("/start")
+    org.world.fail("sendMessage", 400, description="Bad Request: injected failure")
+    await emily.send("/help")
+    assert emily.replies() == []
+    await emily.send("/help")  # the next one goes: one refusal holds nothing up
+    assert "/customers" in emily.last_reply()
+    failed = await org.store.outbox.undelivered([emily.id])
+    assert [(u.status, u.count, u.reason) for u in failed] == [("failed", 1, "Injected failure")]
+    assert len([c for c in org.world.calls if c.method == "sendMessage"]) == 3
 
 
 async def test_updates_redelivered_after_a_crash_are_not_handled_twice(org: Kabot) -> None:
@@ -124,6 +161,6 @@ async def test_timed_work_has_fixed_ids_and_is_made_up_when_late_not_skipped(
     org: Kabot,
 ) -> None:
     # APScheduler's default grace is one second: a busy loop would silently skip a run.
-    assert org.scheduled == {"approval-reminders": (600, True), "due-work": (600, True)}
+    assert org.scheduled == {"due-work": (600, True)}
     await org.restart()
-    assert set(org.scheduled) == {"approval-reminders", "due-work"}  # replaced, not doubled
+    assert set(org.scheduled) == {"due-work"}  # replaced, not doubled

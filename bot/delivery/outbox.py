@@ -13,6 +13,7 @@ from typing import Any
 
 from telegram import CallbackQuery, TelegramObject
 
+from bot.botapi.html import EntityParseError, parse_html, telegram_length
 from bot.store.outbox import CALLBACK_ANSWER, OutboxRepository
 
 MAX_TEXT = 4096
@@ -63,10 +64,22 @@ def _safe_cut(line: str, limit: int) -> int:
     return max(cut, 1)
 
 
-def split_html(text: str, limit: int = SPLIT_AT) -> list[str]:
-    """Cut an HTML message into messages Telegram takes, at line boundaries where it can; tags
-    open at a cut are closed there and opened again in the next part."""
+def _fits(text: str, limit: int) -> bool:
+    """As Telegram counts: the text's UTF-16 units once the HTML is parsed."""
     if _utf16(text) <= limit:
+        return True
+    try:
+        visible, _ = parse_html(text)
+    except EntityParseError:
+        return False
+    return telegram_length(visible) <= limit
+
+
+def split_html(text: str, limit: int = SPLIT_AT, fits: int = MAX_TEXT) -> list[str]:
+    """Cut an HTML message into messages Telegram takes (``fits`` as Telegram counts), at
+    line boundaries where it can, each part at most ``limit`` long with its markup; tags open
+    at a cut are closed there and opened again in the next part."""
+    if _fits(text, fits):
         return [text]
     pieces: list[str] = []
     for line in text.split("\n"):
@@ -150,7 +163,7 @@ class Outbox:
         """A photo: a Telegram file id, or an image kabot made (kept in the row until sent)."""
         params: dict[str, Any] = {}
         if caption:
-            params["caption"] = split_html(caption, MAX_CAPTION - 24)[0]
+            params["caption"] = split_html(caption, MAX_CAPTION - 24, MAX_CAPTION)[0]
         if reply_to is not None:
             params["reply_to_message_id"] = reply_to
         if isinstance(photo, str):
@@ -186,7 +199,7 @@ class Outbox:
         """A file: a Telegram file id, or bytes kabot made (a workbook) named ``name``."""
         params: dict[str, Any] = {**_markup(markup)}
         if caption:
-            params["caption"] = split_html(caption, MAX_CAPTION - 24)[0]
+            params["caption"] = split_html(caption, MAX_CAPTION - 24, MAX_CAPTION)[0]
         if isinstance(document, str):
             params["document"] = document
             return await self._rows.add(chat_id, "sendDocument", params, priority=self.priority)

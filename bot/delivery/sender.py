@@ -201,7 +201,7 @@ class Sender:
         sandbox, ``jobs run-due``); rows that wait for a person's /start do not count."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
-            if not self._flying and not self._resting and not await self.outbox.due(limit=1):
+            if not self._flying and not self._resting and not await self.outbox.in_flight():
                 return
             self._changed.clear()
             self.wake()

@@ -14,8 +14,9 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import KabotContext
 from bot.handlers import groups
-from bot.models import Role
+from bot.models import Role, Staff
 from bot.settings import LANGUAGES
+from bot.store import Store
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,11 +52,7 @@ async def gate(update: Update, context: KabotContext) -> None:
         raise ApplicationHandlerStop
 
     if private:
-        # They wrote to kabot: what waited for them (they had never written, or had
-        # blocked kabot) is delivered now, oldest first, before the answer to this.
-        released = await store.outbox.release(chat.id)
-        if released:
-            _LOGGER.info("%s messages that waited for %s go out now", released, person.code)
+        await _release(store, person)
         return
     context.group_unit = await store.units.by_group_chat(chat.id)
     if context.group_unit is not None:
@@ -76,6 +73,26 @@ async def gate(update: Update, context: KabotContext) -> None:
     if added_me or (message and message.text and message.text.startswith("/")):
         await groups.send_bind_help(chat, context)
     raise ApplicationHandlerStop
+
+
+async def _release(store: Store, person: Staff) -> None:
+    """They wrote to kabot: what waited for them (they had never written, or had blocked
+    kabot) is delivered now, oldest first, before the answer to this."""
+    assert person.telegram_id is not None
+    released = await store.outbox.release(person.telegram_id)
+    if released:
+        _LOGGER.info("%s messages that waited for %s go out now", released, person.code)
+
+
+async def note_contact(store: Store, update: Update) -> None:
+    """What the gate records of a person writing in private, for an update whose handling
+    failed and was rolled back: they did write, so kabot may write to them."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != Chat.PRIVATE:
+        return
+    person = await store.staff.by_telegram_id(user.id)
+    if person is not None and person.active:
+        await _release(store, await store.staff.mark_seen(person))
 
 
 async def _refuse(update: Update, context: KabotContext, template: str, private: bool) -> None:

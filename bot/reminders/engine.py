@@ -42,9 +42,11 @@ class RunReport:
     late: int = 0
     skipped: int = 0
     waiting: int = 0  # held back by quiet hours
+    unreachable: int = 0  # for people who never wrote to kabot: waiting for their /start
     digests: int = 0
     fines: int = 0  # ledger entries the rules charged
     summaries: int = 0  # monthly summaries posted to groups
+    approvals: int = 0  # reminders of approvals waiting too long
 
 
 def _in_quiet_hours(general: GeneralRules, moment: time) -> bool:
@@ -97,7 +99,7 @@ async def run_due(
         report.digests = await send_digests(outbox, store, rules, texts, now)
         report.summaries = await send_summaries(outbox, store, rules, texts, now)
         report.sent += await _grading_call(outbox, store, rules, texts, now)
-        report.sent += await approvals.remind(
+        report.approvals = await approvals.remind(
             outbox, store, texts, now, settings.approval_reminder
         )
     return report
@@ -265,7 +267,8 @@ async def _send(
         return
     # Someone who never wrote to kabot cannot be written to yet: the digest names them, and
     # the reminder waits in the outbox for their first /start.
-    never_wrote = kind != "overdue" and receiver is not None and not receiver.first_seen_at
+    private = receiver is not None and target[0] == receiver.telegram_id
+    never_wrote = private and receiver is not None and not receiver.first_seen_at
     outcome = "unreachable" if never_wrote else "late" if late else "sent"
     if not await store.obligations.claim(obligation, kind, outcome):
         return
@@ -292,6 +295,9 @@ async def _send(
             [[InlineKeyboardButton(label, callback_data=f"r2:{obligation.id}")]]
         )
     await outbox.message(chat_id, texts.render(lang, name, **params), markup)
+    if never_wrote:
+        report.unreachable += 1
+        return
     report.sent += 1
     report.late += int(late)
 
@@ -326,8 +332,11 @@ async def _to_directors(
             days=(now.date() - obligation.due_on).days,
             late=now - planned > LATE_AFTER,
         )
-        await outbox.message(director.telegram_id, text)
-        report.sent += 1
+        await outbox.message(director.telegram_id, text)  # waits if they never wrote
+        if director.first_seen_at is None:
+            report.unreachable += 1
+        else:
+            report.sent += 1
 
 
 def snooze_until(length: str, now: datetime, general: GeneralRules) -> datetime:

@@ -129,6 +129,3 @@ class GradingRepository(Repository):
             )
             > 0
         )
-
-    async def release_call(self, period: str) -> None:
-        await self.db.execute("DELETE FROM grading_calls WHERE period = ?", (period,))

@@ -88,13 +88,6 @@ class ObligationRepository(Repository):
         )
         return changed > 0
 
-    async def release(self, obligation: Obligation, kind: str) -> None:
-        """A notice that could not be sent is tried again next time."""
-        await self.db.execute(
-            "DELETE FROM notices_sent WHERE obligation_id = ? AND kind = ?",
-            (obligation.id, kind),
-        )
-
     async def notices(self, obligation: Obligation) -> dict[str, str]:
         rows = await self.db.fetch_all(
             "SELECT kind, outcome FROM notices_sent WHERE obligation_id = ?", (obligation.id,)
@@ -262,8 +255,3 @@ class ObligationRepository(Repository):
             (staff_id, day.isoformat(), self.now_text(), outcome),
         )
         return changed > 0
-
-    async def release_digest(self, staff_id: int, day: date) -> None:
-        await self.db.execute(
-            "DELETE FROM digests_sent WHERE staff_id = ? AND day = ?", (staff_id, day.isoformat())
-        )

@@ -19,7 +19,13 @@ JSON = dict[str, Any]
 
 EDITS = ("editMessageText", "editMessageReplyMarkup", "editMessageCaption")
 CALLBACK_ANSWER = "answerCallbackQuery"
-OPEN = ("pending", "sending", "waiting")
+# A row that may be sent now: pending, and an answer to a press or the first open message of
+# its chat (messages to one chat go in the order they were written).
+_DELIVERABLE = (
+    "o.status = 'pending' AND (o.method = 'answerCallbackQuery'"
+    " OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
+    " AND p.status IN ('pending', 'sending', 'waiting') AND p.method != 'answerCallbackQuery'))"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,13 +172,19 @@ class OutboxRepository(Repository):
         """What may be sent now: the first open message of each chat (answers to presses
         whatever comes before them), people waiting before notices, oldest first."""
         rows = await self.db.fetch_all(
-            "SELECT * FROM outbox o WHERE o.status = 'pending' AND (o.method = ?"
-            " OR NOT EXISTS (SELECT 1 FROM outbox p WHERE p.chat_id = o.chat_id AND p.id < o.id"
-            " AND p.status IN ('pending', 'sending', 'waiting') AND p.method != ?))"
-            " ORDER BY o.priority, o.id LIMIT ?",
-            (CALLBACK_ANSWER, CALLBACK_ANSWER, limit),
+            f"SELECT * FROM outbox o WHERE {_DELIVERABLE} ORDER BY o.priority, o.id LIMIT ?",
+            (limit,),
         )
         return [_row(r) for r in rows]
+
+    async def in_flight(self) -> bool:
+        """A request under way (this process's, or another's), or one due to start — asked
+        in one statement, so a row moving from one to the other is never missed."""
+        row = await self.db.fetch_one(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'sending')"
+            f" OR EXISTS (SELECT 1 FROM outbox o WHERE {_DELIVERABLE}) AS busy"
+        )
+        return bool(row and row["busy"])
 
     async def claim(self, row: OutboxRow) -> bool:
         """Take a row for one attempt; False if another sender took it."""

@@ -128,8 +128,3 @@ class SummaryRepository(Repository):
             (unit_id, month, self.now_text(), outcome),
         )
         return changed > 0
-
-    async def release(self, unit_id: int, month: str) -> None:
-        await self.db.execute(
-            "DELETE FROM summaries_sent WHERE unit_id = ? AND month = ?", (unit_id, month)
-        )

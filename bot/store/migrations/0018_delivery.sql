@@ -41,3 +41,4 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_open ON outbox (chat_id, id) WHERE status IN ('pending', 'sending', 'waiting');
 CREATE INDEX outbox_undelivered ON outbox (status, chat_id) WHERE status IN ('waiting', 'failed');
 CREATE INDEX outbox_pending ON outbox (priority, id) WHERE status = 'pending';
+CREATE INDEX outbox_sending ON outbox (id) WHERE status = 'sending';
