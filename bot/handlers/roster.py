@@ -25,6 +25,7 @@ async def roster_overview(update: Update, context: KabotContext) -> None:
             staff_count=await store.staff.count_active(),
             customer_count=await store.customers.count_active(),
             not_started=await store.staff.not_yet_started(),
+            undelivered=await store.outbox.undelivered(),
             orphans=await store.customers.orphans(),
             short=await store.customers.short_of_contacts("A", A_GRADE_MIN_CONTACTS),
             minimum=A_GRADE_MIN_CONTACTS,

@@ -16,6 +16,7 @@ from bot.policy import customer_scope
 from bot.reminders.rules import Rules
 from bot.reminders.visits import overdue_for_visit
 from bot.store import Store
+from bot.store.outbox import Undelivered
 from bot.texts import Texts
 
 _LOGGER = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ class Digest:
     overdue_visits: dict[str, int] = field(default_factory=dict)  # visit class → customers
     # People kabot cannot write to (never wrote to it): reminders and cards miss them.
     unreachable: list[str] = field(default_factory=list)
+    # Messages Telegram refused (blocked kabot, a group that is gone or takes no photos).
+    undelivered: list[Undelivered] = field(default_factory=list)
     # This month's confirmed visit plans in scope: planned customers visited, planned.
     plan_done: int = 0
     plan_total: int = 0
@@ -47,6 +50,7 @@ class Digest:
             or self.overdue
             or any(self.overdue_visits.values())
             or self.unreachable
+            or self.undelivered
         )
 
 
@@ -78,6 +82,13 @@ async def gather(store: Store, person: Staff, now: datetime) -> Digest:
             digest.overdue.append((obligation.rule, unit, obligation.due_on))
     digest.unreachable = [
         p.name for p in await store.staff.not_yet_started() if scope is None or p.unit_id == scope
+    ]
+    never_wrote = set(digest.unreachable)
+    digest.undelivered = [
+        u
+        for u in await store.outbox.undelivered()
+        if (scope is None or u.unit_id == scope)
+        and not (u.status == "waiting" and u.name in never_wrote)
     ]
     month = f"{now:%Y-%m}"
     for staff_id in await store.plans.confirmed(month):

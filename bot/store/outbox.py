@@ -54,6 +54,8 @@ class Undelivered:
     count: int
     oldest: str
     reason: str | None
+    name: str  # the person, or the unit whose group it is ("" if neither)
+    unit_id: int | None
 
 
 def _row(r: Any) -> OutboxRow:
@@ -294,21 +296,33 @@ class OutboxRepository(Repository):
         return (int(row["n"]), row["oldest"]) if row else (0, None)
 
     async def undelivered(self, chat_ids: list[int] | None = None) -> list[Undelivered]:
-        """Chats with messages waiting for a /start or given up on (answers to presses, which
-        lose their point in seconds, are not counted)."""
-        where, params = "", list[object]([CALLBACK_ANSWER])
+        """Chats with messages waiting for a /start or given up on, with whose chat it is
+        (answers to presses, which lose their point in seconds, are not counted)."""
+        where, params = "", list[object]()
         if chat_ids is not None:
             if not chat_ids:
                 return []
-            where = f" AND chat_id IN ({','.join('?' * len(chat_ids))})"
+            where = f" AND o.chat_id IN ({','.join('?' * len(chat_ids))})"
             params += chat_ids
         rows = await self.db.fetch_all(
-            "SELECT chat_id, status, COUNT(*) AS n, MIN(created_at) AS oldest, MAX(error) AS why"
-            " FROM outbox WHERE status IN ('waiting', 'failed') AND method != ?"
-            f"{where} GROUP BY chat_id, status ORDER BY oldest",
+            "SELECT o.chat_id, o.status, COUNT(*) AS n, MIN(o.created_at) AS oldest,"
+            " MAX(o.error) AS why, COALESCE(s.name, u.name, '') AS name,"
+            " COALESCE(s.unit_id, u.id) AS unit_id"
+            " FROM outbox o LEFT JOIN staff s ON s.telegram_id = o.chat_id"
+            " LEFT JOIN business_units u ON u.group_chat_id = o.chat_id"
+            " WHERE o.status IN ('waiting', 'failed') AND o.method != 'answerCallbackQuery'"
+            f"{where} GROUP BY o.chat_id, o.status ORDER BY oldest",
             params,
         )
         return [
-            Undelivered(r["chat_id"], r["status"], int(r["n"]), r["oldest"], r["why"])
+            Undelivered(
+                r["chat_id"],
+                r["status"],
+                int(r["n"]),
+                r["oldest"],
+                r["why"],
+                r["name"],
+                r["unit_id"],
+            )
             for r in rows
         ]
