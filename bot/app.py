@@ -9,6 +9,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     BaseRateLimiter,
@@ -206,9 +207,15 @@ async def _open_resources(app: Application) -> None:
     resources.bot_username = app.bot.username
     await store.facts.set("bot_username", app.bot.username)
     await store.inbox.prune()
+    await store.outbox.prune()
     # dateparser loads its language data on first use (~1 s): not in the middle of a visit.
     await asyncio.to_thread(when.warm_up)
-    await register_default_commands(app.bot, resources.texts, resources.settings.default_language)
+    try:
+        await register_default_commands(
+            app.bot, resources.texts, resources.settings.default_language
+        )
+    except TelegramError as exc:  # the menus are a convenience: set again at the next start
+        _LOGGER.warning("Command menus not set: %s", exc)
     resources.sender = Sender(app.bot, store.outbox, backoff=resources.settings.delivery_backoff)
     await resources.sender.start()
     if app.job_queue is not None:

@@ -215,3 +215,21 @@ async def test_approval_reminders_wait_for_the_morning(org: Kabot) -> None:
     assert report.approvals == 1
     await settle(org.app)
     assert "已等您决定" in wang.private.texts()[-1]
+
+
+async def test_old_delivered_rows_are_forgotten_unless_a_card_still_points_at_them(
+    org: Kabot,
+) -> None:
+    from datetime import timedelta
+
+    await org.person(WANG, "王建国").send("/start")
+    zhou = org.person(ZHOU, "周丽")
+    await file_visit(zhou)  # the director's card is a stored handle; the questions are not
+    before = await org.store.db.fetch_one("SELECT COUNT(*) AS n FROM outbox")
+    assert before is not None and before["n"] > 10
+    org.clock.advance(timedelta(days=31))
+    assert await org.store.outbox.prune() > 0
+    kept = await org.store.db.fetch_all("SELECT id, status FROM outbox")
+    card = await org.store.db.fetch_one("SELECT message_id FROM decision_cards")
+    assert card is not None
+    assert [(-r["id"], r["status"]) for r in kept] == [(card["message_id"], "sent")]

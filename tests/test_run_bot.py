@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from aiohttp import ClientSession
 
 from bot.botapi import BotApiServer, World
 
@@ -153,3 +154,74 @@ async def test_invite_before_the_bot_ever_ran_asks_telegram_for_its_name(
     assert code == 0, output
     assert f"https://t.me/{process.world.bot_username}?start=" in output
     assert [c.method for c in process.world.calls] == ["getMe"]
+
+
+async def test_a_second_bot_on_the_same_database_refuses_with_one_line(
+    process: Process,
+) -> None:
+    code, output = await process.run("import", str(ROOT / "examples" / "roster"))
+    assert code == 0, output
+    await process.start()
+    try:
+        await process.wait_for(lambda: process.world.poll_generation > 0)
+        code, output = await process.run()
+        assert code == 1
+        assert output.strip().count("\n") == 0, output
+        assert "another kabot is running" in output and "Traceback" not in output
+        # `jobs run-due` next to it only records; the running bot delivers.
+        code, output = await process.run("jobs", "run-due", "--now", "2026-12-05T09:00")
+        assert code == 0 and "kabot 正在运行" in output, output
+        assert await process.say(ZHOU, ZHOU, "/start")  # the first one goes on
+    finally:
+        log = await process.stop()
+    assert "Traceback" not in log, log
+
+
+async def test_the_webhook_answers_only_what_it_stored(process: Process) -> None:
+    code, output = await process.run("import", str(ROOT / "examples" / "roster"))
+    assert code == 0, output
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/kabot-hook"
+    await process.start("--webhook", url, "--listen", f"127.0.0.1:{port}")
+    try:
+        await process.wait_for(lambda: process.world.webhook is not None)
+        async with ClientSession() as http:
+            async with http.post(url, json={"update_id": 1}) as forged:
+                assert forged.status == 403  # no secret: not from Telegram
+            secret = {"X-Telegram-Bot-Api-Secret-Token": process.world.webhook["secret_token"]}
+            async with http.post(url, data=b"{not json", headers=secret) as garbage:
+                assert garbage.status == 400
+        assert "周丽" in await process.say(ZHOU, ZHOU, "/start")
+    finally:
+        log = await process.stop()
+    assert "Traceback" not in log, log
+
+
+async def test_the_sandbox_stops_at_the_first_ctrl_c_with_a_tab_open(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KABOT_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(ROOT / "run_bot.py"),
+        "sandbox",
+        "--no-browser",
+        "--port",
+        str(port),
+        "--dir",
+        str(tmp_path / "box"),
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    printed = b""
+    while f"127.0.0.1:{port}".encode() not in printed:
+        printed += await asyncio.wait_for(proc.stdout.readline(), DEADLINE)
+    async with ClientSession() as http:
+        events = await http.get(f"http://127.0.0.1:{port}/api/events")  # the open tab
+        proc.send_signal(signal.SIGINT)
+        out, _ = await asyncio.wait_for(proc.communicate(), 5.0)  # a hang guard
+        events.close()
+    assert proc.returncode == 0
+    assert b"Traceback" not in printed + out, (printed + out).decode()

@@ -162,6 +162,10 @@ class BotApiServer:
         if handler is None:
             return _error(404, "Not Found: method not found")
         params = await self._params(request)
+        if world.on_request is not None and world.on_request(name):
+            return _error(502, "Bad Gateway")  # nobody is listening any more
+        if world.monotonic() < world.down_until:
+            return _error(502, "Bad Gateway")
         call = ApiCall(name, {k: v for k, v in params.items() if k != "_files"}, world.clock())
         if name != "getUpdates":
             world.calls.append(call)

@@ -83,6 +83,13 @@ class World:
     files: dict[str, StoredFile] = field(default_factory=dict)
     failures: list[Failure] = field(default_factory=list)
     webhook: JSON | None = None
+    # Telegram unreachable until this moment (world.monotonic): every request gets a 502.
+    down_until: float = 0.0
+    # Called with each request's method as it arrives, before anything is done with it; True
+    # means the caller is gone (a test killed the bot) and the request is dropped unanswered.
+    on_request: Callable[[str], bool] | None = None
+    # Telegram's flood limits, enforced; a benchmark of kabot's own cost may lift them.
+    flood_limits: bool = True
     poll_generation: int = 0
     closing: bool = False
 
@@ -336,6 +343,10 @@ class World:
             retry_after = 1
         self.failures.append(Failure(method, status, times, retry_after, 0.0, description))
 
+    def outage(self, seconds: float) -> None:
+        """Telegram is down for ``seconds``: every request is answered 502 Bad Gateway."""
+        self.down_until = self.monotonic() + seconds
+
     def slow(self, method: str, seconds: float, *, times: int = 1) -> None:
         self.failures.append(Failure(method, None, times, delay=seconds))
 
@@ -350,6 +361,8 @@ class World:
 
     def count_sent(self, chat_id: int, method: str) -> None:
         """Record one message into a chat; note a breach of Telegram's flood limits."""
+        if not self.flood_limits:
+            return
         now = self.monotonic()
         overall = self._sent_overall
         overall.append(now)

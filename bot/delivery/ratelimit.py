@@ -86,10 +86,10 @@ class SlidingWindow:
 class _Windows:
     """The windows of one bot: overall and per group, and the lock that guards them."""
 
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.overall = SlidingWindow(OVERALL_PER_SECOND, 1.0, clock)
+    def __init__(self, clock: Callable[[], float], overall: int, per_group: int) -> None:
+        self.overall = SlidingWindow(overall, 1.0, clock)
         self.groups: dict[int | str, SlidingWindow] = defaultdict(
-            lambda: SlidingWindow(GROUP_PER_MINUTE, 60.0, clock)
+            lambda: SlidingWindow(per_group, 60.0, clock)
         )
         # A thread lock, held only to check and record: the bot and an in-process
         # `jobs run-due` (its own thread and event loop) share one bot's windows.
@@ -109,16 +109,20 @@ class KabotRateLimiter(BaseRateLimiter[None]):
         server_error_backoff: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
         shared_by: str | None = None,
+        overall_per_second: int = OVERALL_PER_SECOND,
+        group_per_minute: int = GROUP_PER_MINUTE,
     ) -> None:
         """``shared_by``: the bot's token, so every limiter of that bot in this process
-        counts against the same windows (a running bot and a catch-up run, say)."""
+        counts against the same windows (a running bot and a catch-up run, say). The limits
+        are Telegram's; a local Bot API without them (a benchmark) may lift them."""
         self.max_retries = max_retries
         self.server_error_backoff = server_error_backoff
+        windows = _Windows(clock, overall_per_second, group_per_minute)
         if shared_by is None:
-            self._windows = _Windows(clock)
+            self._windows = windows
         else:
             with _SHARED_LOCK:
-                self._windows = _SHARED.setdefault(shared_by, _Windows(clock))
+                self._windows = _SHARED.setdefault(shared_by, windows)
 
     async def initialize(self) -> None:
         pass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from bot.store.base import Repository
@@ -283,6 +284,21 @@ class OutboxRepository(Repository):
         reached Telegram — the one window in which a message can arrive twice."""
         return await self.db.changes(
             "UPDATE outbox SET status = 'pending' WHERE status = 'sending'"
+        )
+
+    async def prune(self, keep: timedelta = timedelta(days=30)) -> int:
+        """Forget what was delivered (or given up on) over ``keep`` ago — the message texts
+        with it — except rows whose handle is still stored somewhere: a card's copies, a
+        group post, a fine's notice, a draft's question, which may still be edited."""
+        cutoff = (self.clock.now() - keep).isoformat(timespec="seconds")
+        return await self.db.changes(
+            "DELETE FROM outbox WHERE status IN ('sent', 'skipped', 'failed') AND created_at < ?"
+            " AND -id NOT IN (SELECT message_id FROM decision_cards WHERE message_id < 0)"
+            " AND -id NOT IN (SELECT message_id FROM report_posts WHERE message_id < 0)"
+            " AND -id NOT IN (SELECT message_id FROM ledger_posts WHERE message_id < 0)"
+            " AND -id NOT IN (SELECT prompt_message_id FROM drafts"
+            " WHERE prompt_message_id < 0)",
+            (cutoff,),
         )
 
     # ------------------------------------------------------------------ reading back
