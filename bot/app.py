@@ -272,12 +272,18 @@ async def _close_resources(app: Application) -> None:
         resources.lock = None
 
 
-async def start_polling(application: Application, *, poll_timeout: int = 10) -> None:
-    """Start kabot on long polling, for callers that own the event loop."""
+async def _initialized(application: Application) -> Resources:
     await application.initialize()
     if application.post_init is not None:
         await application.post_init(application)
     resources: Resources = application.bot_data
+    assert resources.store is not None
+    return resources
+
+
+async def start_polling(application: Application, *, poll_timeout: int = 10) -> None:
+    """Start kabot on long polling, for callers that own the event loop."""
+    resources = await _initialized(application)
     assert resources.store is not None
     resources.receiver = Poller(
         application, resources.store.inbox, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
@@ -290,10 +296,7 @@ async def start_webhook(
     application: Application, *, url: str, host: str, port: int, path: str, secret: str
 ) -> None:
     """Start kabot behind a webhook: Telegram posts updates to ``url``, served on host:port."""
-    await application.initialize()
-    if application.post_init is not None:
-        await application.post_init(application)
-    resources: Resources = application.bot_data
+    resources = await _initialized(application)
     assert resources.store is not None
     resources.receiver = WebhookReceiver(
         application, resources.store.inbox, host=host, port=port, path=path, secret=secret

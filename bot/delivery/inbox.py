@@ -11,7 +11,6 @@ kabot stopped is handled first at the next start, in order.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 from typing import Any
@@ -21,6 +20,7 @@ from telegram import Update
 from telegram.error import Conflict, InvalidToken, NetworkError
 from telegram.ext import Application
 
+from bot.delivery import cancel
 from bot.store.inbox import Inbox
 
 _LOGGER = logging.getLogger(__name__)
@@ -55,11 +55,8 @@ class Poller:
         self._task = asyncio.create_task(self._loop(), name="kabot-poller")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     async def _loop(self) -> None:
         failures = 0

@@ -43,6 +43,7 @@ from telegram.error import (
     TelegramError,
 )
 
+from bot.delivery import cancel
 from bot.delivery.ratelimit import retry_after_seconds
 from bot.store.outbox import CALLBACK_ANSWER, OutboxRepository, OutboxRow
 
@@ -143,11 +144,8 @@ class Sender:
 
     async def stop(self) -> None:
         """Stop taking rows; let the requests under way finish (briefly) so they are recorded."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         if self._flying:
             _, late = await asyncio.wait(list(self._flying.values()), timeout=2.0)
             for task in late:  # left 'sending': made again at the next start
