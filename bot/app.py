@@ -29,6 +29,7 @@ from bot.delivery.sender import Sender
 from bot.forms import when
 from bot.handlers import (
     access,
+    claims,
     contracts,
     customers,
     decisions,
@@ -167,6 +168,7 @@ def _register_handlers(app: Application) -> None:
     # message left (an answer to the open draft), so only the fallbacks come after it.
     for module in (
         start,
+        claims,
         menu,
         customers,
         roster,

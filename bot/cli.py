@@ -32,7 +32,7 @@ from bot.policy import A_GRADE_MIN_CONTACTS
 from bot.reminders.engine import run_due
 from bot.reminders.rules import load_rules
 from bot.roster import Problem, RosterError, read_roster
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, redact
 from bot.store import Store
 from bot.texts import Texts
 
@@ -69,8 +69,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("path", type=Path, help="roster.xlsx, or a folder with units.csv etc.")
 
-    inv = sub.add_parser("invite", help="print a single-use invitation link for one person")
-    inv.add_argument("--role", required=True, choices=[r.value for r in Role])
+    inv = sub.add_parser(
+        "invite",
+        help="print a single-use invitation link for one person",
+        description="--role: a link for a newcomer in that role. --staff CODE: a personal link"
+        " that binds that roster person to whoever opens it. --unbound: a personal link for"
+        " everyone on the roster who has no Telegram account in kabot yet.",
+    )
+    who = inv.add_mutually_exclusive_group(required=True)
+    who.add_argument("--role", choices=[r.value for r in Role])
+    who.add_argument("--staff", metavar="CODE", help="the roster person's staff code (工号)")
+    who.add_argument("--unbound", action="store_true", help="everyone without an account")
     inv.add_argument("--unit", help="business unit code or name (needed for field/manager)")
     inv.add_argument("--days", type=int, default=7, help="days the link stays valid (7)")
 
@@ -256,6 +265,7 @@ async def import_roster(store: Store, texts: Texts, lang: str, path: Path) -> in
             short=await store.customers.short_of_contacts("A", A_GRADE_MIN_CONTACTS),
             minimum=A_GRADE_MIN_CONTACTS,
             orphans=await store.customers.orphans(),
+            unbound=sum(1 for p in await store.staff.all_active() if p.telegram_id is None),
         )
     )
     return 0
@@ -264,6 +274,40 @@ async def import_roster(store: Store, texts: Texts, lang: str, path: Path) -> in
 async def _invite(
     store: Store, texts: Texts, lang: str, settings: Settings, args: argparse.Namespace
 ) -> int:
+    username = await store.facts.get("bot_username")
+    if username is None:
+        try:
+            async with Bot(settings.token, base_url=settings.bot_base_url) as bot:
+                username = bot.username
+        except TelegramError as exc:
+            reason = redact(str(exc), settings.token)
+            print(texts.render(lang, "cli/no_bot.txt", reason=reason), file=sys.stderr)
+            return 1
+        await store.facts.set("bot_username", username)
+    valid = timedelta(days=max(args.days, 1))
+    if args.staff or args.unbound:
+        if args.unbound:
+            people = [p for p in await store.staff.all_active() if p.telegram_id is None]
+        else:
+            found = await store.staff.by_code(args.staff)
+            if found is None or not found.active or found.telegram_id is not None:
+                print(
+                    texts.render(lang, "cli/no_invite_for.txt", code=args.staff), file=sys.stderr
+                )
+                return 1
+            people = [found]
+        for person in people:
+            invite = await store.invites.create(person.role, person.unit_id, valid, staff=person)
+            print(
+                texts.render(
+                    lang,
+                    "cli/invite_personal.txt",
+                    invite=invite,
+                    person=person,
+                    username=username,
+                )
+            )
+        return 0
     role = Role(args.role)
     unit = await store.units.find(args.unit) if args.unit else None
     if args.unit and unit is None:
@@ -272,18 +316,7 @@ async def _invite(
     if unit is None and role in (Role.FIELD, Role.MANAGER):
         print(texts.render(lang, "cli/invite_needs_unit.txt"), file=sys.stderr)
         return 1
-    username = await store.facts.get("bot_username")
-    if username is None:
-        try:
-            async with Bot(settings.token, base_url=settings.bot_base_url) as bot:
-                username = bot.username
-        except TelegramError as exc:
-            print(texts.render(lang, "cli/no_bot.txt", reason=str(exc)), file=sys.stderr)
-            return 1
-        await store.facts.set("bot_username", username)
-    invite = await store.invites.create(
-        role, unit.id if unit else None, timedelta(days=max(args.days, 1))
-    )
+    invite = await store.invites.create(role, unit.id if unit else None, valid)
     print(texts.render(lang, "cli/invite.txt", invite=invite, unit=unit, username=username))
     return 0
 

@@ -96,6 +96,7 @@ class Invite:
     expires_at: datetime
     used_at: datetime | None
     used_by: int | None
+    staff_id: int | None = None  # a personal link: the roster row it binds
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,14 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_RULES = PROJECT_ROOT / "rules.toml"
 
 
+def redact(text: str, token: str) -> str:
+    """``text`` with the bot token cut to its bot id: the secret half never gets printed."""
+    if not token:
+        return text
+    bot_id, _, secret = token.partition(":")
+    return text.replace(token, f"{bot_id}:…") if secret else text
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message is the one line to show."""
 

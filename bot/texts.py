@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from bot.settings import LANGUAGES, PROJECT_ROOT
 
@@ -62,7 +63,11 @@ class Texts:
             source = self.labels[lang][key]
         except KeyError:
             raise KeyError(f"no label {key!r} in templates/{lang}/labels.toml") from None
-        return _compile(self._plain, source).render(**params)
+        # Labels go into HTML messages: what people typed is escaped like in templates (a
+        # name "Boss <Li> & Co" must not break the card). Plain-text places (a button, the
+        # answer to a press) take it back with html.unescape.
+        safe = {k: escape(v) if isinstance(v, str) else v for k, v in params.items()}
+        return Markup(_compile(self._plain, source).render(**safe))
 
     def render(self, language: str | None, name: str, **params: Any) -> str:
         """Render ``templates/<lang>/<name>`` (name with its .html or .txt suffix)."""

@@ -43,16 +43,74 @@ async def test_unknown_person_is_silent_in_groups_and_refused_on_buttons(org: Ka
     assert alert is not None and alert["show_alert"] and "尚未登记" in alert["text"]
 
 
-async def test_person_imported_by_username_is_matched_on_first_start(org: Kabot) -> None:
+async def test_a_username_alone_waits_for_the_information_officer(org: Kabot) -> None:
+    # The takeover a hostile tester found: whoever set the username chenjing_ka first became
+    # KA004 陈静, a KA-centre manager, and could download the group-wide workbook.
+    liu = org.person(500100105, "刘洋")  # the information officer
+    await liu.send("/start")
     before = await org.store.staff.by_code("KA004")
     assert before is not None and before.telegram_id is None
+    stranger = org.person(666000001, "Mallory", username="chenjing_ka")
+    await stranger.send("hello")
+    [waiting] = stranger.replies()
+    assert "信息员确认" in waiting and "information officer confirms" in waiting
+    await stranger.send("/export 2026-11")  # still nobody: nothing but the same answer
+    assert "信息员确认" in stranger.last_reply() and "PK" not in stranger.last_reply()
+    assert (await org.store.staff.by_code("KA004")).telegram_id is None  # type: ignore[union-attr]
+    card = liu.private.bot_messages()[-1]
+    assert all(part in card["text"] for part in ("陈静", "666000001", "@chenjing_ka"))
+    old_press = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"], card["message_id"]
+    assert len([m for m in liu.private.texts() if "666000001" in m]) == 1  # one card per account
+    await liu.press("不是本人")
+    assert "信息员没有确认" in stranger.last_reply()
+    assert "已拒绝" in liu.private.bot_messages()[-1]["text"]
+    assert (await org.store.staff.by_code("KA004")).telegram_id is None  # type: ignore[union-attr]
+
+    # The real 陈静 writes from her own account; 刘洋 calls her and confirms.
     chen = org.person(600000004, "Jing", username="ChenJing_KA")  # case differs, as people type
+    await chen.send("/start")
+    assert "信息员确认" in chen.last_reply()
+    await liu.press("确认是本人")
+    assert "已确认您是 <b>陈静</b>" in chen.private.bot_messages()[-1]["_html"]
     await chen.send("/start")
     assert "陈静" in chen.last_reply()
     after = await org.store.staff.by_code("KA004")
     assert after is not None and after.telegram_id == 600000004
     history = await org.store.audit.for_entity("staff", after.id)
-    assert history[-1].action == "staff.claimed"
+    assert "staff.bound" in [h.action for h in history]
+    await liu.press_data(*old_press)  # the old card, pressed again: nothing changes
+    assert "已经处理过了" in liu.alert_text()
+
+
+async def test_only_an_information_officer_decides_a_claim(org: Kabot) -> None:
+    liu = org.person(500100105, "刘洋")
+    await liu.send("/start")
+    stranger = org.person(666000001, "Mallory", username="chenjing_ka")
+    await stranger.send("/start")
+    card = liu.private.bot_messages()[-1]
+    data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    zhou = org.person(500200102, "周丽")
+    await zhou.send("/start")
+    await zhou.press_data(data, zhou.last_message()["message_id"])  # a forged press
+    assert "没有权限" in zhou.alert_text()
+    assert (await org.store.staff.by_code("KA004")).telegram_id is None  # type: ignore[union-attr]
+
+
+async def test_a_personal_link_binds_that_person_and_nobody_else(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, output, _ = await run_cli(org, monkeypatch, "invite", "--staff", "KA004")
+    assert code == 0, output
+    assert "陈静" in output
+    link = _invite_code(output)
+    chen = org.person(600000004, "Jing")  # no username needed
+    await chen.send(f"/start {link}")
+    assert "陈静" in chen.last_reply()
+    after = await org.store.staff.by_code("KA004")
+    assert after is not None and after.telegram_id == 600000004
+    other = org.person(666000002, "Eve")
+    await other.send(f"/start {link}")
+    assert "已经被使用过" in other.last_reply()
 
 
 async def test_a_username_cannot_take_over_a_record_that_has_an_account(org: Kabot) -> None:

@@ -8,6 +8,7 @@ number until Telegram gives the message an id), which can be stored and edited l
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -230,8 +231,8 @@ class Outbox:
     ) -> None:
         """Answer a button press (the toast, an alert, or a t.me link to open)."""
         params: dict[str, Any] = {"callback_query_id": query.id}
-        if text:
-            params["text"] = text[:200]
+        if text:  # plain text, not HTML: labels' escaped parameters read as typed
+            params["text"] = html.unescape(text)[:200]
         if alert:
             params["show_alert"] = True
         if url:

@@ -7,6 +7,7 @@ names: callback data has 64 bytes.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -53,7 +54,10 @@ class Buttons:
         self.texts, self.lang, self.form, self.draft = texts, lang, form, draft
 
     def _button(self, label: str, action: str, arg: object = None) -> InlineKeyboardButton:
-        return InlineKeyboardButton(label, callback_data=data(self.draft, action, arg))
+        # A button shows plain text: a label's escaped parameters read as typed.
+        return InlineKeyboardButton(
+            html.unescape(label), callback_data=data(self.draft, action, arg)
+        )
 
     def label(self, key: str, **params: object) -> str:
         return self.texts.label(self.lang, key, **params)

@@ -1,7 +1,8 @@
 """The gate every update passes first: who is this, may they use kabot here?
 
-Runs in handler group -1 for every update. It loads the person (matching an @username imported
-without a Telegram id on their first contact), refuses strangers and deactivated people, and
+Runs in handler group -1 for every update. It loads the person (an account writing under an
+@username imported without a Telegram id waits for the information officer's confirmation),
+refuses strangers and deactivated people, and
 keeps kabot silent in groups that are not bound to a unit, except to tell an admin how to bind.
 """
 
@@ -13,7 +14,7 @@ from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.context import KabotContext
-from bot.handlers import groups
+from bot.handlers import claims, groups
 from bot.models import Role, Staff
 from bot.settings import LANGUAGES
 from bot.store import Store
@@ -31,8 +32,6 @@ async def gate(update: Update, context: KabotContext) -> None:
 
     store = context.store
     person = await store.staff.by_telegram_id(user.id)
-    if person is None and user.username:
-        person = await store.staff.claim_by_username(user.username, user.id)
     private = chat.type == Chat.PRIVATE
 
     if person is not None and not person.active:
@@ -47,6 +46,11 @@ async def gate(update: Update, context: KabotContext) -> None:
         text = update.message.text if update.message and update.message.text else ""
         if private and text.startswith(_INVITE_PREFIX):
             return  # the /start handler redeems the invitation
+        unbound = await store.staff.unbound_by_username(user.username) if user.username else None
+        if private and unbound is not None:
+            # A username anyone could have taken: the information officer confirms first.
+            await claims.asked(update, context, unbound)
+            raise ApplicationHandlerStop
         _LOGGER.info("Unregistered Telegram user %s refused", user.id)
         await _refuse(update, context, "not_registered.html", private)
         raise ApplicationHandlerStop

@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.models import Answers, Decision, Draft, Report, Staff
 from bot.store.audit import AuditLog
 from bot.store.bookkeeping import BotFacts
+from bot.store.claims import ClaimRepository
 from bot.store.contracts import ContractRepository
 from bot.store.customers import CustomerRepository
 from bot.store.db import Database
@@ -35,6 +36,7 @@ class Store:
         self.staff = StaffRepository(db, clock)
         self.customers = CustomerRepository(db, clock)
         self.invites = InviteRepository(db, clock)
+        self.claims = ClaimRepository(db, clock)
         self.audit = AuditLog(db, clock)
         self.roster = RosterStore(db, clock)
         self.inbox = Inbox(db, clock)
@@ -59,6 +61,17 @@ class Store:
             status, invite = await self.invites.check(code)
             if status is not Redemption.OK or invite is None:
                 return status, None
+            if invite.staff_id is not None:
+                # A personal link: the account becomes that roster row, nobody else's.
+                row = await self.staff.by_id(invite.staff_id)
+                bound = None
+                if row is not None and row.active:
+                    bound = await self.staff.bind_telegram(row, telegram_id, f"invite:{code}")
+                if bound is None:
+                    return Redemption.USED, None
+                person = await self.staff.mark_seen(bound)
+                await self.invites.mark_used(invite, person)
+                return Redemption.OK, person
             person = await self.staff.register_from_invite(
                 telegram_id=telegram_id,
                 username=username,

@@ -27,24 +27,34 @@ def _invite(row: Row) -> Invite:
         expires_at=datetime.fromisoformat(row["expires_at"]),
         used_at=datetime.fromisoformat(row["used_at"]) if row["used_at"] else None,
         used_by=row["used_by"],
+        staff_id=row["staff_id"],
     )
 
 
 class InviteRepository(Repository):
-    async def create(self, role: Role, unit_id: int | None, valid_for: timedelta) -> Invite:
+    async def create(
+        self,
+        role: Role,
+        unit_id: int | None,
+        valid_for: timedelta,
+        *,
+        staff: Staff | None = None,
+    ) -> Invite:
+        """A single-use link; with ``staff``, a personal one that binds that roster row."""
         # 16 url-safe characters: unguessable, and well inside Telegram's 64-character payload.
         code = secrets.token_urlsafe(12)
         now = self.clock.now()
         async with self.db.transaction():
             await self.db.execute(
-                "INSERT INTO invites (code, role, unit_id, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO invites (code, role, unit_id, created_at, expires_at, staff_id)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     code,
                     role.value,
                     unit_id,
                     now.isoformat(timespec="seconds"),
                     (now + valid_for).isoformat(timespec="seconds"),
+                    staff.id if staff else None,
                 ),
             )
             invite = await self.by_code(code)

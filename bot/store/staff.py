@@ -70,27 +70,45 @@ class StaffRepository(Repository):
         row = await self.db.fetch_one("SELECT COUNT(*) FROM staff WHERE active = 1")
         return int(row[0]) if row else 0
 
-    async def claim_by_username(self, username: str, telegram_id: int) -> Staff | None:
-        """Bind a Telegram account to the person imported under its @username.
+    async def unbound_by_username(self, username: str) -> Staff | None:
+        """The active roster row imported under ``username`` that no account holds yet."""
+        row = await self.db.fetch_one(
+            "SELECT * FROM staff WHERE username = ? COLLATE NOCASE AND telegram_id IS NULL"
+            " AND active = 1",
+            (username.lstrip("@"),),
+        )
+        return _staff(row) if row else None
 
-        Only a record that has no Telegram id yet can be claimed, so a later account that takes
-        over a released username cannot step into someone else's record.
-        """
+    async def bind_telegram(self, staff: Staff, telegram_id: int, actor: str) -> Staff | None:
+        """Give a roster row its Telegram account — only a row that has none, and only an
+        account no other row holds. None when either is taken meanwhile."""
         async with self.db.transaction():
-            row = await self.db.fetch_one(
-                "SELECT * FROM staff WHERE username = ? AND telegram_id IS NULL",
-                (username.lstrip("@"),),
+            taken = await self.db.fetch_one(
+                "SELECT 1 FROM staff WHERE telegram_id = ?", (telegram_id,)
             )
-            if row is None:
+            if taken is not None:
                 return None
-            before = _staff(row)
-            await self.db.execute(
-                "UPDATE staff SET telegram_id = ?, updated_at = ? WHERE id = ?",
-                (telegram_id, self.now_text(), before.id),
+            changed = await self.db.changes(
+                "UPDATE staff SET telegram_id = ?, updated_at = ? WHERE id = ?"
+                " AND telegram_id IS NULL",
+                (telegram_id, self.now_text(), staff.id),
             )
-            after = await self.by_id(before.id)
-            await self.audit("telegram", "staff.claimed", "staff", before.id, before, after)
+            if not changed:
+                return None
+            after = await self.by_id(staff.id)
+            await self.audit(actor, "staff.bound", "staff", staff.id, staff, after)
             return after
+
+    async def all_active(self) -> list[Staff]:
+        rows = await self.db.fetch_all("SELECT * FROM staff WHERE active = 1 ORDER BY code")
+        return [_staff(r) for r in rows]
+
+    async def admins(self) -> list[Staff]:
+        """The information officers (信息员), who let people in."""
+        rows = await self.db.fetch_all(
+            "SELECT * FROM staff WHERE role = 'admin' AND active = 1 ORDER BY code"
+        )
+        return [_staff(r) for r in rows]
 
     async def register_from_invite(
         self,
