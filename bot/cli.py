@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
 import shutil
 import signal
 import sqlite3
@@ -34,6 +35,7 @@ from bot.reminders.rules import load_rules
 from bot.roster import Problem, RosterError, read_roster
 from bot.settings import Settings, SettingsError, load_settings, redact
 from bot.store import Store
+from bot.store.db import StoreUnavailable
 from bot.texts import Texts
 
 DESCRIPTION = """kabot — the key-account service manual on Telegram.
@@ -120,7 +122,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Redacted(logging.Filter):
+    """No log line carries the bot token in full (PTB and httpx put it in URLs and errors)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token and self.token in message:
+            record.msg, record.args = redact(message, self.token), ()
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            if self.token and self.token in text:
+                record.exc_info, record.exc_text = None, redact(text, self.token)
+        return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything kabot writes (the database, the sandbox's state) is its user's alone.
+    os.umask(0o077)
     args = _parser().parse_args(argv)
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
@@ -129,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "run"
     try:
         settings = load_settings(need_token=command in ("run", "invite", "jobs"))
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_Redacted(settings.token))
         if command == "run":
             return _run(settings, args.webhook, args.listen)
         if command == "sandbox":
@@ -137,8 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"kabot: {exc}", file=sys.stderr)
         return 2
-    except AlreadyRunning as exc:
+    except (AlreadyRunning, StoreUnavailable) as exc:
         print(f"kabot: {exc}", file=sys.stderr)
+        return 1
+    except TelegramError as exc:  # the token refused, Telegram unreachable at start
+        print(f"kabot: Telegram: {redact(str(exc), settings.token)}", file=sys.stderr)
         return 1
 
 
@@ -234,6 +261,13 @@ async def _run_due(store: Store, texts: Texts, lang: str, settings: Settings) ->
             defaults=Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz),
             rate_limiter=KabotRateLimiter(shared_by=settings.token),
         )
+        try:
+            await bot.initialize()  # the token checked before anything is tried
+        except TelegramError as exc:
+            await bot.shutdown()
+            reason = redact(str(exc), settings.token)
+            print(texts.render(lang, "cli/no_bot.txt", reason=reason), file=sys.stderr)
+            return 1
         async with bot:
             sender = Sender(bot, store.outbox, backoff=settings.delivery_backoff)
             sent = await sender.drain(DRAIN_SECONDS)

@@ -236,3 +236,12 @@ def recent_months(today: date, count: int = 2) -> list[str]:
             year, month = year - 1, 12
         months.append(f"{year:04d}-{month:02d}")
     return months
+
+
+_RECORD_ID = re.compile(r"[0-9]{1,12}")
+
+
+def record_id(text: str | None) -> int | None:
+    """A record's number as buttons and people write it: 1–12 ASCII digits. "²", "٣" and
+    a number too large for the database are no record (str.isdigit takes the first two)."""
+    return int(text) if text is not None and _RECORD_ID.fullmatch(text) else None

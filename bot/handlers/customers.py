@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
+from bot.forms import inputs
 from bot.handlers.messages import edit_in_place
 from bot.models import Customer, Page
 from bot.policy import customer_scope, may_see_customer
@@ -72,7 +73,7 @@ def _keyboard(
 
 def _ints(data: str, prefix: str, count: int) -> list[int] | None:
     parts = data.removeprefix(prefix).split(":")
-    if len(parts) != count or not all(p.isdigit() for p in parts):
+    if len(parts) != count or not all(inputs.record_id(p) is not None for p in parts):
         return None
     return [int(p) for p in parts]
 

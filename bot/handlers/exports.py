@@ -163,7 +163,8 @@ async def export_pressed(update: Update, context: KabotContext) -> None:
         await context.outbox.answer(query, context.label("export.preparing"))
         await _month(chat, context, m[2])
         return
-    customer = await context.store.customers.by_id(int(m[2])) if m[2].isdigit() else None
+    number = inputs.record_id(m[2])
+    customer = await context.store.customers.by_id(number) if number is not None else None
     centre = await context.store.units.centre()
     if customer is None or not may_see_customer(context.person, centre, customer):
         await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)

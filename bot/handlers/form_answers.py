@@ -194,8 +194,9 @@ async def _act(
 async def _act_on_summary(
     chat: Chat, context: KabotContext, form: Form, draft: Draft, action: str, arg: str | None
 ) -> str | None:
-    if action == "edit" and arg is not None and arg.isdigit():
-        target = engine.revisit(form, draft, int(arg))
+    position = inputs.record_id(arg)
+    if action == "edit" and position is not None:
+        target = engine.revisit(form, draft, position)
         if target is None:
             return None
         await questions.move(chat, context, form, draft, target)
@@ -214,7 +215,7 @@ async def _act_on_field(
     action: str,
     arg: str | None,
 ) -> str | None:
-    number = int(arg) if arg is not None and arg.isdigit() else None
+    number = inputs.record_id(arg)
     if action == "skip" and spec.optional:
         await questions.answer(chat, context, form, draft, None)
         return ""

@@ -21,8 +21,8 @@ from telegram import (
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
-from bot.forms import engine
-from bot.forms.catalogue import FORMS, Form, Kind, form_of, records_facts
+from bot.forms import engine, inputs
+from bot.forms.catalogue import FORMS, Form, Kind, form_of, is_comment, records_facts
 from bot.forms.keyboards import Buttons
 from bot.handlers import form_questions as questions
 from bot.models import REPORT_PREFIXES, Draft, Report
@@ -39,6 +39,13 @@ async def begin(update: Update, context: KabotContext, form: Form) -> None:
         await _to_private_chat(chat, context, form)
         return
     person = context.person
+    if is_comment(form):
+        # A reason, a reply, an appeal is about a record: it starts from that record's
+        # button, never from a bare command or deep link (it would fail at submit).
+        await context.outbox.message(
+            chat.id, context.render("form_needs_record.html", form=form.name)
+        )
+        return
     if records_facts(form) and not await questions.may_record(context, form):
         await context.outbox.message(chat.id, questions.refusal(context, form))
         return
@@ -123,7 +130,7 @@ async def start_over(chat: Chat, context: KabotContext, restart: str) -> bool:
         number = target[1:]
         report = (
             await context.store.reports.by_id(kind, int(number))
-            if kind is not None and number.isdigit()
+            if kind is not None and inputs.record_id(number) is not None
             else None
         )
         window = context.settings.edit_window
@@ -132,7 +139,13 @@ async def start_over(chat: Chat, context: KabotContext, restart: str) -> bool:
         await correct(chat, context, report)
         return True
     form = FORMS.get(name)
-    if form is None or context.person.role not in form.roles or (target and not target.isdigit()):
+    if (
+        form is None
+        or context.person.role not in form.roles
+        or (target and inputs.record_id(target) is None)
+    ):
+        return False
+    if is_comment(form) and not target:
         return False
     await _begin_draft(chat, context, form, target=int(target) if target else None)
     return True

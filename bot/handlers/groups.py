@@ -8,6 +8,7 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import KabotContext
+from bot.forms import inputs
 from bot.handlers.form_questions import retire
 from bot.models import BusinessUnit, Role
 
@@ -63,7 +64,8 @@ async def bind_pressed(update: Update, context: KabotContext) -> None:
         await context.outbox.answer(query, context.label("answer.bind_admin_only"), alert=True)
         return
     unit_id = query.data.removeprefix("bind:")
-    unit = await context.store.units.by_id(int(unit_id)) if unit_id.isdigit() else None
+    number = inputs.record_id(unit_id)
+    unit = await context.store.units.by_id(number) if number is not None else None
     if unit is None or not unit.active or chat.type == Chat.PRIVATE:
         await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return

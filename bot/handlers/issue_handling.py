@@ -121,9 +121,16 @@ async def reply_submitted(
     await store.drafts.discard(draft.id)
     assert draft.report_id is not None
     issue = await store.reports.by_id("issue", draft.report_id)
+    # Submit is the authority, not the button that started the form: only the KA centre
+    # replies in writing, and only to an issue still waiting for a reply.
+    if not speaks_for_centre(context.person, await store.units.centre()):
+        await store.decisions.refused(context.person, f"ih:{draft.report_id}:reply", "submit")
+        await context.outbox.message(chat.id, context.label("answer.not_allowed"))
+        return ""
+    may_reply = issue is not None and "reply" in NEXT_ACTIONS.get(issue.status, ())
     handled = (
         await store.reports.handle_issue(issue, context.person, "reply", answers["reply"])
-        if issue is not None
+        if issue is not None and may_reply
         else None
     )
     if handled is None:

@@ -15,7 +15,7 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
-from bot.forms import present
+from bot.forms import inputs, present
 from bot.forms.catalogue import FORMS, Form
 from bot.handlers import forms
 from bot.handlers.messages import edit_in_place
@@ -92,6 +92,13 @@ async def submitted(
     reason = str(answers["reason"])
     if entry is None:
         return ""
+    allowed = (
+        entry.staff_id == person.id if form.name == "appeal" else person.role is Role.DIRECTOR
+    )
+    if not allowed:  # the fined person appeals; a director waives
+        await store.decisions.refused(person, f"pl:{entry.id}:{form.name}", "submit")
+        await context.outbox.message(chat.id, context.label("answer.not_allowed"))
+        return ""
     if form.name == "appeal":
         appealed = await store.ledger.appeal(entry, person, reason)
         if appealed is None:
@@ -124,6 +131,13 @@ async def _r2_breach(
         else None
     )
     rule = rules.rules.get("R2") if rules else None
+    # Submit is the authority: only the KA centre records a hidden issue, only on R2.
+    if not speaks_for_centre(person, await store.units.centre()) or (
+        obligation is not None and obligation.rule != "R2"
+    ):
+        await store.decisions.refused(person, f"r2:{obligation_id}", "submit")
+        await context.outbox.message(chat.id, context.label("answer.not_allowed"))
+        return ""
     if obligation is None or head is None or rule is None:
         await context.outbox.message(chat.id, context.label("ledger.no_head"))
         return ""
@@ -309,7 +323,8 @@ async def fine_command(update: Update, context: KabotContext) -> None:
     chat = update.effective_chat
     assert chat is not None
     number = context.args[0].lstrip("#") if context.args else ""
-    entry = await context.store.ledger.by_id(int(number)) if number.isdigit() else None
+    entry_id = inputs.record_id(number)
+    entry = await context.store.ledger.by_id(entry_id) if entry_id is not None else None
     if entry is None or not _may_see(context.person, entry):
         await context.outbox.message(
             chat.id, context.label("ledger.no_such_entry", number=number[:12])

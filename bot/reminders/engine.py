@@ -67,7 +67,7 @@ async def _answering_unit(store: Store, rule: Rule, obligation: Obligation) -> B
     return await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
 
 
-async def _responsible(store: Store, rule: Rule, obligation: Obligation) -> Staff | None:
+async def responsible(store: Store, rule: Rule, obligation: Obligation) -> Staff | None:
     """The person of a personal obligation (R8); else the first responsible person of the unit
     that answers for it (the KA centre's for R4, R5 …)."""
     if obligation.staff_id is not None:
@@ -117,7 +117,7 @@ async def _obligation(
     report: RunReport,
 ) -> None:
     met = await monthly.met_at(store, rules, obligation, now)
-    person = await _responsible(store, rule, obligation)
+    person = await responsible(store, rule, obligation)
     if met is not None and met <= now:
         if quiet and rule.fine.per in ("day", "item"):
             return  # the fine's last charge and closing post wait for the morning
@@ -227,7 +227,7 @@ async def _send(
     mention_limit: int = 0,
 ) -> None:
     late = now - planned > LATE_AFTER
-    person = await _responsible(store, rule, obligation)
+    person = await responsible(store, rule, obligation)
     # On leave: the stand-in receives the reminders (the obligation stays the person's).
     stand_in = await store.staff.stand_in_for(person, now.date()) if person else None
     receiver = stand_in or person
@@ -315,7 +315,7 @@ async def _to_directors(
     """The ladder's last step: a deadline still missed reaches the directors, once."""
     if not await store.obligations.claim(obligation, "director", "sent"):
         return
-    person = await _responsible(store, rule, obligation)
+    person = await responsible(store, rule, obligation)
     unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
     for director in await store.staff.deciders("centre"):
         if director.telegram_id is None:

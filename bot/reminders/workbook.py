@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -38,10 +39,23 @@ def _sheet(
     widths = [len(h) * 2 + 2 for h in headers]
     for row in rows:
         sheet.append(list(row))
+        for cell in sheet[sheet.max_row]:
+            _as_text(cell)
         for i, value in enumerate(row[: len(widths)]):
             widths[i] = min(60, max(widths[i], len(str(value or "")) + 2))
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
+
+
+# A cell whose text starts like this is a live formula in Excel and LibreOffice (=HYPERLINK,
+# =cmd|…): what people typed — report text, names — is written as text, never as a formula.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(cell: Any) -> None:
+    if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True  # and stays text when someone edits the cell
 
 
 def _save(book: Workbook) -> bytes:

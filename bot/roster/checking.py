@@ -3,6 +3,7 @@ so the information officer sees all of them at once."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -43,6 +44,9 @@ def _word(value: str, table: Mapping[Any, tuple[str, ...]]) -> Any:
     raise LookupError(value)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 class _RowReader:
     """Reads one row's cells by column name, collecting problems instead of raising."""
 
@@ -63,7 +67,12 @@ class _RowReader:
         index = column_index(self.sheet, column)
         if index is None or index >= len(self.cells):
             return ""
-        return self.cells[index].strip()
+        value = self.cells[index].strip()
+        if _CONTROL.search(value):
+            # A NUL or an escape in a code or a name: invisible, and it breaks what reads it.
+            self.problem("roster.control_character", column=column)
+            return ""
+        return value
 
     def required(self, column: str) -> str:
         value = self.text(column)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -25,6 +26,11 @@ Row = aiosqlite.Row
 Params = Sequence[Any] | dict[str, Any]
 
 
+class StoreUnavailable(Exception):
+    """The database cannot be opened or written (corrupt, read-only, disk full): the message
+    is the one line to show."""
+
+
 class Database:
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
@@ -36,16 +42,31 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path) -> Database:
+        try:
+            return await cls._open(path)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"cannot use the database {path}: {exc}") from exc
+
+    @classmethod
+    async def _open(cls, path: Path) -> Database:
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        # WAL + NORMAL: ~9,000 committed writes/s here and safe against process crashes.
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        db = cls(conn, path)
-        await db.migrate()
+        try:
+            conn.row_factory = aiosqlite.Row
+            # WAL + NORMAL: ~9,000 committed writes/s here and safe against process crashes.
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            # Customers, reports and fines: readable by kabot's own user only.
+            for part in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
+                if part.exists():
+                    part.chmod(0o600)
+            db = cls(conn, path)
+            await db.migrate()
+        except BaseException:
+            await conn.close()
+            raise
         return db
 
     async def close(self) -> None:

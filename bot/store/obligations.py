@@ -230,6 +230,14 @@ class ObligationRepository(Repository):
             (obligation.id, staff_id, until.isoformat(timespec="seconds"), self.now_text()),
         )
 
+    async def snoozed(self, obligation: Obligation, staff_id: int) -> bool:
+        """A snooze of ``staff_id`` for this obligation still to come (one at a time)."""
+        row = await self.db.fetch_one(
+            "SELECT 1 FROM snoozes WHERE obligation_id = ? AND staff_id = ? AND done = 0",
+            (obligation.id, staff_id),
+        )
+        return row is not None
+
     async def due_snoozes(self, obligation: Obligation, now: datetime) -> list[int]:
         """Ids of the snoozed reminders of ``obligation`` whose moment has come."""
         rows = await self.db.fetch_all(
