@@ -219,7 +219,10 @@ async def test_the_sandbox_stops_at_the_first_ctrl_c_with_a_tab_open(tmp_path: P
     while f"127.0.0.1:{port}".encode() not in printed:
         printed += await asyncio.wait_for(proc.stdout.readline(), DEADLINE)
     async with ClientSession() as http:
-        events = await http.get(f"http://127.0.0.1:{port}/api/events")  # the open tab
+        page = await (await http.get(f"http://127.0.0.1:{port}/")).text()
+        token = page.split('name="kabot-token" content="')[1].split('"')[0]
+        events = await http.get(f"http://127.0.0.1:{port}/api/events?token={token}")  # a tab
+        assert events.status == 200
         proc.send_signal(signal.SIGINT)
         out, _ = await asyncio.wait_for(proc.communicate(), 5.0)  # a hang guard
         events.close()

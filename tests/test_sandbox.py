@@ -3,6 +3,7 @@ a real browser (Debian's Chromium driven by Playwright)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -39,13 +40,19 @@ class Running:
     page: SandboxWeb
     http: ClientSession
 
+    @property
+    def token(self) -> dict[str, str]:
+        return {"X-Kabot-Token": self.page.token}
+
     async def get(self, path: str) -> Any:
-        async with self.http.get(self.page.url.rstrip("/") + path) as response:
+        url = self.page.url.rstrip("/") + path
+        async with self.http.get(url, headers=self.token) as response:
             assert response.status == 200, await response.text()
             return await response.json()
 
     async def post(self, path: str, body: dict[str, Any]) -> tuple[int, Any]:
-        async with self.http.post(self.page.url.rstrip("/") + path, json=body) as response:
+        url = self.page.url.rstrip("/") + path
+        async with self.http.post(url, json=body, headers=self.token) as response:
             if response.content_type == "application/json":
                 return response.status, await response.json()
             return response.status, await response.text()
@@ -129,12 +136,15 @@ async def test_the_sandbox_speaks_telegram_keeps_its_state_and_resets(tmp_path: 
         form.add_field(
             "file", b"code,sales\nC0001,100\n", filename="销售.csv", content_type="text/csv"
         )
-        async with running.http.post(running.page.url + "api/upload", data=form) as response:
+        upload = running.page.url + "api/upload"
+        async with running.http.post(upload, data=form, headers=running.token) as response:
             assert response.status == 200
         chat = await running.get(f"/api/chat?as={ZHOU}&chat={ZHOU}")
         sent = next(m for m in reversed(chat["messages"]) if "document" in m)
         assert sent["document"]["name"] == "销售.csv" and not sent["from_bot"]
-        async with running.http.get(running.page.url.rstrip("/") + sent["document"]["url"]) as r:
+        async with running.http.get(
+            running.page.url.rstrip("/") + sent["document"]["url"], headers=running.token
+        ) as r:
             assert await r.read() == b"code,sales\nC0001,100\n"
         assert chat["messages"][-1]["from_bot"]  # kabot answered the file
 
@@ -155,7 +165,7 @@ async def test_the_time_machine_runs_what_is_due(box: Running) -> None:
     chat = await box.get(f"/api/chat?as={WANG}&chat={yt}")
     assert any("2026-11 月度汇总" in m["text"] for m in chat["messages"])
     chart = next(m["photo"] for m in chat["messages"] if "photo" in m)
-    async with box.http.get(box.page.url.rstrip("/") + chart) as response:
+    async with box.http.get(box.page.url.rstrip("/") + chart, headers=box.token) as response:
         assert (await response.read()).startswith(b"\x89PNG")
 
 
@@ -241,3 +251,29 @@ def _has_playwright() -> bool:
     except ImportError:
         return False
     return True
+
+
+async def test_other_sites_cannot_drive_or_read_the_sandbox(box: Running) -> None:
+    url = box.page.url.rstrip("/")
+    send = {"as": ZHOU, "chat": ZHOU, "text": "/start"}
+    before = len(box.sandbox.world.bot_messages(ZHOU))
+    # A cross-site "simple" POST: text/plain, from another origin, no token.
+    forged = {"Content-Type": "text/plain", "Origin": "http://evil.example"}
+    async with box.http.post(f"{url}/api/send", data=json.dumps(send), headers=forged) as r:
+        assert r.status == 403
+    # Even with the token: not JSON, or from another origin, is refused.
+    plain = {**box.token, "Content-Type": "text/plain"}
+    async with box.http.post(f"{url}/api/send", data=json.dumps(send), headers=plain) as r:
+        assert r.status == 415
+    elsewhere = {**box.token, "Origin": "http://evil.example"}
+    async with box.http.post(f"{url}/api/jump", json={"to": "2027-01-01"}, headers=elsewhere) as r:
+        assert r.status == 403
+    async with box.http.post(f"{url}/api/reset", json={}) as r:  # no token
+        assert r.status == 403
+    # DNS rebinding: the right address under a foreign name is not answered.
+    rebound = {**box.token, "Host": "evil.example"}
+    async with box.http.get(f"{url}/api/state", headers=rebound) as r:
+        assert r.status == 421
+    assert len(box.sandbox.world.bot_messages(ZHOU)) == before
+    async with box.http.get(f"{url}/") as r:  # the page itself carries this start's token
+        assert box.page.token in await r.text()

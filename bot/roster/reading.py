@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -57,19 +58,66 @@ def _read_csv(path: Path) -> list[list[str]]:
     return _csv_rows(path.read_bytes(), path.name)
 
 
-def upload_rows(name: str, data: bytes) -> list[list[str]]:
-    """An uploaded spreadsheet as text cells: a .csv file, or an .xlsx workbook's first sheet."""
-    if name.lower().endswith(".csv"):
-        return _csv_rows(data, name)
+# A spreadsheet kabot reads is a roster or a sales sheet, not a database: a few thousand rows
+# at most. A crafted 5 KB file that declares A1:XFD1048576 grew to 2.7 GB in openpyxl; these
+# caps refuse such a file, naming the cap, before it can hold anyone up.
+MAX_ROWS = 20_000
+MAX_COLUMNS = 64
+MAX_CELLS = 400_000
+MAX_UNPACKED = 50 * 1024 * 1024  # bytes, all the workbook's parts together
+
+
+def _sheet_rows(name: str, ws: Any) -> list[list[str]]:
+    """A sheet's rows as text, within the caps; the sheet's declared size is ignored."""
+    ws.reset_dimensions()  # read-only mode trusts the file's <dimension> otherwise
+    rows: list[list[str]] = []
+    cells = 0
+    for row in ws.iter_rows(values_only=True):
+        if len(rows) >= MAX_ROWS:
+            raise RosterError([Problem(name, 0, "roster.too_many_rows", {"limit": str(MAX_ROWS)})])
+        values = [_cell_text(c) for c in row[: MAX_COLUMNS + 1]]
+        while values and not values[-1]:
+            values.pop()
+        if len(values) > MAX_COLUMNS:
+            limit = {"limit": str(MAX_COLUMNS)}
+            raise RosterError([Problem(name, len(rows) + 1, "roster.too_many_columns", limit)])
+        cells += len(values)
+        if cells > MAX_CELLS:
+            raise RosterError(
+                [Problem(name, 0, "roster.too_many_cells", {"limit": str(MAX_CELLS)})]
+            )
+        rows.append(values)
+    return rows
+
+
+def _open_workbook(name: str, source: Path | bytes) -> Any:
+    """openpyxl's read-only workbook, after a look at how large it unpacks."""
     from openpyxl import load_workbook
 
+    stream: Any = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        with zipfile.ZipFile(stream) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED:
+            limit = f"{MAX_UNPACKED // (1024 * 1024)} MB"
+            raise RosterError([Problem(name, 0, "roster.too_large", {"limit": limit})])
+        if isinstance(stream, io.BytesIO):
+            stream.seek(0)
+        return load_workbook(stream, read_only=True, data_only=True)
+    except RosterError:
+        raise
+    except Exception as exc:  # openpyxl and zipfile raise many kinds for a damaged file
         raise RosterError([Problem(name, 0, "roster.unreadable", {"reason": str(exc)})]) from exc
+
+
+def upload_rows(name: str, data: bytes) -> list[list[str]]:
+    """An uploaded spreadsheet as text cells: a .csv file, or an .xlsx workbook's first sheet.
+    Slow for a big file: call it off the event loop."""
+    if name.lower().endswith(".csv"):
+        return _csv_rows(data, name)
+    book = _open_workbook(name, data)
     try:
-        sheet = book.worksheets[0]
-        return [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        return _sheet_rows(name, book.worksheets[0])
     finally:
         book.close()
 
@@ -80,18 +128,10 @@ def read_sheets(path: Path) -> list[Sheet]:
         for file in sorted(path.glob("*.csv")):
             tables.append((file.stem, _read_csv(file)))
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise RosterError(
-                [Problem(path.name, 0, "roster.unreadable", {"reason": str(exc)})]
-            ) from exc
+        book = _open_workbook(path.name, path)
         try:
             for ws in book.worksheets:
-                rows = [[_cell_text(c) for c in row] for row in ws.iter_rows(values_only=True)]
-                tables.append((ws.title, rows))
+                tables.append((ws.title, _sheet_rows(f"{path.name}:{ws.title}", ws)))
         finally:
             book.close()
     elif path.suffix.lower() == ".csv":

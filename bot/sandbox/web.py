@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+import secrets
 from datetime import datetime
 from importlib import resources
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from aiohttp import web
 
@@ -105,9 +107,18 @@ def _commands(sandbox: Sandbox, user: JSON, chat_id: int) -> list[JSON]:
 
 
 class SandboxWeb:
+    """The page on 127.0.0.1. Every other site the user visits can reach that address too: a
+    cross-site form POST (text/plain, no preflight) could act as anyone, and DNS rebinding
+    could read the chats. So every request must name this server as its Host, a POST must
+    come from this page's Origin and carry the token this start made (the page has it; other
+    sites cannot read the page), and a POST's body must be JSON (the upload: a form)."""
+
     def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 8080) -> None:
         self.sandbox, self.host, self.port = sandbox, host, port
-        self.app = web.Application(client_max_size=UPLOAD_LIMIT + 1024 * 1024)
+        self.token = secrets.token_urlsafe(24)
+        self.app = web.Application(
+            client_max_size=UPLOAD_LIMIT + 1024 * 1024, middlewares=[self._guard]
+        )
         self.app.router.add_get("/", self._page)
         self.app.router.add_get("/static/{name}", self._static)
         self.app.router.add_get("/api/state", self._state)
@@ -129,6 +140,27 @@ class SandboxWeb:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/"
 
+    def _ours(self) -> set[str]:
+        return {f"{name}:{self.port}" for name in (self.host, "127.0.0.1", "localhost")}
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.host not in self._ours():
+            raise web.HTTPMisdirectedRequest(text="this page answers only on its own address")
+        origin = request.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc not in self._ours():
+            raise web.HTTPForbidden(text="not from the sandbox's page")
+        if request.path.startswith(("/api/", "/files/")):
+            given = request.headers.get("X-Kabot-Token") or request.query.get("token", "")
+            if not hmac.compare_digest(given, self.token):
+                raise web.HTTPForbidden(text="the page's token is missing: reload the page")
+        if request.method == "POST":
+            kind = "multipart/form-data" if request.path == "/api/upload" else "application/json"
+            if request.content_type != kind:
+                raise web.HTTPUnsupportedMediaType(text=f"{kind} only")
+        response: web.StreamResponse = await handler(request)
+        return response
+
     async def start(self) -> str:
         # Ctrl+C stops at once even with a tab open: its live-update stream is not waited for.
         self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=0.5)
@@ -147,9 +179,8 @@ class SandboxWeb:
     # ------------------------------------------------------------------ reading
 
     async def _page(self, request: web.Request) -> web.Response:
-        return web.Response(
-            text=(STATIC / "index.html").read_text(encoding="utf-8"), content_type="text/html"
-        )
+        page = (STATIC / "index.html").read_text(encoding="utf-8")
+        return web.Response(text=page.replace("{{token}}", self.token), content_type="text/html")
 
     async def _static(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]

@@ -18,8 +18,16 @@ async function busy(work) {
   }
 }
 
+// This start's token (see SandboxWeb): without it the server refuses every request.
+const TOKEN = document.querySelector('meta[name="kabot-token"]').content;
+
+function withToken(path) {
+  return path + (path.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(TOKEN);
+}
+
 async function api(path, options = {}) {
-  const response = await fetch(path, options);
+  const headers = { ...(options.headers || {}), "X-Kabot-Token": TOKEN };
+  const response = await fetch(path, { ...options, headers });
   if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
   return response.json();
 }
@@ -87,8 +95,8 @@ function renderMessage(m) {
   bubble.dataset.id = m.id;
   let html = "";
   if (chat && chat.id < 0) html += `<div class="sender">${escapeHtml(m.from_bot ? "kabot" : m.sender)}</div>`;
-  if (m.photo) html += `<a href="${m.photo}" target="_blank"><img src="${m.photo}" alt="photo"></a>`;
-  if (m.document) html += `<a class="doc" href="${m.document.url}" download="${escapeHtml(m.document.name)}"><span>📄</span>${escapeHtml(m.document.name)}</a>`;
+  if (m.photo) html += `<a href="${withToken(m.photo)}" target="_blank"><img src="${withToken(m.photo)}" alt="photo"></a>`;
+  if (m.document) html += `<a class="doc" href="${withToken(m.document.url)}" download="${escapeHtml(m.document.name)}"><span>📄</span>${escapeHtml(m.document.name)}</a>`;
   if (m.location) html += `📍 ${m.location.latitude.toFixed(4)}, ${m.location.longitude.toFixed(4)}`;
   if (m.sticker) html += `<span style="font-size:40px">${escapeHtml(m.sticker)}</span>`;
   if (m.other) html += `[${m.other}]`;
@@ -287,7 +295,7 @@ $("reset").onclick = async () => {
   await busy(start);
 };
 
-const events = new EventSource("/api/events");
+const events = new EventSource(withToken("/api/events"));
 events.onmessage = () => refresh();
 
 busy(start);
