@@ -100,8 +100,8 @@ async def test_a_director_waives_and_two_presses_decide_once(org: Kabot) -> None
 async def test_only_the_centre_records_fines_and_only_directors_incentives(org: Kabot) -> None:
     group, _zhang, wang, zhou = await setting(org)
     sun = await started(org, SUN, "孙伟")
-    await fine(sun, "周丽", "50", "随便罚")  # a unit manager is not the KA centre
-    assert "没有权限" in sun.last_reply()
+    await sun.send("/penalty")  # a unit manager is not the KA centre: refused at once
+    assert "只有KA中心" in sun.last_reply()
     await zhou.send("/incentive")
     assert "您的角色不能填写" in zhou.last_reply()
     await zhou.send("/penalty")

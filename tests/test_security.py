@@ -72,9 +72,7 @@ async def test_only_the_person_reminded_snoozes_and_only_once(
 ) -> None:
     sun = await started(org, SUN, "孙伟")
     await started(org, 500400101, "林峰")
-    code, _, err = await run_cli(
-        org, monkeypatch, "jobs", "run-due", "--now", "2026-12-05T09:00"
-    )
+    code, _, err = await run_cli(org, monkeypatch, "jobs", "run-due", "--now", "2026-12-05T09:00")
     assert code == 0, err
     reminder = next(m for m in sun.private.bot_messages() if m["text"].startswith("⏰ R1"))
     snooze = reminder["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
@@ -289,3 +287,12 @@ async def _snapshot(org: Kabot) -> str:
         rows = await org.store.db.fetch_all(sql)
         parts.append(json.dumps([list(r) for r in rows], ensure_ascii=False))
     return "\n".join(parts)
+
+
+async def test_a_form_the_person_may_not_submit_is_refused_at_its_first_step(
+    org: Kabot,
+) -> None:
+    sun = await started(org, SUN, "孙伟")  # a manager, but of a unit: fines are the centre's
+    await sun.send("/penalty")
+    assert "只有KA中心" in sun.last_reply()
+    assert await org.store.drafts.of((await org.store.staff.by_code("YT001")).id) is None  # type: ignore[union-attr]

@@ -58,6 +58,8 @@ class Form:
     roles: frozenset[Role] = frozenset({Role.FIELD, Role.MANAGER})
     # At least one of these must be answered before the report can be saved.
     needs_one_of: tuple[str, ...] = ()
+    # Only the KA centre's people submit it (a unit's manager has the role, not the right).
+    centre_only: bool = False
 
     def __post_init__(self) -> None:
         # "summary" is the step after the last field (bot.forms.engine.SUMMARY).
@@ -229,6 +231,7 @@ ISSUE_REPLY = Form(
     "issue_reply",
     (_text("reply"),),
     roles=frozenset({Role.DIRECTOR, Role.MANAGER}),
+    centre_only=True,
 )
 
 # The penalty ledger by hand: a fine the KA centre records (R2's "an issue existed and was
@@ -238,6 +241,7 @@ PENALTY = Form(
     "ledger",
     (Field("person", Kind.STAFF), Field("amount", Kind.MONEY), _text("reason", limit=500)),
     roles=frozenset({Role.DIRECTOR, Role.MANAGER}),
+    centre_only=True,
 )
 INCENTIVE = Form(
     "incentive",
@@ -256,6 +260,7 @@ R2_BREACH = Form(
     "breach",
     (_text("issue", limit=500),),
     roles=frozenset({Role.DIRECTOR, Role.MANAGER}),
+    centre_only=True,
 )
 
 # /leave: from when to when, and who receives one's reminders meanwhile.

@@ -27,6 +27,7 @@ from bot.forms.keyboards import Buttons
 from bot.handlers import form_questions as questions
 from bot.models import REPORT_PREFIXES, Draft, Report
 from bot.policy import may_correct
+from bot.workflow import speaks_for_centre
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +53,11 @@ async def begin(update: Update, context: KabotContext, form: Form) -> None:
     if person.role not in form.roles or person.unit_id is None:
         await context.outbox.message(
             chat.id, context.render("form_not_for_you.html", form=form.name)
+        )
+        return
+    if not await _may_submit(context, form):
+        await context.outbox.message(
+            chat.id, context.render("form_centre_only.html", form=form.name)
         )
         return
     if form.fields[0].kind is Kind.PROMOTION and not await questions.promotions(context):
@@ -122,6 +128,13 @@ async def correct(chat: Chat, context: KabotContext, report: Report) -> None:
         await _begin_draft(chat, context, form, target=report.id, answers=dict(report.answers))
 
 
+async def _may_submit(context: KabotContext, form: Form) -> bool:
+    """Refused at the first step what would be refused at submit (the check there stays)."""
+    return not form.centre_only or speaks_for_centre(
+        context.person, await context.store.units.centre()
+    )
+
+
 async def start_over(chat: Chat, context: KabotContext, restart: str) -> bool:
     """What "drop it and start over" starts: a form, a form about something, a correction."""
     name, _, target = restart.partition("-")
@@ -145,7 +158,7 @@ async def start_over(chat: Chat, context: KabotContext, restart: str) -> bool:
         or (target and inputs.record_id(target) is None)
     ):
         return False
-    if is_comment(form) and not target:
+    if (is_comment(form) and not target) or not await _may_submit(context, form):
         return False
     await _begin_draft(chat, context, form, target=int(target) if target else None)
     return True
