@@ -16,6 +16,7 @@ from bot.reminders.rules import Rules
 from bot.settings import Settings
 from bot.store import Store
 from bot.texts import Texts
+from bot.workflow import speaks_for_centre
 
 
 @dataclass(slots=True)
@@ -91,6 +92,10 @@ class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):
     def set_person(self, staff: Staff | None) -> None:
         """The access gate says who this is; handlers update it when the person changes."""
         self._person = staff
+
+    async def in_centre(self) -> bool:
+        """Whether the person speaks for the KA centre (its managers, the directors)."""
+        return speaks_for_centre(self.person, await self.store.units.centre())
 
     @property
     def lang(self) -> str:

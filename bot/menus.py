@@ -38,6 +38,8 @@ class Command:
     name: str
     roles: frozenset[Role]
     menu_button: str | None = None  # callback data of its /start menu button, if it has one
+    # Only the KA centre's people use it (a unit's manager has the role, not the right).
+    centre_only: bool = False
 
 
 PRIVATE_COMMANDS = (
@@ -48,7 +50,7 @@ PRIVATE_COMMANDS = (
     Command("data", WRITERS, "menu:data"),
     Command("admission", frozenset({Role.MANAGER}), "menu:admission"),
     Command("approvals", frozenset({Role.DIRECTOR}), "menu:approvals"),
-    Command("penalty", frozenset({Role.DIRECTOR, Role.MANAGER})),
+    Command("penalty", frozenset({Role.DIRECTOR, Role.MANAGER}), centre_only=True),
     Command("incentive", frozenset({Role.DIRECTOR})),
     Command("penalties", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR}), "menu:penalties"),
     Command("fine", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),
@@ -56,10 +58,10 @@ PRIVATE_COMMANDS = (
     Command("leave", WRITERS),
     Command("plan", WRITERS),
     Command("contract", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),
-    Command("launch", frozenset({Role.MANAGER, Role.DIRECTOR})),
+    Command("launch", frozenset({Role.MANAGER, Role.DIRECTOR}), centre_only=True),
     Command("export", EVERYONE),
-    Command("grading", frozenset({Role.MANAGER, Role.DIRECTOR})),
-    Command("national", frozenset({Role.MANAGER, Role.DIRECTOR})),
+    Command("grading", frozenset({Role.MANAGER, Role.DIRECTOR}), centre_only=True),
+    Command("national", frozenset({Role.MANAGER, Role.DIRECTOR}), centre_only=True),
     Command("myvisits", WRITERS, "menu:myvisits"),
     Command("issues", EVERYONE, "menu:issues"),
     Command("promos", EVERYONE, "menu:promos"),
@@ -80,19 +82,20 @@ GROUP_COMMANDS = (
 NEWCOMER_COMMANDS = ("start", "help", "language")
 
 
-def commands_for(role: Role, group: bool = False) -> list[Command]:
+def commands_for(role: Role, group: bool = False, *, in_centre: bool = True) -> list[Command]:
+    """What a role may use; ``in_centre`` False leaves out what only the KA centre does."""
     pool = GROUP_COMMANDS if group else PRIVATE_COMMANDS
-    return [c for c in pool if role in c.roles]
+    return [c for c in pool if role in c.roles and (in_centre or not c.centre_only)]
 
 
 def _bot_commands(texts: Texts, lang: str, names: list[str]) -> list[BotCommand]:
     return [BotCommand(name, texts.label(lang, f"command.{name}")) for name in names]
 
 
-def main_menu(texts: Texts, person: Staff) -> InlineKeyboardMarkup:
+def main_menu(texts: Texts, person: Staff, in_centre: bool) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(texts.label(person.language, f"button.{c.name}"), callback_data=data)
-        for c in commands_for(person.role)
+        for c in commands_for(person.role, in_centre=in_centre)
         if (data := c.menu_button) is not None
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -120,11 +123,13 @@ async def register_default_commands(bot: ExtBot[None], texts: Texts, default_lan
         )
 
 
-async def register_person_commands(bot: ExtBot[None], texts: Texts, person: Staff) -> None:
+async def register_person_commands(
+    bot: ExtBot[None], texts: Texts, person: Staff, in_centre: bool
+) -> None:
     """The person's role menu in their language, in their private chat with kabot."""
     if person.telegram_id is None:
         return
-    names = [c.name for c in commands_for(person.role)]
+    names = [c.name for c in commands_for(person.role, in_centre=in_centre)]
     try:
         await bot.set_my_commands(
             _bot_commands(texts, person.language, names), BotCommandScopeChat(person.telegram_id)

@@ -296,3 +296,19 @@ async def test_a_form_the_person_may_not_submit_is_refused_at_its_first_step(
     await sun.send("/penalty")
     assert "只有KA中心" in sun.last_reply()
     assert await org.store.drafts.of((await org.store.staff.by_code("YT001")).id) is None  # type: ignore[union-attr]
+
+
+async def test_help_and_menus_offer_only_what_the_person_may_do(org: Kabot) -> None:
+    sun = await started(org, SUN, "孙伟")
+    zhang = await started(org, ZHANG, "张敏")
+    await sun.send("/help")
+    await zhang.send("/help")
+    assert "/penalty" not in sun.last_reply() and "/grading" not in sun.last_reply()
+    assert "/penalty" in zhang.last_reply() and "/grading" in zhang.last_reply()
+    menu = {  # his own command menu in Telegram, set at /start
+        scope: [c["command"] for c in commands]
+        for (scope, _), commands in org.world.commands.items()
+    }
+    sun_menu = next(v for scope, v in menu.items() if str(SUN) in scope)
+    zhang_menu = next(v for scope, v in menu.items() if str(ZHANG) in scope)
+    assert "penalty" not in sun_menu and "penalty" in zhang_menu

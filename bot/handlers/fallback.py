@@ -15,7 +15,7 @@ async def not_understood(update: Update, context: KabotContext) -> None:
     await context.outbox.message(
         message.chat_id,
         context.render("not_understood.html"),
-        markup=main_menu(context.texts, context.person),
+        markup=main_menu(context.texts, context.person, await context.in_centre()),
     )
 
 

@@ -34,7 +34,9 @@ async def menu_pressed(update: Update, context: KabotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     target = query.data.removeprefix("menu:")
-    allowed = {c.name for c in commands_for(context.person.role)}
+    allowed = {
+        c.name for c in commands_for(context.person.role, in_centre=await context.in_centre())
+    }
     if target not in allowed or target not in _ACTIONS:
         await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return

@@ -35,7 +35,7 @@ async def start(update: Update, context: KabotContext) -> None:
         return
     elif payload is not None:
         await context.outbox.message(message.chat_id, context.render("invite_not_needed.html"))
-    await register_person_commands(context.bot, context.texts, person)
+    await register_person_commands(context.bot, context.texts, person, await context.in_centre())
     await _send_welcome(update, context, person)
 
 
@@ -66,7 +66,7 @@ async def _send_welcome(update: Update, context: KabotContext, person: Staff) ->
     await context.outbox.message(
         message.chat_id,
         context.render("welcome.html", person=person, unit=unit, waiting=waiting),
-        markup=main_menu(context.texts, person),
+        markup=main_menu(context.texts, person, await context.in_centre()),
     )
 
 
@@ -77,7 +77,11 @@ async def help_command(update: Update, context: KabotContext) -> None:
     await context.outbox.message(
         chat.id,
         context.render(
-            "help.html", commands=commands_for(context.person.role, group=group), group=group
+            "help.html",
+            commands=commands_for(
+                context.person.role, group=group, in_centre=await context.in_centre()
+            ),
+            group=group,
         ),
     )
 
@@ -104,7 +108,7 @@ async def language_chosen(update: Update, context: KabotContext) -> None:
     person = await context.store.staff.set_language(context.person, chosen)
     context.set_person(person)
     await context.outbox.answer(query, context.label("answer.language_set"))
-    await register_person_commands(context.bot, context.texts, person)
+    await register_person_commands(context.bot, context.texts, person, await context.in_centre())
     await _send_welcome(update, context, person)
 
 
