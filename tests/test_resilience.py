@@ -164,3 +164,15 @@ async def test_timed_work_has_fixed_ids_and_is_made_up_when_late_not_skipped(
     assert org.scheduled == {"due-work": (600, True)}
     await org.restart()
     assert set(org.scheduled) == {"due-work"}  # replaced, not doubled
+
+
+async def test_minutes_of_flood_control_hold_nothing_up(org: Kabot) -> None:
+    # Telegram asks the bot to wait 10 minutes before setting menus: /start answers anyway,
+    # and the messages' own flood waits are sat out in the outbox, not in a handler.
+    zhou = org.person(ZHOU, "周丽")
+    org.world.fail("setMyCommands", 429, retry_after=600)
+    await zhou.send("/start")
+    assert "周丽" in zhou.last_reply()
+    org.world.fail("sendMessage", 429, retry_after=600)
+    await zhou.send("/help")  # the 429 is waited out at the cap, in the outbox
+    assert "/customers" in zhou.last_reply()

@@ -52,6 +52,8 @@ ApiCall = Callable[..., Coroutine[Any, Any, ApiResult]]
 
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
+# The longest flood wait sat out inside a request (messages never wait here: the outbox does).
+RETRY_AFTER_CAP = 10.0
 
 
 class SlidingWindow:
@@ -186,6 +188,10 @@ class KabotRateLimiter(BaseRateLimiter[None]):
                 if attempt > self.max_retries:
                     raise
                 seconds = retry_after_seconds(exc)
+                if seconds > RETRY_AFTER_CAP:
+                    # Minutes of flood control are an outage: the caller goes on without it
+                    # (a command menu, say) rather than hold a person's update that long.
+                    raise
                 _LOGGER.warning("%s: flood control, retrying in %ss", endpoint, seconds)
                 await asyncio.sleep(seconds + 0.1)
             except (TimedOut, BadRequest):
