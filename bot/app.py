@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
+from datetime import datetime
 from typing import Any
 
 from telegram import Update
@@ -20,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import status
 from bot.clock import Clock
 from bot.context import KabotContext, Resources
 from bot.delivery.inbox import Poller, WebhookReceiver
@@ -54,7 +57,7 @@ from bot.menus import register_default_commands
 from bot.reminders.engine import run_due
 from bot.reminders.rules import load_rules
 from bot.settings import Settings
-from bot.store import Store
+from bot.store import Store, backup
 from bot.texts import Texts
 from bot.updates import PerPersonUpdateProcessor
 
@@ -72,6 +75,30 @@ _FAILURE: contextvars.ContextVar[list[Exception] | None] = contextvars.ContextVa
 
 class _RollBack(Exception):
     """Raised inside an update's transaction to undo what its failed handler did."""
+
+
+def _log_update(update: Update, outcome: str, started: float) -> None:
+    """One line per update: ids, what kind of update, how long, how it went — no text."""
+    kind = "other"
+    if update.callback_query is not None:
+        kind = "button:" + (update.callback_query.data or "").split(":", 1)[0][:12]
+    elif update.effective_message is not None:
+        text = update.effective_message.text or ""
+        kind = "command:" + text.split()[0][:32] if text.startswith("/") else "message"
+    _LOGGER.info(
+        "update %s %s %s",
+        update.update_id,
+        kind,
+        outcome,
+        extra={
+            "update_id": update.update_id,
+            "person": update.effective_user.id if update.effective_user else None,
+            "chat": update.effective_chat.id if update.effective_chat else None,
+            "handler": kind,
+            "duration_ms": round((time.monotonic() - started) * 1000, 1),
+            "outcome": outcome,
+        },
+    )
 
 
 class KabotApplication(Application):
@@ -92,20 +119,23 @@ class KabotApplication(Application):
             return
         failure: list[Exception] = []
         token = _FAILURE.set(failure)
+        started, outcome = time.monotonic(), "done"
         try:
             async with store.db.transaction():
                 if not await store.inbox.is_new(update.update_id):
                     if not await store.inbox.known(update.update_id):
                         _LOGGER.warning("Update %s is not in the inbox", update.update_id)
+                    outcome = "handled before"
                     return
                 await super().process_update(update)
                 if failure:
                     raise _RollBack
                 await store.inbox.done(update.update_id)
         except _RollBack:
-            pass
+            outcome = "failed"
         finally:
             _FAILURE.reset(token)
+            _log_update(update, outcome, started)
         if failure:
             async with store.db.transaction():
                 await store.inbox.failed(update.update_id, type(failure[0]).__name__)
@@ -250,15 +280,25 @@ async def _due_work(context: KabotContext) -> None:
     assert resources.store is not None and resources.rules is not None
     assert resources.texts is not None and resources.clock is not None
     assert resources.settings is not None
-    await run_due(
-        resources.store,
-        resources.rules,
-        resources.texts,
-        resources.clock.now(),
-        resources.settings,
-    )
+    store, settings, now = resources.store, resources.settings, resources.clock.now()
+    started = time.monotonic()
+    await run_due(store, resources.rules, resources.texts, now, settings)
+    await store.facts.set("due_work_at", now.isoformat(timespec="seconds"))
+    await store.facts.set("due_work_seconds", f"{time.monotonic() - started:.2f}")
     if resources.sender is not None:
         resources.sender.wake()
+    # Once a day, a verified copy of the database (off the event loop: WAL lets it read
+    # while the bot writes), and the copies older than the setting removed.
+    try:
+        made = await asyncio.to_thread(
+            backup.daily, settings.db_path, settings.backups, now, settings.backup_keep_days
+        )
+    except backup.BackupError as exc:
+        _LOGGER.error("Daily backup failed: %s", exc)
+        return
+    if made is not None:
+        await store.facts.set("backup_at", made.made_at)
+        _LOGGER.info("Daily backup: %s", made.folder)
 
 
 async def _close_resources(app: Application) -> None:
@@ -300,8 +340,22 @@ async def start_webhook(
     """Start kabot behind a webhook: Telegram posts updates to ``url``, served on host:port."""
     resources = await _initialized(application)
     assert resources.store is not None
+    settings = resources.settings
+    assert settings is not None
+
+    async def health() -> tuple[bool, dict[str, Any]]:
+        now = datetime.now(settings.tz)
+        found = await asyncio.to_thread(status.gather, settings, now)
+        return found.healthy, found.as_json()
+
     resources.receiver = WebhookReceiver(
-        application, resources.store.inbox, host=host, port=port, path=path, secret=secret
+        application,
+        resources.store.inbox,
+        host=host,
+        port=port,
+        path=path,
+        secret=secret,
+        health=health,
     )
     await application.start()
     await resources.receiver.start()

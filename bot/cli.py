@@ -23,6 +23,7 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Defaults, ExtBot
 
+from bot import logs, status
 from bot.app import build_application, start_polling, start_webhook, stop_application
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.delivery.lock import AlreadyRunning, InstanceLock
@@ -34,7 +35,7 @@ from bot.reminders.engine import run_due
 from bot.reminders.rules import load_rules
 from bot.roster import Problem, RosterError, read_roster
 from bot.settings import Settings, SettingsError, load_settings, redact
-from bot.store import Store
+from bot.store import Store, backup
 from bot.store.db import StoreUnavailable
 from bot.texts import Texts
 
@@ -113,6 +114,19 @@ def _parser() -> argparse.ArgumentParser:
     box.add_argument("--reset", action="store_true", help="start over from the sample")
     box.add_argument("--no-browser", action="store_true", help="do not open a browser")
 
+    back = sub.add_parser(
+        "backup",
+        help="copy the database into a new folder while the bot runs, and verify the copy",
+    )
+    back.add_argument("path", type=Path, help="a new (or empty) folder for the backup")
+    rest = sub.add_parser(
+        "restore", help="put a verified backup in place of KABOT_DB (which must not exist yet)"
+    )
+    rest.add_argument("path", type=Path, help="a folder `backup` made")
+    sub.add_parser(
+        "status", help="how kabot is doing: one screen; exit 1 when something needs a look"
+    )
+
     for name, text in (
         ("deactivate", "withdraw a person's access at once"),
         ("activate", "give a deactivated person access again"),
@@ -147,12 +161,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     command = args.command or "run"
     try:
         settings = load_settings(need_token=command in ("run", "invite", "jobs"))
+        logs.configure(settings.log_format)
         for handler in logging.getLogger().handlers:
             handler.addFilter(_Redacted(settings.token))
+        if command in ("backup", "restore"):
+            return _backup(command, args.path, settings)
+        if command == "status":
+            return asyncio.run(status.show(settings))
         if command == "run":
             return _run(settings, args.webhook, args.listen)
         if command == "sandbox":
@@ -161,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"kabot: {exc}", file=sys.stderr)
         return 2
-    except (AlreadyRunning, StoreUnavailable) as exc:
+    except (AlreadyRunning, StoreUnavailable, backup.BackupError) as exc:
         print(f"kabot: {exc}", file=sys.stderr)
         return 1
     except TelegramError as exc:  # the token refused, Telegram unreachable at start
@@ -352,6 +370,25 @@ async def _invite(
         return 1
     invite = await store.invites.create(role, unit.id if unit else None, valid)
     print(texts.render(lang, "cli/invite.txt", invite=invite, unit=unit, username=username))
+    return 0
+
+
+def _backup(command: str, path: Path, settings: Settings) -> int:
+    texts, lang = Texts(default_language=settings.default_language), settings.default_language
+    if command == "backup":
+        if not settings.db_path.exists():
+            raise backup.BackupError(f"there is no database at {settings.db_path} to back up")
+        made = backup.make(settings.db_path, path, datetime.now(settings.tz))
+        print(texts.render(lang, "cli/backup_made.txt", b=made, rows=sum(made.rows.values())))
+        return 0
+    lock = InstanceLock(settings.db_path)
+    if not lock.try_acquire():
+        raise AlreadyRunning(f"kabot is running on {settings.db_path}: stop it before a restore")
+    try:
+        restored = backup.restore(path, settings.db_path)
+    finally:
+        lock.release()
+    print(texts.render(lang, "cli/backup_restored.txt", b=restored, db=settings.db_path))
     return 0
 
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-from bot.delivery.sender import Backoff
+from bot.delivery.backoff import Backoff
 
 LANGUAGES = ("zh", "en")
 DEFAULT_API_URL = "https://api.telegram.org"
@@ -50,6 +50,16 @@ class Settings:
     approval_reminder: timedelta = timedelta(hours=24)
     # How the outbox's sender backs off a chat whose delivery failed (tests shorten it).
     delivery_backoff: Backoff = field(default_factory=Backoff)
+    # Daily backups: where (None: a "backups" folder beside the database), and for how long.
+    backup_dir: Path | None = None
+    backup_keep_days: int = 14
+    # Log lines: "text" for a terminal, "json" (one object a line, no message text) for
+    # a log collector.
+    log_format: str = "text"
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.db_path.parent / "backups"
 
     @property
     def bot_base_url(self) -> str:
@@ -125,6 +135,14 @@ def load_settings(
         for name in ("KABOT_EDIT_WINDOW_HOURS", "KABOT_APPROVAL_REMINDER_HOURS")
     }
 
+    backup_dir = values.get("KABOT_BACKUP_DIR", "").strip()
+    keep = values.get("KABOT_BACKUP_KEEP_DAYS", "").strip() or "14"
+    if not keep.isascii() or not keep.isdigit() or int(keep) < 1:
+        raise SettingsError(f"KABOT_BACKUP_KEEP_DAYS={keep!r} is not a number of days (e.g. 14).")
+    log_format = values.get("KABOT_LOG_FORMAT", "").strip() or "text"
+    if log_format not in ("text", "json"):
+        raise SettingsError(f"KABOT_LOG_FORMAT={log_format!r}: use text or json.")
+
     return Settings(
         token=token,
         api_url=api_url,
@@ -134,6 +152,9 @@ def load_settings(
         default_language=language,
         edit_window=hours["KABOT_EDIT_WINDOW_HOURS"],
         approval_reminder=hours["KABOT_APPROVAL_REMINDER_HOURS"],
+        backup_dir=Path(backup_dir) if backup_dir else None,
+        backup_keep_days=int(keep),
+        log_format=log_format,
     )
 
 

@@ -27,8 +27,8 @@ from bot.botapi import BotApiServer, World
 from bot.cli import import_roster
 from bot.clock import ManualClock
 from bot.context import Resources
+from bot.delivery.backoff import Backoff
 from bot.delivery.ratelimit import KabotRateLimiter
-from bot.delivery.sender import Backoff
 from bot.settings import DEFAULT_RULES, Settings
 from bot.store import Store
 

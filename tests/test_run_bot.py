@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -228,3 +229,40 @@ async def test_the_sandbox_stops_at_the_first_ctrl_c_with_a_tab_open(tmp_path: P
         events.close()
     assert proc.returncode == 0
     assert b"Traceback" not in printed + out, (printed + out).decode()
+
+
+async def test_json_logs_carry_ids_and_no_message_text(process: Process) -> None:
+    code, output = await process.run("import", str(ROOT / "examples" / "roster"))
+    assert code == 0, output
+    assert output.count("schema 0 → ") == 1  # nineteen migrations, one line
+    process.env["KABOT_LOG_FORMAT"] = "json"
+    await process.start()
+    try:
+        await process.wait_for(lambda: process.world.poll_generation > 0)
+        await process.say(ZHOU, ZHOU, "/start")
+        await process.say(ZHOU, ZHOU, "绝密客户备注 123")
+    finally:
+        log = await process.stop()
+    lines = [json.loads(line) for line in log.splitlines() if line.strip()]
+    handled = [entry for entry in lines if entry.get("update_id") is not None]
+    assert {e["outcome"] for e in handled} == {"done"} and len(handled) == 2
+    assert all(e["person"] == ZHOU and e["duration_ms"] >= 0 for e in handled)
+    assert "绝密客户备注" not in log and "周丽" not in log
+
+
+async def test_the_webhook_answers_healthz(process: Process) -> None:
+    code, output = await process.run("import", str(ROOT / "examples" / "roster"))
+    assert code == 0, output
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}/kabot-hook"
+    await process.start("--webhook", url, "--listen", f"127.0.0.1:{port}")
+    try:
+        await process.wait_for(lambda: process.world.webhook is not None)
+        async with ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as r:
+            health = await r.json()
+        assert health["running"] is True and health["schema"] >= 19
+        # Due work has not run yet (its first run is 30 s after the start): a monitor hears.
+        assert r.status == 503 and "due_work_stale" in health["problems"]
+    finally:
+        log = await process.stop()
+    assert "Traceback" not in log, log

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -103,15 +104,21 @@ class WebhookReceiver:
         port: int,
         path: str,
         secret: str,
+        health: Callable[[], Awaitable[tuple[bool, dict[str, Any]]]] | None = None,
     ) -> None:
+        """``health``: what ``GET /healthz`` answers (healthy?, the figures), for a monitor
+        or the reverse proxy in front of kabot."""
         self.app, self.inbox = app, inbox
         self.host, self.port, self.path, self.secret = host, port, "/" + path.lstrip("/"), secret
+        self.health = health
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
         await requeue_unhandled(self.app, self.inbox)
         server = web.Application(client_max_size=1024 * 1024)
         server.router.add_post(self.path, self._post)
+        if self.health is not None:
+            server.router.add_get("/healthz", self._healthz)
         self._runner = web.AppRunner(server, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
@@ -120,6 +127,11 @@ class WebhookReceiver:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        assert self.health is not None
+        healthy, figures = await self.health()
+        return web.json_response(figures, status=200 if healthy else 503)
 
     async def _post(self, request: web.Request) -> web.Response:
         given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")

@@ -20,7 +20,6 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
@@ -44,6 +43,7 @@ from telegram.error import (
 )
 
 from bot.delivery import cancel
+from bot.delivery.backoff import Backoff
 from bot.delivery.ratelimit import retry_after_seconds
 from bot.store.outbox import CALLBACK_ANSWER, OutboxRepository, OutboxRow
 
@@ -69,19 +69,6 @@ _METHODS = {
     CALLBACK_ANSWER: "answer_callback_query",
 }
 _UPLOAD_FIELD = {"sendPhoto": "photo", "sendDocument": "document"}
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """How long a chat rests after a failed attempt: ``first`` doubling up to ``most``.
-    ``retry_after_cap``: a flood wait longer than this is an outage, tried again at the cap."""
-
-    first: float = 1.0
-    most: float = 60.0
-    retry_after_cap: float = 60.0
-
-    def after(self, failures: int) -> float:
-        return float(min(self.most, self.first * 2 ** max(failures - 1, 0)))
 
 
 class _Retry(Exception):

@@ -14,11 +14,14 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from bot.store import backup
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -63,6 +66,13 @@ class Database:
                 if part.exists():
                     part.chmod(0o600)
             db = cls(conn, path)
+            version, latest = await db.user_version(), _migrations()[-1][0]
+            if 0 < version < latest:
+                # An upgrade: the data as it was is kept before anything changes it.
+                folder = path.with_name(f"{path.stem}-before-v{latest}")
+                if not folder.exists():
+                    await asyncio.to_thread(backup.make, path, folder, datetime.now().astimezone())
+                    _LOGGER.info("Backup before the upgrade: %s", folder)
             await db.migrate()
         except BaseException:
             await conn.close()
@@ -119,15 +129,17 @@ class Database:
 
     async def migrate(self) -> None:
         """Apply every ``migrations/NNNN_*.sql`` newer than ``PRAGMA user_version``."""
-        current = await self.user_version()
-        for version, name, sql in _migrations():
+        current = applied = await self.user_version()
+        for version, _, sql in _migrations():
             if version <= current:
                 continue
-            _LOGGER.info("Applying migration %s", name)
             async with self.transaction() as conn:
                 for statement in _split_sql(sql):
                     await conn.execute(statement)
                 await conn.execute(f"PRAGMA user_version={version}")
+            applied = version
+        if applied != current:
+            _LOGGER.info("Database %s: schema %s → %s", self.path.name, current, applied)
 
 
 def _migrations() -> list[tuple[int, str, str]]:

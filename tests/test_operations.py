@@ -1,0 +1,120 @@
+"""What an operator runs: backup while kabot works, restore into a new place, status."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.delivery.outbox import NOTICE, Outbox
+from tests.cli import run_cli
+from tests.flows import file_visit
+from tests.harness import TZ, Kabot
+
+ZHOU = 500200102
+
+
+async def test_a_backup_taken_while_kabot_works_restores_into_a_new_place(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    zhou = org.person(ZHOU, "周丽")
+    await file_visit(zhou)
+    code, out, err = await run_cli(org, monkeypatch, "backup", str(tmp_path / "bk"))
+    assert code == 0, err
+    assert "校验通过" in out
+    manifest = json.loads((tmp_path / "bk" / "manifest.json").read_text())
+    assert manifest["rows"]["visits"] == 1 and manifest["schema"] >= 19
+    await zhou.send("/myvisits")  # kabot went on meanwhile
+
+    elsewhere = tmp_path / "restored"
+    elsewhere.mkdir()
+    monkeypatch.setenv("KABOT_DB", str(elsewhere / "kabot.db"))
+    code, out, err = await _cli(monkeypatch, "restore", str(tmp_path / "bk"))
+    assert code == 0, err
+    again = await Kabot.launch(elsewhere)  # kabot started on the restored data
+    try:
+        visits = await again.store.db.fetch_all("SELECT answers FROM visits")
+        assert len(visits) == 1 and "10月销量同比增长12%" in visits[0]["answers"]
+        assert await again.store.staff.by_code("YT002") is not None
+    finally:
+        await again.close()
+
+
+async def test_restore_refuses_a_live_database_and_a_damaged_backup(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    code, _, err = await run_cli(org, monkeypatch, "backup", str(tmp_path / "bk"))
+    assert code == 0, err
+    code, _, err = await run_cli(org, monkeypatch, "restore", str(tmp_path / "bk"))
+    assert code == 1 and err.count("\n") == 1  # kabot runs on it: refused in one line
+
+    copy = tmp_path / "bk" / "kabot.db"
+    data = bytearray(copy.read_bytes())
+    data[100:4096] = b"\x00" * (4096 - 100)  # the first page's schema, gone
+    copy.write_bytes(bytes(data))
+    monkeypatch.setenv("KABOT_DB", str(tmp_path / "new" / "kabot.db"))
+    code, _, err = await _cli(monkeypatch, "restore", str(tmp_path / "bk"))
+    assert code == 1 and "kabot.db" in err
+    assert not (tmp_path / "new" / "kabot.db").exists()
+
+
+async def test_status_says_what_needs_a_look(org: Kabot, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, _ = await run_cli(org, monkeypatch, "status")
+    assert code == 1 and "运行中" in out and "定时任务" in out  # due work never ran
+    now = datetime.now(TZ).isoformat(timespec="seconds")
+    await org.store.facts.set("due_work_at", now)
+    await org.store.facts.set("due_work_seconds", "0.4")
+    code, out, _ = await run_cli(org, monkeypatch, "status")
+    assert code == 0 and "一切正常" in out and "用时 0.4 秒" in out
+
+    await org.person(ZHOU, "周丽").send("/start")
+    org.world.outage(600)  # Telegram down: a reminder stays in the outbox
+    async with org.store.db.transaction():
+        await Outbox(org.store.outbox, NOTICE).message(ZHOU, "提醒")
+    await org.store.db.execute(
+        "UPDATE outbox SET created_at = '2026-01-01T00:00:00+08:00'"
+        " WHERE status IN ('pending', 'sending')"
+    )
+    code, out, _ = await _cli(monkeypatch, "status")  # not waiting for the outbox to empty
+    assert code == 1 and "发件箱：1 条待发" in out and "超过 10 分钟" in out
+    org.world.down_until = 0.0
+
+
+async def test_an_upgrade_keeps_the_data_as_it_was(tmp_path: Path) -> None:
+    from bot.store.db import _migrations, _split_sql
+
+    migrations = _migrations()
+    latest = migrations[-1][0]
+    # A database as the version before the last migration left it.
+    with sqlite3.connect(tmp_path / "kabot.db") as conn:
+        for version, _, sql in migrations[:-1]:
+            for statement in _split_sql(sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={version}")
+    again = await Kabot.launch(tmp_path)
+    await again.close()
+    kept = tmp_path / f"kabot-before-v{latest}"
+    assert (kept / "kabot.db").exists()
+    assert json.loads((kept / "manifest.json").read_text())["schema"] == latest - 1
+
+
+async def _cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, str]:
+    """The command line without a running kabot (its own database, set by the caller)."""
+    import asyncio
+    import contextlib
+    import io
+
+    from bot.cli import main
+
+    monkeypatch.setenv("KABOT_TOKEN", "123456789:TEST-offline")
+    out, err = io.StringIO(), io.StringIO()
+
+    def call() -> int:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            return main(list(args))
+
+    code = await asyncio.to_thread(call)
+    return code, out.getvalue(), err.getvalue()
