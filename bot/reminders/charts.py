@@ -1,17 +1,24 @@
 """Pictures people would rather look at than read: the monthly summary's chart.
 
-Rendered with matplotlib (no screen needed) in Noto Sans CJK SC, which the ``mplfonts``
-package carries, so Chinese names and labels come out as characters on any machine — no
-system font to install.
+Rendered with matplotlib (no screen needed) in a CJK font found, in this order: the file
+``KABOT_CJK_FONT`` names; a system font (Debian's fonts-noto-cjk, fonts-wqy-microhei,
+fonts-droid-fallback); the optional ``mplfonts`` package (``pip install kabot[fonts]``).
+With none, the chart is still drawn (Chinese shows as boxes) and the log says once what to
+install.
 """
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import io
+import logging
+import os
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -23,25 +30,49 @@ from matplotlib.ticker import MaxNLocator
 
 from bot.texts import Texts
 
+_LOGGER = logging.getLogger(__name__)
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 # At most this many people on the chart; the text and the workbook name everyone.
 MAX_PEOPLE = 20
 
 
-def cjk_font_path() -> Path:
-    """Noto Sans CJK SC, as the mplfonts package ships it (the sandbox's page uses it too)."""
+# Where Debian's CJK font packages put their fonts, the best first.
+SYSTEM_FONTS = (
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),  # fonts-noto-cjk
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),  # fonts-wqy-microhei
+    Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),  # fonts-droid-fallback
+)
+
+
+def _packaged_font() -> Path | None:
     spec = importlib.util.find_spec("mplfonts")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("the mplfonts package (CJK fonts for charts) is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+    return path if path.is_file() else None
+
+
+def cjk_font_path() -> Path | None:
+    """The CJK font charts are drawn in (the sandbox's page uses it too), or None."""
+    chosen = os.environ.get("KABOT_CJK_FONT", "").strip()
+    if chosen and Path(chosen).is_file():
+        return Path(chosen)
+    found = next((p for p in SYSTEM_FONTS if p.is_file()), None)
+    return found or _packaged_font()
 
 
 @cache
-def cjk_font() -> str:
-    """The family name of the CJK font, registered with matplotlib once."""
+def cjk_font() -> str | None:
+    """The family name of the CJK font, registered with matplotlib once; None without one."""
     path = cjk_font_path()
+    if path is None:
+        _LOGGER.warning(
+            "No CJK font for charts: install Debian's fonts-noto-cjk or fonts-wqy-microhei,"
+            " or pip install 'kabot[fonts]', or set KABOT_CJK_FONT to a font file"
+        )
+        return None
     font_manager.fontManager.addfont(str(path))
-    return font_manager.FontProperties(fname=str(path)).get_name()
+    return str(font_manager.FontProperties(fname=str(path)).get_name())
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +90,16 @@ def monthly(
 ) -> bytes:
     """Visits per person against the quota, and visits by customer grade, as a PNG."""
     people = people[:MAX_PEOPLE]
-    label = lambda key, **kw: texts.label(lang, f"chart.{key}", **kw)  # noqa: E731
-    with plt.rc_context({"font.family": cjk_font(), "axes.unicode_minus": False}):
+    # A chart is plain text: the labels' HTML escaping taken back.
+    label = lambda key, **kw: html.unescape(texts.label(lang, f"chart.{key}", **kw))  # noqa: E731
+    title = html.unescape(title)
+    family = cjk_font()
+    style: Any = {"axes.unicode_minus": False}
+    if family is not None:
+        style["font.family"] = family
+    with plt.rc_context(style), warnings.catch_warnings():
+        # Without a CJK font every Chinese character warns of a missing glyph: said once above.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         height = max(3.0, 0.42 * len(people) + 1.6)
         fig, (left, right) = plt.subplots(
             1, 2, figsize=(11, height), gridspec_kw={"width_ratios": [3, 2]}

@@ -268,7 +268,10 @@ class SandboxWeb:
 
     async def _font(self, request: web.Request) -> web.FileResponse:
         """Chinese for machines without a CJK font: the one the charts are drawn in."""
-        return web.FileResponse(cjk_font_path(), headers={"Cache-Control": "max-age=86400"})
+        path = cjk_font_path()
+        if path is None:  # the page falls back to the browser's own fonts
+            raise web.HTTPNotFound()
+        return web.FileResponse(path, headers={"Cache-Control": "max-age=86400"})
 
     async def _file(self, request: web.Request) -> web.Response:
         stored = self.sandbox.world.files.get(request.match_info["file_id"])
