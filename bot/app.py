@@ -25,6 +25,7 @@ from telegram.ext import (
 from bot import status
 from bot.clock import Clock
 from bot.context import KabotContext, Resources
+from bot.delivery.downloads import Downloader
 from bot.delivery.inbox import Poller, WebhookReceiver
 from bot.delivery.lock import InstanceLock
 from bot.delivery.ratelimit import KabotRateLimiter
@@ -250,6 +251,8 @@ async def _open_resources(app: Application) -> None:
         _LOGGER.warning("Command menus not set: %s", exc)
     resources.sender = Sender(app.bot, store.outbox, backoff=resources.settings.delivery_backoff)
     await resources.sender.start()
+    resources.downloader = Downloader(app.bot, store.files, resources.settings.files)
+    await resources.downloader.start()
     if app.job_queue is not None:
         # Deadlines, approvals waiting, digests: worked out from the database every few
         # minutes, so a restart loses nothing and a run twice sends nothing twice.
@@ -306,6 +309,9 @@ async def _close_resources(app: Application) -> None:
     if resources.sender is not None:
         await resources.sender.stop()
         resources.sender = None
+    if resources.downloader is not None:
+        await resources.downloader.stop()
+        resources.downloader = None
     if resources.store is not None:
         await resources.store.close()
         resources.store = None
@@ -380,6 +386,9 @@ async def stop_application(application: Application) -> None:
     if resources.sender is not None:  # before the bot's HTTP client closes
         await resources.sender.stop()
         resources.sender = None
+    if resources.downloader is not None:
+        await resources.downloader.stop()
+        resources.downloader = None
     if application.running:
         await application.stop()
     if application.post_stop is not None:

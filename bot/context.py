@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
+from bot.delivery.downloads import Downloader
 from bot.delivery.inbox import Poller, WebhookReceiver
 from bot.delivery.lock import InstanceLock
 from bot.delivery.outbox import INTERACTIVE, Outbox
@@ -30,6 +31,7 @@ class Resources:
     bot_username: str = ""
     rules: Rules | None = None
     sender: Sender | None = None
+    downloader: Downloader | None = None
     receiver: Poller | WebhookReceiver | None = None
     lock: InstanceLock | None = None
 

@@ -58,6 +58,11 @@ class Settings:
     log_format: str = "text"
 
     @property
+    def files(self) -> Path:
+        """Where the photos and documents people send are kept (by sha256)."""
+        return self.db_path.parent / "files"
+
+    @property
     def backups(self) -> Path:
         return self.backup_dir or self.db_path.parent / "backups"
 

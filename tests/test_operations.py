@@ -118,3 +118,65 @@ async def _cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, s
 
     code = await asyncio.to_thread(call)
     return code, out.getvalue(), err.getvalue()
+
+
+async def test_photos_are_kept_by_kabot_once_and_go_into_backups(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import hashlib
+
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/start")
+    picture = b"\xff\xd8\xff\xe0 a shelf of milk"
+    await zhou.send_photo(picture)
+    await zhou.send_photo(picture)  # the same picture again: Telegram gives a new unique id
+    org.world.fail("getFile", 400, description="Bad Request: file is too big")
+    await zhou.send_document("大文件.xlsx", b"PK big")
+    downloader = org.app.bot_data.downloader
+    await downloader.run_once()
+    rows = await org.store.db.fetch_all(
+        "SELECT status, sha256 FROM stored_files ORDER BY received_at, unique_id"
+    )
+    statuses = sorted(r["status"] for r in rows)
+    assert statuses == ["stored", "stored", "too_large"]
+    digest = hashlib.sha256(picture).hexdigest()
+    kept = org.settings.files / digest[:2] / digest  # type: ignore[union-attr]
+    assert kept.read_bytes() == picture
+    assert len(list(org.settings.files.glob("*/*"))) == 1  # type: ignore[union-attr]
+
+    code, _, err = await run_cli(org, monkeypatch, "backup", str(tmp_path / "bk"))
+    assert code == 0, err
+    assert (tmp_path / "bk" / "files" / digest[:2] / digest).read_bytes() == picture
+    elsewhere = tmp_path / "restored"
+    monkeypatch.setenv("KABOT_DB", str(elsewhere / "kabot.db"))
+    code, _, err = await _cli(monkeypatch, "restore", str(tmp_path / "bk"))
+    assert code == 0, err
+    assert (elsewhere / "files" / digest[:2] / digest).read_bytes() == picture
+    (tmp_path / "bk" / "files" / digest[:2] / digest).write_bytes(b"tampered")
+    monkeypatch.setenv("KABOT_DB", str(tmp_path / "third" / "kabot.db"))
+    code, _, err = await _cli(monkeypatch, "restore", str(tmp_path / "bk"))
+    assert code == 1 and "damaged" in err
+
+
+async def test_daily_backups_share_unchanged_files_and_keep_a_fortnight(
+    org: Kabot, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from bot.store import backup
+
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/start")
+    await zhou.send_photo(b"\xff\xd8\xff\xe0 end cap")
+    await org.app.bot_data.downloader.run_once()
+    assert org.settings is not None
+    into, day = tmp_path / "daily", datetime(2026, 12, 1, 3, 0, tzinfo=TZ)
+    for n in range(16):
+        backup.daily(org.settings.db_path, into, day + timedelta(days=n), keep_days=14)
+    assert backup.daily(org.settings.db_path, into, day + timedelta(days=15), 14) is None
+    kept = sorted(p.name for p in into.iterdir())
+    assert kept[0] == "daily-2026-12-02" and kept[-1] == "daily-2026-12-16" and len(kept) == 15
+    copies = [next((into / name / "files").glob("*/*")) for name in kept]
+    assert len({c.stat().st_ino for c in copies}) == 1  # one copy on disk, linked daily
+    live = next(org.settings.files.glob("*/*"))
+    assert live.stat().st_ino != copies[0].stat().st_ino  # never the live file itself

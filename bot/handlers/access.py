@@ -41,6 +41,7 @@ async def gate(update: Update, context: KabotContext) -> None:
 
     if person is not None:
         person = await store.staff.mark_seen(person)
+        await _keep_files(update, context)
     context.set_person(person)
     if person is None:
         text = update.message.text if update.message and update.message.text else ""
@@ -77,6 +78,33 @@ async def gate(update: Update, context: KabotContext) -> None:
     if added_me or (message and message.text and message.text.startswith("/")):
         await groups.send_bind_help(chat, context)
     raise ApplicationHandlerStop
+
+
+async def _keep_files(update: Update, context: KabotContext) -> None:
+    """What a registered person sends is evidence: kabot keeps its own copy (see downloads)."""
+    message = update.effective_message
+    if message is None:
+        return
+    if message.photo:
+        photo = message.photo[-1]
+        await context.store.files.want(
+            photo.file_unique_id,
+            photo.file_id,
+            name=None,
+            mime_type="image/jpeg",
+            size=photo.file_size,
+        )
+    if message.document is not None:
+        doc = message.document
+        await context.store.files.want(
+            doc.file_unique_id,
+            doc.file_id,
+            name=doc.file_name,
+            mime_type=doc.mime_type,
+            size=doc.file_size,
+        )
+    if (message.photo or message.document) and context.bot_data.downloader is not None:
+        context.bot_data.downloader.wake()
 
 
 async def _release(store: Store, person: Staff) -> None:

@@ -6,6 +6,7 @@ Sheet names and column headers are in ``templates/<lang>/labels.toml`` under ``w
 
 from __future__ import annotations
 
+import html
 import io
 import json
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ from bot.models import Customer, Staff
 from bot.reminders.rules import Rules
 from bot.store import Store
 from bot.store.db import Row
+from bot.store.files import StoredFile
 from bot.store.gradings import Proposal
 from bot.texts import Texts
 
@@ -73,7 +75,32 @@ def _day(text: str | None) -> date | None:
     return datetime.fromisoformat(text).date() if text else None
 
 
-def _visit_rows(texts: Texts, lang: str, visits: list[Row]) -> list[list[Cell]]:
+async def _kept(store: Store, visits: list[Row]) -> dict[str, StoredFile]:
+    """The files kabot keeps of these visits' photos."""
+    ids = [
+        str(p.get("file_unique_id"))
+        for v in visits
+        for p in json.loads(v["answers"]).get("photos") or []
+    ]
+    return await store.files.by_unique_ids(ids)
+
+
+def _photos(texts: Texts, lang: str, answers: dict[str, Any], kept: dict[str, StoredFile]) -> str:
+    """Where each photo is in the data folder (and so in every backup), one a line."""
+    lines = []
+    for photo in answers.get("photos") or []:
+        found = kept.get(str(photo.get("file_unique_id")))
+        if found is not None and found.relative_path:
+            lines.append(found.relative_path)
+        else:
+            status = found.status if found else "pending"
+            lines.append(html.unescape(texts.label(lang, f"workbook.photo.{status}")))
+    return "\n".join(lines)
+
+
+def _visit_rows(
+    texts: Texts, lang: str, visits: list[Row], kept: dict[str, StoredFile]
+) -> list[list[Cell]]:
     return [
         [
             datetime.fromisoformat(v["visited_at"]).strftime("%Y-%m-%d %H:%M"),
@@ -86,6 +113,7 @@ def _visit_rows(texts: Texts, lang: str, visits: list[Row]) -> list[list[Cell]]:
             v["grade"],
             texts.label(lang, f"choice.visit.visit_kind.{v['visit_kind']}"),
             json.loads(v["answers"]).get("business_review") or "",
+            _photos(texts, lang, json.loads(v["answers"]), kept),
         ]
         for v in visits
     ]
@@ -150,12 +178,13 @@ async def month(store: Store, rules: Rules, texts: Texts, lang: str, month: str)
             ]
         )
     _sheet(book, texts, lang, "figures", figures)
+    month_visits = await store.summaries.visits(first, last)
     _sheet(
         book,
         texts,
         lang,
         "visits",
-        _visit_rows(texts, lang, await store.summaries.visits(first, last)),
+        _visit_rows(texts, lang, month_visits, await _kept(store, month_visits)),
     )
     _sheet(
         book,
@@ -214,7 +243,8 @@ async def customer_file(store: Store, texts: Texts, lang: str, customer: Custome
         ],
     )
     visits = await store.summaries.visits(date.min, date.max, customer_id=customer.id)
-    _sheet(book, texts, lang, "visits", _visit_rows(texts, lang, visits))
+    visit_rows = _visit_rows(texts, lang, visits, await _kept(store, visits))
+    _sheet(book, texts, lang, "visits", visit_rows)
     _sheet(
         book,
         texts,
@@ -246,7 +276,8 @@ async def person_visits(
 ) -> bytes:
     visits = await store.summaries.visits(first, last, staff_id=person.id)
     book = Workbook()
-    _sheet(book, texts, lang, "visits", _visit_rows(texts, lang, visits))
+    visit_rows = _visit_rows(texts, lang, visits, await _kept(store, visits))
+    _sheet(book, texts, lang, "visits", visit_rows)
     return _save(book)
 
 

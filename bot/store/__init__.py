@@ -14,6 +14,7 @@ from bot.store.customers import CustomerRepository
 from bot.store.db import Database
 from bot.store.decisions import DecisionRepository
 from bot.store.drafts import DraftRepository
+from bot.store.files import FileRepository
 from bot.store.gradings import GradingRepository
 from bot.store.inbox import Inbox
 from bot.store.invites import InviteRepository, Redemption
@@ -41,6 +42,7 @@ class Store:
         self.roster = RosterStore(db, clock)
         self.inbox = Inbox(db, clock)
         self.outbox = OutboxRepository(db, clock)
+        self.files = FileRepository(db, clock)
         self.facts = BotFacts(db, clock)
         self.drafts = DraftRepository(db, clock)
         self.reports = ReportRepository(db, clock)
