@@ -180,3 +180,44 @@ async def test_daily_backups_share_unchanged_files_and_keep_a_fortnight(
     assert len({c.stat().st_ino for c in copies}) == 1  # one copy on disk, linked daily
     live = next(org.settings.files.glob("*/*"))
     assert live.stat().st_ino != copies[0].stat().st_ino  # never the live file itself
+
+
+async def test_the_information_officer_lets_people_in_and_out_from_the_chat(
+    org: Kabot,
+) -> None:
+    liu = org.person(500100105, "刘洋")
+    await liu.send("/roster")
+    await liu.press("生成邀请链接")
+    await liu.press("一线")
+    await liu.press("YT ·")
+    link = liu.last_message()["text"]
+    assert "https://t.me/kabot_test_bot?start=" in link and "液态奶事业本部" in link
+    code = link.split("start=")[1].split()[0]
+    newcomer = org.person(700000009, "小赵")
+    await newcomer.send(f"/start {code}")
+    assert "液态奶事业本部" in newcomer.last_reply()
+
+    await liu.send("/roster")
+    await liu.press("个人链接")
+    links = liu.last_reply()
+    assert "KA004 陈静" in links and "YT003 吴强" in links and "?start=" in links
+
+    await liu.send("/roster")
+    await liu.press("停用 / 恢复")
+    await liu.press("YT002 · 周丽")
+    assert "停用 周丽" in liu.last_message()["text"]
+    await liu.press("确认停用")
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/help")
+    assert "停用" in zhou.last_reply()
+    zhou_row = await org.store.staff.by_code("YT002")
+    assert zhou_row is not None
+    history = await org.store.audit.for_entity("staff", zhou_row.id)
+    assert history[-1].action == "staff.deactivated" and history[-1].actor.startswith("staff:")
+
+    sun = org.person(500200101, "孙伟")
+    await sun.send("/start")
+    await sun.press_data(f"rs:yes::{zhou_row.id}", sun.last_message()["message_id"])
+    assert "没有权限" in sun.alert_text()  # only an information officer
+    still = await org.store.staff.by_code("YT002")
+    assert still is not None and not still.active

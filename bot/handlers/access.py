@@ -36,6 +36,8 @@ async def gate(update: Update, context: KabotContext) -> None:
 
     if person is not None and not person.active:
         _LOGGER.info("Deactivated staff %s (%s) refused", person.code, user.id)
+        if private:  # they wrote: the refusal may reach them
+            await store.staff.mark_seen(person)
         await _refuse(update, context, "deactivated.html", private)
         raise ApplicationHandlerStop
 

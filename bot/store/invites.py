@@ -39,6 +39,7 @@ class InviteRepository(Repository):
         valid_for: timedelta,
         *,
         staff: Staff | None = None,
+        actor: str = "cli",
     ) -> Invite:
         """A single-use link; with ``staff``, a personal one that binds that roster row."""
         # 16 url-safe characters: unguessable, and well inside Telegram's 64-character payload.
@@ -58,7 +59,7 @@ class InviteRepository(Repository):
                 ),
             )
             invite = await self.by_code(code)
-            await self.audit("cli", "invite.created", "invite", code, None, invite)
+            await self.audit(actor, "invite.created", "invite", code, None, invite)
         assert invite is not None
         return invite
 

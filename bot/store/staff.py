@@ -99,6 +99,11 @@ class StaffRepository(Repository):
             await self.audit(actor, "staff.bound", "staff", staff.id, staff, after)
             return after
 
+    async def everyone(self) -> list[Staff]:
+        """Everyone on the roster, active or not, by unit and code."""
+        rows = await self.db.fetch_all("SELECT * FROM staff ORDER BY unit_id, code")
+        return [_staff(r) for r in rows]
+
     async def all_active(self) -> list[Staff]:
         rows = await self.db.fetch_all("SELECT * FROM staff WHERE active = 1 ORDER BY code")
         return [_staff(r) for r in rows]
