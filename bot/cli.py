@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
+import html
 import logging
 import os
 import shutil
@@ -16,8 +17,10 @@ import webbrowser
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from dotenv import dotenv_values
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -34,105 +37,105 @@ from bot.policy import A_GRADE_MIN_CONTACTS
 from bot.reminders.engine import run_due
 from bot.reminders.rules import load_rules
 from bot.roster import Problem, RosterError, read_roster
-from bot.settings import Settings, SettingsError, load_settings, redact
+from bot.settings import LANGUAGES, Settings, SettingsError, load_settings, redact
 from bot.store import Store, backup
 from bot.store.db import StoreUnavailable
 from bot.texts import Texts
 
-DESCRIPTION = """kabot — the key-account service manual on Telegram.
 
-Without a subcommand, runs the bot (long polling, or a webhook with --webhook/--listen).
-Settings come from the environment or a .env file; see .env.example."""
+def _cli_language() -> str:
+    """KABOT_LANG, read before the settings (``--help`` comes before them): the environment,
+    then .env; zh by default."""
+    chosen = os.environ.get("KABOT_LANG") or dotenv_values(".env").get("KABOT_LANG") or "zh"
+    return chosen.strip() if chosen.strip() in LANGUAGES else "zh"
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="run_bot.py",
-        description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument(
-        "--webhook", metavar="URL", help="public HTTPS URL Telegram posts updates to"
-    )
+def _parser(lang: str) -> argparse.ArgumentParser:
+    texts = Texts(default_language=lang)
+
+    def h(key: str) -> str:  # argparse formats help with %: a literal % is %%
+        return html.unescape(texts.label(lang, f"cli.help.{key}")).replace("%", "%%")
+
+    class Formatter(argparse.RawDescriptionHelpFormatter):
+        def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: Any = None) -> None:
+            super().add_usage(usage, actions, groups, h("usage") if prefix is None else prefix)
+
+    class Parser(argparse.ArgumentParser):
+        """argparse's own words (usage, the section titles, -h) in KABOT_LANG too."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.update(add_help=False, formatter_class=Formatter)
+            super().__init__(*args, **kwargs)
+            self._positionals.title = h("positionals")
+            self._optionals.title = h("options")
+            self.add_argument("-h", "--help", action="help", help=h("help"))
+
+    parser = Parser(prog="run_bot.py", description=h("description"))
+    parser.add_argument("--webhook", metavar="URL", help=h("webhook"))
     parser.add_argument(
         "--listen",
         metavar="HOST:PORT",
         default="0.0.0.0:8443",
-        help="where the webhook server listens (default 0.0.0.0:8443)",
+        help=h("listen"),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("run", help="run the bot (the default)")
+    sub.add_parser("run", help=h("run"))
 
     imp = sub.add_parser(
         "import",
-        help="load or update the organisation roster from an .xlsx workbook or a CSV folder",
-        description="Sheets (or CSV files): 事业本部/units, 人员/staff, 客户/customers. "
-        "Re-importing updates in place; any bad row refuses the whole import.",
+        help=h("import"),
+        description=h("import_about"),
     )
-    imp.add_argument("path", type=Path, help="roster.xlsx, or a folder with units.csv etc.")
+    imp.add_argument("path", type=Path, help=h("import_path"))
 
     inv = sub.add_parser(
         "invite",
-        help="print a single-use invitation link for one person",
-        description="--role: a link for a newcomer in that role. --staff CODE: a personal link"
-        " that binds that roster person to whoever opens it. --unbound: a personal link for"
-        " everyone on the roster who has no Telegram account in kabot yet.",
+        help=h("invite"),
+        description=h("invite_about"),
     )
     who = inv.add_mutually_exclusive_group(required=True)
     who.add_argument("--role", choices=[r.value for r in Role])
-    who.add_argument("--staff", metavar="CODE", help="the roster person's staff code (工号)")
-    who.add_argument("--unbound", action="store_true", help="everyone without an account")
-    inv.add_argument("--unit", help="business unit code or name (needed for field/manager)")
-    inv.add_argument("--days", type=int, default=7, help="days the link stays valid (7)")
+    who.add_argument("--staff", metavar="CODE", help=h("staff"))
+    who.add_argument("--unbound", action="store_true", help=h("unbound"))
+    inv.add_argument("--unit", help=h("unit"))
+    inv.add_argument("--days", type=int, default=7, help=h("days"))
 
-    jobs = sub.add_parser("jobs", help="scheduled work: run what is due, then exit")
+    jobs = sub.add_parser("jobs", help=h("jobs"))
     jobs_sub = jobs.add_subparsers(dest="jobs_command", metavar="JOB", required=True)
     due = jobs_sub.add_parser(
         "run-due",
-        help="send every reminder and notice due up to a moment (twice sends nothing new)",
+        help=h("run_due"),
     )
     due.add_argument(
         "--now",
         type=_moment,
         metavar="ISO8601",
-        help="the moment to run up to, e.g. 2026-12-08T09:00 (in KABOT_TZ unless it has an"
-        " offset); default: now",
+        help=h("now"),
     )
 
     box = sub.add_parser(
         "sandbox",
-        help="try kabot in a browser: a local Telegram, the sample organisation, no token",
-        description="Starts kabot against a built-in local Bot API with the sample organisation"
-        " from examples/ and serves a Telegram-like page on 127.0.0.1. Everything stays in"
-        " --dir and survives a restart.",
+        help=h("sandbox"),
+        description=h("sandbox_about"),
     )
-    box.add_argument("--port", type=int, default=8080, help="the page's port (8080)")
-    box.add_argument(
-        "--dir", type=Path, default=Path(".sandbox"), help="where it keeps its state (.sandbox)"
-    )
-    box.add_argument("--reset", action="store_true", help="start over from the sample")
-    box.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    box.add_argument("--port", type=int, default=8080, help=h("port"))
+    box.add_argument("--dir", type=Path, default=Path(".sandbox"), help=h("dir"))
+    box.add_argument("--reset", action="store_true", help=h("reset"))
+    box.add_argument("--no-browser", action="store_true", help=h("no_browser"))
 
     back = sub.add_parser(
         "backup",
-        help="copy the database into a new folder while the bot runs, and verify the copy",
+        help=h("backup"),
     )
-    back.add_argument("path", type=Path, help="a new (or empty) folder for the backup")
-    rest = sub.add_parser(
-        "restore", help="put a verified backup in place of KABOT_DB (which must not exist yet)"
-    )
-    rest.add_argument("path", type=Path, help="a folder `backup` made")
-    sub.add_parser(
-        "status", help="how kabot is doing: one screen; exit 1 when something needs a look"
-    )
+    back.add_argument("path", type=Path, help=h("backup_path"))
+    rest = sub.add_parser("restore", help=h("restore"))
+    rest.add_argument("path", type=Path, help=h("restore_path"))
+    sub.add_parser("status", help=h("status"))
 
-    for name, text in (
-        ("deactivate", "withdraw a person's access at once"),
-        ("activate", "give a deactivated person access again"),
-    ):
-        p = sub.add_parser(name, help=text)
-        p.add_argument("code", help="the person's staff code (工号)")
+    for name in ("deactivate", "activate"):
+        p = sub.add_parser(name, help=h(name))
+        p.add_argument("code", help=h("code"))
     return parser
 
 
@@ -157,7 +160,7 @@ class _Redacted(logging.Filter):
 def main(argv: Sequence[str] | None = None) -> int:
     # Everything kabot writes (the database, the sandbox's state) is its user's alone.
     os.umask(0o077)
-    args = _parser().parse_args(argv)
+    args = _parser(_cli_language()).parse_args(argv)
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
     )

@@ -123,3 +123,20 @@ def test_every_template_exists_in_both_languages() -> None:
     assert names("zh") == names("en")
     texts = Texts()
     assert set(texts.labels["zh"]) == set(texts.labels["en"])
+
+
+def test_the_command_line_speaks_kabot_lang_including_help(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    for lang, words in (
+        ("zh", ("用法：", "立即停用某人的权限", "显示本帮助")),
+        ("en", ("usage: ", "withdraw a person's access at once", "show this")),
+    ):
+        monkeypatch.setenv("KABOT_LANG", lang)
+        with pytest.raises(SystemExit) as done:
+            main(["--help"])
+        assert done.value.code == 0
+        shown = capsys.readouterr().out
+        assert all(w in shown for w in words), shown
