@@ -221,3 +221,31 @@ async def test_the_information_officer_lets_people_in_and_out_from_the_chat(
     assert "没有权限" in sun.alert_text()  # only an information officer
     still = await org.store.staff.by_code("YT002")
     assert still is not None and not still.active
+
+
+async def test_the_customer_file_holds_the_pictures_themselves(org: Kabot) -> None:
+    import io
+
+    from openpyxl import load_workbook
+    from PIL import Image
+
+    jpeg = io.BytesIO()
+    Image.new("RGB", (64, 48), "red").save(jpeg, "JPEG")
+    zhou = org.person(ZHOU, "周丽")
+    await file_visit(zhou)
+    await zhou.send_photo(jpeg.getvalue())  # kept by kabot as it arrives
+    await org.app.bot_data.downloader.run_once()
+    kept = await org.store.db.fetch_one("SELECT unique_id, file_id FROM stored_files")
+    assert kept is not None
+    photo = json.dumps([{"file_id": kept["file_id"], "file_unique_id": kept["unique_id"]}])
+    await org.store.db.execute(  # as if sent at the visit's photo question
+        "UPDATE visits SET answers = json_set(answers, '$.photos', json(?))", (photo,)
+    )
+    zhang = org.person(500100103, "张敏")
+    await zhang.send("/export 家乐福（华东区）")
+    document = zhang.private.bot_messages()[-1]["document"]
+    book = load_workbook(io.BytesIO(org.world.files[document["file_id"]].data))
+    pictures = book["照片"]
+    assert len(pictures._images) == 1
+    assert str(pictures["B1"].value).startswith("files/")
+    assert str(book["拜访"]["K2"].value).startswith("files/")  # the visit sheet's photo column

@@ -92,7 +92,9 @@ async def _month(chat: Chat, context: KabotContext, month: str) -> None:
 
 
 async def _customer_file(chat: Chat, context: KabotContext, customer: Customer) -> None:
-    data = await workbook.customer_file(context.store, context.texts, context.lang, customer)
+    data = await workbook.customer_file(
+        context.store, context.texts, context.lang, customer, context.settings.files
+    )
     await _send(chat, context, data, context.label("workbook.customer_file", code=customer.code))
 
 

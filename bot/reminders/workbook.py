@@ -6,14 +6,17 @@ Sheet names and column headers are in ``templates/<lang>/labels.toml`` under ``w
 
 from __future__ import annotations
 
+import asyncio
 import html
 import io
 import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.drawing.image import Image
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -222,8 +225,39 @@ async def month(store: Store, rules: Rules, texts: Texts, lang: str, month: str)
     return _save(book)
 
 
-async def customer_file(store: Store, texts: Texts, lang: str, customer: Customer) -> bytes:
-    """Everything about one customer: the card, visits, issues, promotions, contracts."""
+def _pictures(
+    book: Workbook, texts: Texts, lang: str, files: Path, visits: list[Row], kept: dict[str, Any]
+) -> None:
+    """The visits' photos themselves, one a row with the visit they belong to."""
+    sheet: Worksheet = book.create_sheet(html.unescape(texts.label(lang, "workbook.pictures")))
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 48
+    row = 1
+    for visit in visits:
+        for photo in json.loads(visit["answers"]).get("photos") or []:
+            found = kept.get(str(photo.get("file_unique_id")))
+            path = files.parent / found.relative_path if found and found.relative_path else None
+            sheet.cell(row, 1, datetime.fromisoformat(visit["visited_at"]).strftime("%Y-%m-%d"))
+            sheet.cell(row, 2, found.relative_path if found and found.relative_path else "")
+            try:
+                if path is None:
+                    raise FileNotFoundError
+                picture = Image(str(path))
+            except Exception:  # not kept yet, or not a picture Pillow can read: the path stays
+                row += 1
+                continue
+            scale = 200 / max(picture.width, picture.height, 1)
+            picture.width, picture.height = picture.width * scale, picture.height * scale
+            sheet.add_image(picture, f"C{row}")
+            sheet.row_dimensions[row].height = 155
+            row += 1
+
+
+async def customer_file(
+    store: Store, texts: Texts, lang: str, customer: Customer, files: Path | None = None
+) -> bytes:
+    """Everything about one customer: the card, visits (and, with ``files``, the folder kabot
+    keeps photos in, the pictures themselves), issues, promotions, contracts."""
     book = Workbook()
     _sheet(
         book,
@@ -243,8 +277,10 @@ async def customer_file(store: Store, texts: Texts, lang: str, customer: Custome
         ],
     )
     visits = await store.summaries.visits(date.min, date.max, customer_id=customer.id)
-    visit_rows = _visit_rows(texts, lang, visits, await _kept(store, visits))
-    _sheet(book, texts, lang, "visits", visit_rows)
+    kept = await _kept(store, visits)
+    _sheet(book, texts, lang, "visits", _visit_rows(texts, lang, visits, kept))
+    if files is not None and kept:
+        await asyncio.to_thread(_pictures, book, texts, lang, files, visits, kept)
     _sheet(
         book,
         texts,
