@@ -178,12 +178,18 @@ async def test_a_second_bot_on_the_same_database_refuses_with_one_line(
     assert "Traceback" not in log, log
 
 
-async def test_the_webhook_answers_only_what_it_stored(process: Process) -> None:
+async def _webhook(process: Process) -> str:
+    """The sample organisation, and run_bot.py started behind a webhook; its URL."""
     code, output = await process.run("import", str(ROOT / "examples" / "roster"))
     assert code == 0, output
     port = _free_port()
     url = f"http://127.0.0.1:{port}/kabot-hook"
     await process.start("--webhook", url, "--listen", f"127.0.0.1:{port}")
+    return url
+
+
+async def test_the_webhook_answers_only_what_it_stored(process: Process) -> None:
+    url = await _webhook(process)
     try:
         await process.wait_for(lambda: process.world.webhook is not None)
         async with ClientSession() as http:
@@ -251,14 +257,11 @@ async def test_json_logs_carry_ids_and_no_message_text(process: Process) -> None
 
 
 async def test_the_webhook_answers_healthz(process: Process) -> None:
-    code, output = await process.run("import", str(ROOT / "examples" / "roster"))
-    assert code == 0, output
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/kabot-hook"
-    await process.start("--webhook", url, "--listen", f"127.0.0.1:{port}")
+    url = await _webhook(process)
     try:
         await process.wait_for(lambda: process.world.webhook is not None)
-        async with ClientSession() as http, http.get(f"http://127.0.0.1:{port}/healthz") as r:
+        healthz = url.replace("/kabot-hook", "/healthz")
+        async with ClientSession() as http, http.get(healthz) as r:
             health = await r.json()
         assert health["running"] is True and health["schema"] >= 19
         # Due work has not run yet (its first run is 30 s after the start): a monitor hears.

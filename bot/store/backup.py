@@ -125,16 +125,19 @@ def restore(folder: Path, db_path: Path) -> Backup:
     return backup
 
 
+def _kept_files(folder: Path) -> list[Path]:
+    """The files of a content-addressed folder (``ab/abcdef…``), half-written ones left out."""
+    if not folder.is_dir():
+        return []
+    return [p for p in folder.glob("*/*") if p.is_file() and not p.name.startswith(".")]
+
+
 def _copy_files(source: Path, target: Path, earlier: Path | None = None) -> int:
     """Copy a content-addressed folder (a file's name is its sha256: one already there is
     the same file); how many files it holds. A file an ``earlier`` backup already copied is
     hard-linked to that copy — never to the live file, so a backup stays a copy of its own."""
     count = 0
-    if not source.is_dir():
-        return 0
-    for path in source.glob("*/*"):
-        if not path.is_file() or path.name.startswith("."):
-            continue
+    for path in _kept_files(source):
         copy = target / path.parent.name / path.name
         if not copy.exists():
             copy.parent.mkdir(parents=True, exist_ok=True)
@@ -152,11 +155,7 @@ def _copy_files(source: Path, target: Path, earlier: Path | None = None) -> int:
 def _check_files(folder: Path) -> int:
     """Every kept file still is what its name says (a bit flipped on the way is caught)."""
     count = 0
-    if not folder.is_dir():
-        return 0
-    for path in folder.glob("*/*"):
-        if not path.is_file() or path.name.startswith("."):
-            continue
+    for path in _kept_files(folder):
         if hashlib.sha256(path.read_bytes()).hexdigest() != path.name:
             raise BackupError(f"{path}: damaged (its content no longer matches its name)")
         count += 1
