@@ -365,3 +365,31 @@ async def test_approvals_lists_what_waits_and_reminds_once_a_day(org: Kabot) -> 
     await wang.press("✅ 通过")
     org.clock.advance(timedelta(days=2))
     assert await _remind(org) == 1  # only what still waits
+
+
+async def test_the_words_say_where_a_report_stands(org: Kabot) -> None:
+    # A submitted visit is not in the customer's file yet; a promotion's author hears what
+    # comes next without "接下来由待营销总监审批".
+    wang = await started(org, WANG, "王建国")
+    await started(org, LI, "李志强")
+    zhou = org.person(ZHOU, "周丽")
+    await file_visit(zhou)
+    saved = next(t for t in zhou.private.texts() if "已提交拜访报告" in t)
+    assert "已存入客户档案" not in saved and "审阅通过后存入客户档案" in saved
+    await wang.press("✅ 通过")
+    assert "已存入客户档案" in zhou.last_reply()
+    from tests.test_promo_and_data import plan_promotion
+
+    await plan_promotion(zhou)
+    await zhou.press("提交")
+    await wang.press("✅ 通过")
+    told = zhou.last_reply()
+    assert "下一步：待营销总监审批" in told and "接下来由待" not in told
+
+
+async def test_an_item_just_filed_has_waited_under_an_hour_not_0_hours(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    await file_visit(org.person(ZHOU, "周丽"))
+    await wang.send("/approvals")
+    listing = wang.replies()[0]
+    assert "不到 1 小时" in listing and "0 小时" not in listing

@@ -180,6 +180,8 @@ async def headline(store: Store, texts: Texts, lang: str, report: Report) -> str
 def age(texts: Texts, lang: str, since: datetime, now: datetime) -> str:
     """How long something has waited: 3 h, 2 d."""
     hours = max(int((now - since).total_seconds() // 3600), 0)
+    if hours == 0:  # not "0 hours ago"
+        return texts.label(lang, "value.age_new")
     if hours < 24:
         return texts.label(lang, "value.age_hours", hours=hours)
     return texts.label(lang, "value.age_days", days=hours // 24)
