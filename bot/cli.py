@@ -1,4 +1,5 @@
-"""``python run_bot.py``: run the bot, import a roster, issue invitations, (de)activate staff."""
+"""``python run_bot.py``: run the bot, the sandbox, due work; import, invite, (de)activate,
+back up, restore, status. The arguments and their help are in cli_args."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import argparse
 import asyncio
 import contextlib
 import hashlib
-import html
 import logging
 import os
 import shutil
@@ -17,10 +17,8 @@ import webbrowser
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
@@ -28,6 +26,7 @@ from telegram.ext import Defaults, ExtBot
 
 from bot import logs, status
 from bot.app import build_application, start_polling, start_webhook, stop_application
+from bot.cli_args import cli_language, parser
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.delivery.lock import AlreadyRunning, InstanceLock
 from bot.delivery.ratelimit import KabotRateLimiter
@@ -37,130 +36,16 @@ from bot.policy import A_GRADE_MIN_CONTACTS
 from bot.reminders.engine import run_due
 from bot.reminders.rules import load_rules
 from bot.roster import Problem, RosterError, read_roster
-from bot.settings import LANGUAGES, Settings, SettingsError, load_settings, redact
+from bot.settings import Settings, SettingsError, load_settings, redact
 from bot.store import Store, backup
 from bot.store.db import StoreUnavailable
 from bot.texts import Texts
 
 
-def _cli_language() -> str:
-    """KABOT_LANG, read before the settings (``--help`` comes before them): the environment,
-    then .env; zh by default."""
-    chosen = os.environ.get("KABOT_LANG") or dotenv_values(".env").get("KABOT_LANG") or "zh"
-    return chosen.strip() if chosen.strip() in LANGUAGES else "zh"
-
-
-def _parser(lang: str) -> argparse.ArgumentParser:
-    texts = Texts(default_language=lang)
-
-    def h(key: str) -> str:  # argparse formats help with %: a literal % is %%
-        return html.unescape(texts.label(lang, f"cli.help.{key}")).replace("%", "%%")
-
-    class Formatter(argparse.RawDescriptionHelpFormatter):
-        def add_usage(self, usage: Any, actions: Any, groups: Any, prefix: Any = None) -> None:
-            super().add_usage(usage, actions, groups, h("usage") if prefix is None else prefix)
-
-    class Parser(argparse.ArgumentParser):
-        """argparse's own words (usage, the section titles, -h) in KABOT_LANG too."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            kwargs.update(add_help=False, formatter_class=Formatter)
-            super().__init__(*args, **kwargs)
-            self._positionals.title = h("positionals")
-            self._optionals.title = h("options")
-            self.add_argument("-h", "--help", action="help", help=h("help"))
-
-    parser = Parser(prog="run_bot.py", description=h("description"))
-    parser.add_argument("--webhook", metavar="URL", help=h("webhook"))
-    parser.add_argument(
-        "--listen",
-        metavar="HOST:PORT",
-        default="0.0.0.0:8443",
-        help=h("listen"),
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    sub.add_parser("run", help=h("run"))
-
-    imp = sub.add_parser(
-        "import",
-        help=h("import"),
-        description=h("import_about"),
-    )
-    imp.add_argument("path", type=Path, help=h("import_path"))
-
-    inv = sub.add_parser(
-        "invite",
-        help=h("invite"),
-        description=h("invite_about"),
-    )
-    who = inv.add_mutually_exclusive_group(required=True)
-    who.add_argument("--role", choices=[r.value for r in Role])
-    who.add_argument("--staff", metavar="CODE", help=h("staff"))
-    who.add_argument("--unbound", action="store_true", help=h("unbound"))
-    inv.add_argument("--unit", help=h("unit"))
-    inv.add_argument("--days", type=int, default=7, help=h("days"))
-
-    jobs = sub.add_parser("jobs", help=h("jobs"))
-    jobs_sub = jobs.add_subparsers(dest="jobs_command", metavar="JOB", required=True)
-    due = jobs_sub.add_parser(
-        "run-due",
-        help=h("run_due"),
-    )
-    due.add_argument(
-        "--now",
-        type=_moment,
-        metavar="ISO8601",
-        help=h("now"),
-    )
-
-    box = sub.add_parser(
-        "sandbox",
-        help=h("sandbox"),
-        description=h("sandbox_about"),
-    )
-    box.add_argument("--port", type=int, default=8080, help=h("port"))
-    box.add_argument("--dir", type=Path, default=Path(".sandbox"), help=h("dir"))
-    box.add_argument("--reset", action="store_true", help=h("reset"))
-    box.add_argument("--no-browser", action="store_true", help=h("no_browser"))
-
-    back = sub.add_parser(
-        "backup",
-        help=h("backup"),
-    )
-    back.add_argument("path", type=Path, help=h("backup_path"))
-    rest = sub.add_parser("restore", help=h("restore"))
-    rest.add_argument("path", type=Path, help=h("restore_path"))
-    sub.add_parser("status", help=h("status"))
-
-    for name in ("deactivate", "activate"):
-        p = sub.add_parser(name, help=h(name))
-        p.add_argument("code", help=h("code"))
-    return parser
-
-
-class _Redacted(logging.Filter):
-    """No log line carries the bot token in full (PTB and httpx put it in URLs and errors)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token and self.token in message:
-            record.msg, record.args = redact(message, self.token), ()
-        if record.exc_info and record.exc_info[1] is not None:
-            text = logging.Formatter().formatException(record.exc_info)
-            if self.token and self.token in text:
-                record.exc_info, record.exc_text = None, redact(text, self.token)
-        return True
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     # Everything kabot writes (the database, the sandbox's state) is its user's alone.
     os.umask(0o077)
-    args = _parser(_cli_language()).parse_args(argv)
+    args = parser(cli_language()).parse_args(argv)
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO
     )
@@ -169,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(need_token=command in ("run", "invite", "jobs"))
         logs.configure(settings.log_format)
         for handler in logging.getLogger().handlers:
-            handler.addFilter(_Redacted(settings.token))
+            handler.addFilter(logs.RedactToken(settings.token))
         if command in ("backup", "restore"):
             return _backup(command, args.path, settings)
         if command == "status":
@@ -240,15 +125,6 @@ async def _offline(command: str, args: argparse.Namespace, settings: Settings) -
         await store.close()
 
 
-def _moment(text: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a moment like 2026-12-08T09:00"
-        ) from None
-
-
 def _job_clock(settings: Settings, now: datetime | None) -> Clock:
     """The moment ``jobs run-due`` runs up to: --now (in KABOT_TZ unless it has an offset)."""
     if now is None:
@@ -292,7 +168,7 @@ async def _run_due(store: Store, texts: Texts, lang: str, settings: Settings) ->
         async with bot:
             sender = Sender(bot, store.outbox, backoff=settings.delivery_backoff)
             sent = await sender.drain(DRAIN_SECONDS)
-        left, _ = await store.outbox.depth()
+        left = await store.outbox.depth()
         print(texts.render(lang, "cli/run_due_sent.txt", sent=sent, left=left))
         return 0
     finally:

@@ -11,6 +11,8 @@ import json
 import logging
 from datetime import UTC, datetime
 
+from bot.settings import redact
+
 # Attributes a log call may attach with extra={...}; anything else stays out of the line.
 FIELDS = ("update_id", "person", "chat", "handler", "duration_ms", "outcome")
 
@@ -31,6 +33,24 @@ class JsonFormatter(logging.Formatter):
         elif record.exc_text:
             line["error"] = record.exc_text
         return json.dumps(line, ensure_ascii=False)
+
+
+class RedactToken(logging.Filter):
+    """No log line carries the bot token in full (PTB and httpx put it in URLs and errors)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.token and self.token in message:
+            record.msg, record.args = redact(message, self.token), ()
+        if record.exc_info and record.exc_info[1] is not None:
+            text = logging.Formatter().formatException(record.exc_info)
+            if self.token and self.token in text:
+                record.exc_info, record.exc_text = None, redact(text, self.token)
+        return True
 
 
 def configure(log_format: str) -> None:

@@ -123,10 +123,9 @@ class Outbox:
         markup: Markup = None,
         *,
         reply_to: int | None = None,
-        preview: bool = False,
     ) -> int:
-        """A text message (HTML). Longer than Telegram allows, it goes as several, the
-        buttons under the last; the handle is the last part's."""
+        """A text message (HTML), without link previews. Longer than Telegram allows, it
+        goes as several, the buttons under the last; the handle is the last part's."""
         parts = split_html(text)
         handle = 0
         for i, part in enumerate(parts):
@@ -135,8 +134,7 @@ class Outbox:
                 params.update(_markup(markup))
             if reply_to is not None and i == 0:
                 params["reply_to_message_id"] = reply_to
-            if not preview:
-                params["link_preview_options"] = {"is_disabled": True}
+            params["link_preview_options"] = {"is_disabled": True}
             handle = await self._rows.add(chat_id, "sendMessage", params, priority=self.priority)
         return handle
 

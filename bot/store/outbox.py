@@ -303,13 +303,12 @@ class OutboxRepository(Repository):
 
     # ------------------------------------------------------------------ reading back
 
-    async def depth(self) -> tuple[int, str | None]:
-        """Messages not delivered yet (pending or in flight), and when the oldest was written."""
+    async def depth(self) -> int:
+        """Messages not delivered yet (pending or in flight)."""
         row = await self.db.fetch_one(
-            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM outbox"
-            " WHERE status IN ('pending', 'sending')"
+            "SELECT COUNT(*) AS n FROM outbox WHERE status IN ('pending', 'sending')"
         )
-        return (int(row["n"]), row["oldest"]) if row else (0, None)
+        return int(row["n"]) if row else 0
 
     async def undelivered(self, chat_ids: list[int] | None = None) -> list[Undelivered]:
         """Chats with messages waiting for a /start or given up on, with whose chat it is
