@@ -138,6 +138,65 @@ CASES: list[tuple[str, object]] = [
     ("18 November", on(18)),
     ("November 18th, 2026", on(18)),
     ("18 Nov 14:00", at(18, 14)),
+    # -- a bare hour after a day is asked back, never "that day at the current minute"
+    ("昨天3", [at(19, 3), at(19, 15)]),
+    ("昨天 3", [at(19, 3), at(19, 15)]),
+    ("前天 10", [at(18, 10), at(18, 22)]),
+    ("yesterday 3", [at(19, 3), at(19, 15)]),
+    ("今天 2", [at(20, 2), at(20, 14)]),
+    ("周一 3", [at(16, 3), at(16, 15)]),
+    ("上周五 4", [at(13, 4), at(13, 16)]),
+    ("3号 10", [at(3, 10), at(3, 22)]),
+    ("上周三 10点", [at(11, 10), at(11, 22)]),
+    ("昨天下午 3", at(19, 15)),
+    ("昨晚 8", at(19, 20)),
+    ("今天上午 10", at(20, 10)),
+    ("yesterday morning 10", at(19, 10)),
+    ("今天 20", FUTURE),
+    # -- days of a month named from this one
+    ("上个月28号", on(28, month=10)),
+    ("上月28号", on(28, month=10)),
+    ("上个月28号下午2点", at(28, 14, month=10)),
+    ("本月3号", on(3)),
+    ("这个月5号", on(5)),
+    ("本月3号上午", part(3, "morning")),
+    ("上上个月1号", on(1, month=9)),
+    ("本月25号", FUTURE),
+    ("下个月1号", FUTURE),
+    # -- 11.2 is 2 November, as Chinese offices write it
+    ("11.2", on(2)),
+    ("11.2下午3点", at(2, 15)),
+    ("10.28", on(28, month=10)),
+    ("10.28 14:00", at(28, 14, month=10)),
+    # -- noon is 12:00
+    ("今天中午", at(20, 12)),
+    ("昨天中午", at(19, 12)),
+    ("中午", at(20, 12)),
+    ("前天中午12点", at(18, 12)),
+    ("yesterday noon", at(19, 12)),
+    # -- English "last Monday" is the most recent Monday
+    ("last monday 9:30", at(16, 9, 30)),
+    ("last monday", on(16)),
+    ("last thursday", on(19)),
+    ("last tuesday afternoon", part(17, "afternoon")),
+    ("last Wednesday at 2pm", at(18, 14)),
+    # -- more of what field staff type
+    ("昨天下午三点十分", at(19, 15, 10)),
+    ("昨天 15:00", at(19, 15)),
+    ("昨天15点", at(19, 15)),
+    ("11月2号上午9点半", at(2, 9, 30)),
+    ("今天下午两点", at(20, 14)),
+    ("刚刚", at(20, 17, 30)),
+    ("1小时前", at(20, 16, 30)),
+    ("两天前", on(18)),
+    ("一周前", on(13)),
+    ("周四下午", part(19, "afternoon")),
+    ("星期三下午4点", at(18, 16)),
+    ("yesterday evening", part(19, "evening")),
+    ("monday morning", part(16, "morning")),
+    ("friday 2pm", at(20, 14)),
+    ("20号上午", part(20, "morning")),
+    ("19号下午3点", at(19, 15)),
     # -- questions back: more than one reading has passed
     ("3点", [at(20, 3), at(20, 15)]),
     ("两点半", [at(20, 2, 30), at(20, 14, 30)]),
@@ -202,7 +261,7 @@ def outcome(text: str) -> object:
 
 
 def test_the_table_is_big_enough() -> None:
-    assert len(CASES) >= 60
+    assert len(CASES) + len(PERIODS) >= 200
     assert len({text for text, _ in CASES}) == len(CASES), "a phrase is listed twice"
 
 
@@ -243,6 +302,32 @@ PERIODS = [
     ("12月31日至12月1日", None),
     ("双十二", None),
     ("12月1日", None),
+    # -- the periods Chinese offices plan and promote by (the next one that has not ended)
+    ("上旬", (date(2026, 12, 1), date(2026, 12, 10))),
+    ("中旬", (date(2026, 11, 11), date(2026, 11, 20))),
+    ("下旬", (date(2026, 11, 21), date(2026, 11, 30))),
+    ("12月上旬", (date(2026, 12, 1), date(2026, 12, 10))),
+    ("12月下旬", (date(2026, 12, 21), date(2026, 12, 31))),
+    ("2月底", (date(2027, 2, 24), date(2027, 2, 28))),
+    ("1月中旬", (date(2027, 1, 11), date(2027, 1, 20))),
+    ("月初", (date(2026, 12, 1), date(2026, 12, 5))),
+    ("月底", (date(2026, 11, 26), date(2026, 11, 30))),
+    ("下个月初", (date(2026, 12, 1), date(2026, 12, 5))),
+    ("下月底", (date(2026, 12, 27), date(2026, 12, 31))),
+    ("本月下旬", (date(2026, 11, 21), date(2026, 11, 30))),
+    ("国庆期间", (date(2027, 10, 1), date(2027, 10, 7))),
+    ("十一黄金周", (date(2027, 10, 1), date(2027, 10, 7))),
+    ("元旦期间", (date(2027, 1, 1), date(2027, 1, 3))),
+    ("春节前两周", (date(2027, 1, 22), date(2027, 2, 4))),
+    ("春节前3天", (date(2027, 2, 2), date(2027, 2, 4))),
+    ("春节期间", (date(2027, 2, 5), date(2027, 2, 11))),
+    ("中秋前", (date(2027, 9, 1), date(2027, 9, 14))),
+    ("中秋节前一周", (date(2027, 9, 8), date(2027, 9, 14))),
+    ("五一前一周", (date(2027, 4, 24), date(2027, 4, 30))),
+    ("端午前", (date(2027, 5, 26), date(2027, 6, 8))),
+    ("年底", (date(2026, 12, 1), date(2026, 12, 31))),
+    ("上半年", (date(2027, 1, 1), date(2027, 6, 30))),
+    ("13月上旬", None),
 ]
 
 

@@ -20,6 +20,7 @@ from enum import StrEnum
 
 import dateparser
 from dateparser.date import DateDataParser
+from lunardate import LunarDate
 
 
 class Precision(StrEnum):
@@ -283,8 +284,16 @@ _WEEK_ZH = re.compile(r"^(上上|上|这|本|下)?\s*(?:个)?\s*(?:周|星期)([
 _WEEK_EN = re.compile(rf"^(?:on\s+)?(last|this|next|coming)?\s*({_alternation(_WEEKDAY_EN)})\b")
 _YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*(?:日|号)?")
 _MD_ZH = re.compile(r"^(\d{1,2})\s*月\s*(\d{1,2})\s*(?:日|号)?")
-_MD_SLASH = re.compile(r"^(\d{1,2})\s*[/.]\s*(\d{1,2})(?![\d:])")
+_MD_SLASH = re.compile(r"^(\d{1,2})\s*([/.])\s*(\d{1,2})(?![\d:])")
 _D_ZH = re.compile(r"^(\d{1,2})\s*(?:日|号)")
+# 上个月28号, 本月3号: a day of a month named relative to this one.
+_MONTH_OFFSETS_ZH = {"上上个月": -2, "上个月": -1, "上月": -1, "本月": 0, "这个月": 0, "这月": 0}
+_MONTH_OFFSETS_ZH |= {"下个月": 1, "下月": 1}
+_RELATIVE_MONTH_DAY_ZH = re.compile(
+    rf"^({_alternation(_MONTH_OFFSETS_ZH)})\s*(\d{{1,2}})\s*(?:日|号)?"
+)
+# 昨天 3, yesterday 3: a bare hour after a day (03:00 or 15:00 — asked, never "now").
+_BARE_HOUR = re.compile(r"^(\d{1,2})$")
 _MONTH_DAY_EN = re.compile(
     rf"^(?:on\s+)?(?:the\s+)?(?:({_alternation(_MONTH_EN)})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?"
     rf"|(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_alternation(_MONTH_EN)})\.?)(?:,?\s*(\d{{4}}))?"
@@ -306,7 +315,17 @@ def _last_weekday(today: date, weekday: int, direction: str) -> date:
     return today - timedelta(days=(today.weekday() - weekday) % 7)
 
 
+def _shift_month(first: date, months: int) -> date:
+    """The first day of the month ``months`` after the one ``first`` opens."""
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def _week_day(today: date, prefix: str | None, weekday: int, direction: str) -> date:
+    if prefix == "last":
+        # English "last Monday" is the most recent Monday before today (上周一 is last
+        # week's Monday, which may be eleven days ago).
+        return today - timedelta(days=(today.weekday() - weekday - 1) % 7 + 1)
     monday = today - timedelta(days=today.weekday())
     offsets = {"上上": -14, "上": -7, "last": -7, "这": 0, "本": 0, "this": 0}
     offsets |= {"下": 7, "next": 7}
@@ -373,11 +392,18 @@ def _read_day(text: str, now: datetime, reading: _Reading, direction: str) -> st
         day = int(m[2] or m[3])
         reading.day = _month_day(today, month, day, int(m[5]) if m[5] else None, direction)
         return text[m.end() :] if reading.day else text
+    if m := _RELATIVE_MONTH_DAY_ZH.match(text):
+        first = _shift_month(today.replace(day=1), _MONTH_OFFSETS_ZH[m[1]])
+        reading.day = _month_day(today, first.month, int(m[2]), first.year, direction)
+        return text[m.end() :] if reading.day else text
     if m := _MD_SLASH.match(text):
-        first, second = int(m[1]), int(m[2])
+        first, second = int(m[1]), int(m[3])
         as_month_day = _month_day(today, first, second, None, direction)
         as_day_month = _month_day(today, second, first, None, direction)
-        english = re.search(r"[a-z]", text) is not None or not re.search(r"[\u4e00-\u9fff]", text)
+        # 11.2 is 2 November as Chinese offices write it; 3/4 in English text is either.
+        english = m[2] == "/" and (
+            re.search(r"[a-z]", text) is not None or not re.search(r"[\u4e00-\u9fff]", text)
+        )
         if english and as_month_day and as_day_month and first != second:
             reading.day_candidates = (as_month_day, as_day_month)
         else:
@@ -538,6 +564,10 @@ def _read(text: str, now: datetime, direction: str) -> tuple[When, ...] | None:
             rest = _NOISE.sub("", _read_day(rest, now, reading, direction))
         if reading.part is None:
             rest = _NOISE.sub("", _read_part(rest, reading))
+        if (m := _BARE_HOUR.match(rest)) and reading.hour is None and reading.day is not None:
+            reading.hour, rest = int(m[1]), ""
+        if reading.part is Part.NOON and reading.hour is None:
+            reading.hour = 12  # 今天中午: noon, as the office means it
     if rest:
         return None
     found = _resolve(reading, now)
@@ -563,8 +593,10 @@ def _by_dateparser(text: str, now: datetime, direction: str) -> tuple[When, ...]
     at = data.date_obj.replace(tzinfo=now.tzinfo, second=0, microsecond=0)
     if abs(at.year - now.year) > 1:
         return None
-    precision = Precision.DAY if at.time() == time(0, 0) else Precision.MINUTE
-    return (When(at, precision),)
+    if data.period == "day" or at.time() == time(0, 0):
+        # dateparser fills a day's missing time with the current clock: a day it is.
+        return (When(at.replace(hour=0, minute=0), Precision.DAY),)
+    return (When(at, Precision.MINUTE),)
 
 
 def parse_when(text: str, now: datetime, *, direction: str = "past") -> WhenAnswer:
@@ -638,8 +670,102 @@ def _one_day(text: str, now: datetime, after: date | None) -> date | None:
     return found[0].day if found else None
 
 
+# The words Chinese offices plan and promote by. Parts of a month: first and last day (a
+# negative day counts from the month's end: 月底 is its last five days).
+_TENS = {"上旬": (1, 10), "中旬": (11, 20), "下旬": (21, -1), "月初": (1, 5), "初": (1, 5)}
+_TENS |= {"月中": (11, 20), "中": (11, 20), "月底": (-5, -1), "月末": (-5, -1), "底": (-5, -1)}
+_MONTH_PART = re.compile(
+    rf"^(?:(\d{{1,2}})\s*月|({_alternation(_MONTH_OFFSETS_ZH)}))?\s*({_alternation(_TENS)})$"
+)
+# Festivals: (month, day) of the solar calendar, or of the lunar one, and how many days the
+# holiday lasts from (its offset, its length) — 春节 from 除夕 to 初六. "国庆前后" is the
+# holiday itself: 前后 is "about" (``_TRAILING``).
+_SOLAR_FESTIVALS = {"国庆": (10, 1, 0, 7), "十一": (10, 1, 0, 7), "元旦": (1, 1, 0, 3)}
+_SOLAR_FESTIVALS |= {"五一": (5, 1, 0, 5), "劳动节": (5, 1, 0, 5), "圣诞": (12, 25, 0, 1)}
+_LUNAR_FESTIVALS = {"春节": (1, 1, -1, 7), "过年": (1, 1, -1, 7), "中秋": (8, 15, 0, 1)}
+_LUNAR_FESTIVALS |= {"端午": (5, 5, 0, 1), "元宵": (1, 15, 0, 1)}
+_FESTIVAL = re.compile(
+    rf"^({_alternation(_SOLAR_FESTIVALS | _LUNAR_FESTIVALS)})(?:节|黄金周)?\s*"
+    rf"(期间|假期|前|后)?\s*(?:(\d+|{_CN_NUM}|半)\s*(?:个)?\s*(周|星期|天|日))?$"
+)
+# Without a number, "before the festival" is the fortnight a promotion usually runs.
+FESTIVAL_LEAD = timedelta(days=14)
+_YEAR_PARTS = {"年底": (12, 1, 12, 31), "年末": (12, 1, 12, 31), "年初": (1, 1, 1, 31)}
+_YEAR_PARTS |= {"上半年": (1, 1, 6, 30), "下半年": (7, 1, 12, 31)}
+
+
+def _festival_day(name: str, year: int) -> date:
+    if name in _SOLAR_FESTIVALS:
+        month, day, _, _ = _SOLAR_FESTIVALS[name]
+        return date(year, month, day)
+    month, day, _, _ = _LUNAR_FESTIVALS[name]
+    return LunarDate(year, month, day).to_solar_date()
+
+
+def _festival(m: re.Match[str], year: int) -> Period:
+    name, relation, amount, unit = m[1], m[2], m[3], m[4]
+    day = _festival_day(name, year)
+    offset, length = (_SOLAR_FESTIVALS | _LUNAR_FESTIVALS)[name][2:]
+    if amount is None:
+        span = FESTIVAL_LEAD
+    else:
+        number = 0.5 if amount == "半" else _chinese_number(amount)
+        span = timedelta(days=int(number * (7 if unit in ("周", "星期") else 1)))
+    start = day + timedelta(days=offset)
+    end = start + timedelta(days=length - 1)
+    match relation:
+        case "前":
+            return Period(start - span, start - timedelta(days=1))
+        case "后":
+            return Period(end + timedelta(days=1), end + span)
+    return Period(start, end)
+
+
+def _month_part(m: re.Match[str], today: date) -> Period | None:
+    first_day, last_day = _TENS[m[3]]
+    if m[1] is not None:
+        if not 1 <= int(m[1]) <= 12:
+            return None
+        month = date(today.year, int(m[1]), 1)
+        if month < today.replace(day=1):
+            month = month.replace(year=today.year + 1)
+    else:
+        month = _shift_month(today.replace(day=1), _MONTH_OFFSETS_ZH.get(m[2] or "本月", 0))
+    days = (_shift_month(month, 1) - month).days
+
+    def pick(day: int) -> date:
+        return month.replace(day=day if day > 0 else days + day + 1)
+
+    return Period(pick(first_day), pick(last_day))
+
+
+def named_period(text: str, today: date) -> Period | None:
+    """上旬, 12月下旬, 月底, 国庆期间, 春节前两周, 中秋前, 年底 …: the next such period that
+    has not ended (a promotion is planned ahead)."""
+    text = _TRAILING.sub("", text.strip())
+    if m := _MONTH_PART.match(text):
+        period = _month_part(m, today)
+        if period is not None and period.last < today and m[1] is None and m[2] is None:
+            return _month_part(m, _shift_month(today.replace(day=1), 1))
+        return period
+    if m := _FESTIVAL.match(text):
+        for year in (today.year, today.year + 1):
+            period = _festival(m, year)
+            if period.last >= today:
+                return period
+        return None
+    if text in _YEAR_PARTS:
+        first_month, first_day, last_month, last_day = _YEAR_PARTS[text]
+        for year in (today.year, today.year + 1):
+            period = Period(date(year, first_month, first_day), date(year, last_month, last_day))
+            if period.last >= today:
+                return period
+    return None
+
+
 def parse_period(text: str, now: datetime) -> Period | None:
-    """ "12月1日至12月31日", "12/1-12/31", "2026-12-01 to 2026-12-31", "Dec 1 - 31" …
+    """ "12月1日至12月31日", "12/1-12/31", "2026-12-01 to 2026-12-31", "Dec 1 - 31", and the
+    words of :func:`named_period` (下旬, 国庆期间 …).
 
     A bare date is read as the next such day; a last day given as a number only ("12月1日-31日")
     takes the first day's month. None when it cannot be read or ends before it starts.
@@ -647,6 +773,8 @@ def parse_period(text: str, now: datetime) -> Period | None:
     normal = normalise(text)
     if not normal or len(normal) > 60:
         return None
+    if (named := named_period(normal, now.date())) is not None:
+        return named
     for separator in _PERIOD_SEPARATORS:
         start = 0
         while (index := normal.find(separator, start)) > 0:
