@@ -393,8 +393,8 @@ def _read_day(text: str, now: datetime, reading: _Reading, direction: str) -> st
         reading.day = _month_day(today, month, day, int(m[5]) if m[5] else None, direction)
         return text[m.end() :] if reading.day else text
     if m := _RELATIVE_MONTH_DAY_ZH.match(text):
-        month = _shift_month(today.replace(day=1), _MONTH_OFFSETS_ZH[m[1]])
-        reading.day = _month_day(today, month.month, int(m[2]), month.year, direction)
+        opening = _shift_month(today.replace(day=1), _MONTH_OFFSETS_ZH[m[1]])
+        reading.day = _month_day(today, opening.month, int(m[2]), opening.year, direction)
         return text[m.end() :] if reading.day else text
     if m := _MD_SLASH.match(text):
         first, second = int(m[1]), int(m[3])
