@@ -16,12 +16,7 @@ async def file_visit(
         await person.press("就是现在")
     else:
         await person.send(when)
-    await person.press("例行拜访")
-    await person.press("跳过")  # participants
-    await person.send(business_review)
-    for _ in range(6):  # the other sections and photos
-        await person.press("跳过")
-    await person.send("跳过")  # location, on the reply keyboard
+    await person.send(business_review)  # not marked: the business review
     await person.press("提交")
 
 

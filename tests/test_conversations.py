@@ -85,7 +85,7 @@ async def test_long_answers_are_kept_whole_and_shortened_on_screen(org: Kabot) -
     await zhou.send("家乐福")
     await zhou.press("家乐福（华东区）")
     await zhou.press("就是现在")
-    await zhou.press("例行拜访")
+    await zhou.press("逐项填写")
     await zhou.send("参" * 200)
     sections = [str(i) * 1500 for i in range(6)]
     for text in sections:

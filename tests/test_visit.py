@@ -34,7 +34,8 @@ async def fill_visit(zhou: Person) -> None:
     await zhou.press("家乐福（华东区）")
     assert "什么时候拜访的" in zhou.last_reply()
     await zhou.send("昨天下午3点")
-    await zhou.press("例行拜访")
+    assert "✓ 时间：记为 2026-11-19 周四 15:00" in zhou.last_reply()
+    await zhou.press("逐项填写")
     await zhou.send("采购王经理")
     await zhou.send("10月销量同比增长12%，费用在预算内")
     await zhou.press("跳过")  # cooperation problems
@@ -46,7 +47,8 @@ async def fill_visit(zhou: Person) -> None:
     await zhou.send_photo()
     assert "完成（1 张）" in next(t for _, t, _ in zhou.buttons())
     await zhou.send_album(2)
-    await zhou.press("完成（")
+    assert "完成（3 张）" in next(t for _, t, _ in zhou.buttons())
+    await zhou.press("跳过")  # no more photos: the three stay
     assert "要附上位置吗" in zhou.last_reply()
     await zhou.send_location()
 
@@ -117,7 +119,7 @@ async def test_back_goes_to_the_previous_question(org: Kabot) -> None:
     await zhou.send("家乐福")
     await zhou.press("家乐福（华东区）")
     await zhou.send("昨天")
-    assert "这次拜访属于哪一类" in zhou.last_reply()
+    assert "这次拜访谈了什么" in zhou.last_reply()
     await zhou.press("◀ 上一步")
     assert "什么时候拜访的" in zhou.last_reply()
     assert "当前：2026-11-19 周四" in zhou.last_reply()
@@ -149,8 +151,8 @@ async def test_a_restart_in_the_middle_loses_nothing(org: Kabot) -> None:
     await zhou.press("家乐福（华东区）")
     await zhou.send("昨天下午3点")
     await org.restart()
-    # The kind-of-visit buttons sent before the restart still work.
-    await zhou.press("专项拜访")
+    # The buttons sent before the restart still work.
+    await zhou.press("逐项填写")
     assert "参加人员" in zhou.last_reply()
     await zhou.send("采购王经理")
     await org.restart()
@@ -161,8 +163,12 @@ async def test_a_restart_in_the_middle_loses_nothing(org: Kabot) -> None:
     await zhou.press("跳过")  # photos
     await zhou.send("跳过")  # location: a typed answer on the reply keyboard
     summary = zhou.last_reply()
-    assert "专项拜访" in summary and "采购王经理" in summary and "销量持平" in summary
+    assert "例行拜访" in summary and "采购王经理" in summary and "销量持平" in summary
     await org.restart()
+    # A routine visit unless she says otherwise, on the summary.
+    await zhou.press("✏️ 类型")
+    await zhou.press("专项拜访")
+    assert "专项拜访" in zhou.last_reply()
     await zhou.press("提交")
     assert "V1" in zhou.last_reply()
 
@@ -187,18 +193,25 @@ async def test_wrong_kinds_of_answer_get_a_clear_word_and_the_question_again(org
     await zhou.send("随便什么")
     assert "没看懂这个时间" in zhou.last_reply()
     await zhou.send("8点")  # 08:00 has passed, 20:00 has not: no question needed
-    assert "这次拜访属于哪一类" in zhou.last_reply()
+    assert "这次拜访谈了什么" in zhou.last_reply()
+    await zhou.send_sticker()
+    assert "这里需要文字，您发来的是贴纸" in zhou.last_reply()
+    await zhou.send("业绩：" + "字" * 1600)
+    assert "“业绩”太长了：1600 字，最多 1500 字" in zhou.last_reply()
 
-    await zhou.send("例行")
-    assert "请点下面的按钮选择" in zhou.last_reply()
-    await zhou.press("例行拜访")
+    await zhou.press("逐项填写")
     await zhou.send("字" * 5000)
     assert "太长了：5000 字，这一项最多 200 字" in zhou.last_reply()
     await zhou.send_photo()
     assert "您发来的是照片" in zhou.last_reply()
     await zhou.send("采购王经理")
-    for _ in range(6):
+    for _ in range(5):
         await zhou.press("跳过")
+    # Every content section skipped so far: the last one says the rule and cannot be skipped.
+    reply = zhou.last_reply()
+    assert "下一步计划是什么" in reply and "至少要有一部分内容" in reply
+    assert not [t for _, t, _ in zhou.buttons() if "跳过" in t]
+    await zhou.send("下周再访")
     await zhou.send("这是照片")
     assert "这里需要照片，您发来的是文字" in zhou.last_reply()
     await zhou.send_document("report.pdf")
@@ -207,12 +220,12 @@ async def test_wrong_kinds_of_answer_get_a_clear_word_and_the_question_again(org
     await zhou.send("在门店")
     assert "请点下方“发送当前位置”" in zhou.last_reply()
     await zhou.send_location()
-    await zhou.send("好了")
-    assert "请用下面的按钮修改某一项" in zhou.last_reply()
-    # Every content section skipped: the manual wants at least one.
+    assert "📍 位置已记录" in zhou.replies()[-2]
+    await zhou.send_sticker()
+    assert "这里需要文字，您发来的是贴纸" in zhou.last_reply()
     await zhou.press("提交")
-    assert "还没有填写" in zhou.alert_text()
-    assert "业绩、费用、促销达成情况如何" in zhou.last_reply()
+    report = await org.store.reports.by_id("visit", 1)
+    assert report is not None and report.answers["next_steps"] == "下周再访"
 
 
 async def test_an_hour_that_could_be_morning_or_afternoon_is_asked_about(org: Kabot) -> None:
@@ -225,7 +238,7 @@ async def test_an_hour_that_could_be_morning_or_afternoon_is_asked_about(org: Ka
     assert "这个时间有几种理解" in reply
     assert "2026-11-20 周五 03:00" in reply and "2026-11-20 周五 15:00" in reply
     await zhou.press("11-20 15:00")
-    assert "这次拜访属于哪一类" in zhou.last_reply()
+    assert "这次拜访谈了什么" in zhou.last_reply()
     draft = await org.store.drafts.of(await zhou_id(org))
     assert draft is not None and draft.answers["visited_at"]["at"].startswith("2026-11-20T15:00")
 
@@ -287,13 +300,12 @@ async def test_an_english_visit_report(org: Kabot) -> None:
     await emily.send("大润发")
     await emily.press("大润发（东北区）")
     await emily.send("last Friday 10am")
+    assert "✓ When: taken as 2026-11-13 Fri 10:00" in emily.last_reply()
+    await emily.send("Sales down 8% after the competitor's price cut\nNext: meet the buyer")
+    summary = emily.last_reply()
+    assert "Filed under: Business, Next" in summary
+    await emily.press("✏️ Kind")
     await emily.press("Anomaly follow-up")
-    await emily.press("Skip")
-    await emily.send("Sales down 8% after the competitor's price cut")
-    for _ in range(5):
-        await emily.press("Skip")
-    await emily.press("Skip")  # photos
-    await emily.send("Skip")  # location
     summary = emily.last_reply()
     assert "Please check the visit report" in summary
     assert "2026-11-13 Fri 10:00" in summary and "Anomaly follow-up" in summary

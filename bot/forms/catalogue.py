@@ -48,6 +48,9 @@ class Field:
     max_length: int = PROSE_LIMIT
     source: str = ""  # RECORD: which list to offer (see bot.handlers.contracts.OFFERS)
     direction: str = "past"  # DAY: a bare date is the last such day, or the next ("future")
+    # Answered before anything is asked (a visit is routine): not a question of the walk,
+    # changed from the summary.
+    default: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +63,22 @@ class Form:
     needs_one_of: tuple[str, ...] = ()
     # Only the KA centre's people submit it (a unit's manager has the role, not the right).
     centre_only: bool = False
+    # Neighbouring prose fields one message may fill at once, each marked by its name at a
+    # line's start (``bot.forms.sections``); ``unmarked`` takes what is not marked. The walk
+    # asks them in one step (``engine.NOTES``); the person may still answer one by one.
+    sections: tuple[str, ...] = ()
+    unmarked: str = ""
 
     def __post_init__(self) -> None:
-        # "summary" is the step after the last field (bot.forms.engine.SUMMARY).
-        if any(f.key == "summary" for f in self.fields):
-            raise ValueError(f"form {self.name}: no field may be called summary")
+        # "summary" and "notes" are steps of the walk (bot.forms.engine).
+        if any(f.key in ("summary", "notes") for f in self.fields):
+            raise ValueError(f"form {self.name}: no field may be called summary or notes")
+        keys = [f.key for f in self.fields]
+        if self.sections and (
+            keys[keys.index(self.sections[0]) :][: len(self.sections)] != list(self.sections)
+            or self.unmarked not in self.sections
+        ):
+            raise ValueError(f"form {self.name}: sections must be neighbouring fields")
 
     def field(self, key: str) -> Field | None:
         return next((f for f in self.fields if f.key == key), None)
@@ -98,7 +112,7 @@ VISIT = Form(
     (
         Field("customer", Kind.CUSTOMER),
         Field("visited_at", Kind.WHEN),
-        Field("visit_kind", Kind.CHOICE, choices=VISIT_KINDS),
+        Field("visit_kind", Kind.CHOICE, choices=VISIT_KINDS, default="routine"),
         _text("participants", optional=True, limit=200),
         _text("business_review", optional=True),  # 业绩、费用、促销达成
         _text("cooperation", optional=True),  # 合作问题
@@ -117,6 +131,17 @@ VISIT = Form(
         "demand_stock",
         "next_steps",
     ),
+    sections=(
+        "participants",
+        "business_review",
+        "cooperation",
+        "display",
+        "competitors",
+        "demand_stock",
+        "next_steps",
+    ),
+    # What is not marked is the business review (生意回顾) the manual puts first.
+    unmarked="business_review",
 )
 
 # 执行中的问题 / 投诉

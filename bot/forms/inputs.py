@@ -26,6 +26,7 @@ FILE_SIZE_LIMIT = 20 * 1024 * 1024
 # No promotion budget or store's monthly sales reaches ten billion yuan: a typo.
 MONEY_LIMIT_FEN = 10**12
 COUNT_LIMIT = 100_000
+CAPTION_LIMIT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,7 @@ class PhotoAdded:
 Reading = Accepted | Problem | Search | Candidates | PhotoAdded
 
 
-def _what_was_sent(message: Message) -> str:
+def what_was_sent(message: Message) -> str:
     """A word for what arrived instead of what was asked ("that was a sticker")."""
     if message.text is not None:
         return "text"
@@ -94,7 +95,7 @@ async def read(spec: Field, message: Message, now: datetime) -> Reading:
         return _read_file(message)
     text = _text(message)
     if text is None:
-        return Problem("want_text", {"sent": _what_was_sent(message)})
+        return Problem("want_text", {"sent": what_was_sent(message)})
     if not text:
         return Problem("empty")
     if len(text) > spec.max_length:
@@ -148,25 +149,27 @@ async def _read_text(spec: Field, text: str, now: datetime) -> Reading:
 
 
 def _read_photo(message: Message) -> Reading:
+    # A caption is kept with its photo (a shelf, a price tag: what it shows).
+    caption = {"caption": message.caption.strip()[:CAPTION_LIMIT]} if message.caption else {}
     if message.photo:
         biggest = message.photo[-1]
         return PhotoAdded(
-            {"file_id": biggest.file_id, "file_unique_id": biggest.file_unique_id},
+            {"file_id": biggest.file_id, "file_unique_id": biggest.file_unique_id, **caption},
             message.media_group_id,
         )
     document = message.document
     if document is not None and (document.mime_type or "").startswith("image/"):
         return PhotoAdded(
-            {"file_id": document.file_id, "file_unique_id": document.file_unique_id},
+            {"file_id": document.file_id, "file_unique_id": document.file_unique_id, **caption},
             message.media_group_id,
         )
-    return Problem("want_photo", {"sent": _what_was_sent(message)})
+    return Problem("want_photo", {"sent": what_was_sent(message)})
 
 
 def _read_file(message: Message) -> Reading:
     document = message.document
     if document is None:
-        return Problem("want_file", {"sent": _what_was_sent(message)})
+        return Problem("want_file", {"sent": what_was_sent(message)})
     name = document.file_name or ""
     if PurePosixPath(name.lower()).suffix not in SPREADSHEET_SUFFIXES:
         return Problem("file_type", {"name": name, "allowed": " ".join(SPREADSHEET_SUFFIXES)})

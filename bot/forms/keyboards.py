@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from telegram import (
     InlineKeyboardButton,
@@ -19,7 +20,7 @@ from telegram import (
 )
 
 from bot.forms.catalogue import Field, Form, Kind
-from bot.forms.engine import can_go_back
+from bot.forms.engine import can_go_back, may_finish, may_skip
 from bot.forms.when import When
 from bot.models import BusinessUnit, Customer, Draft, Report, Staff
 from bot.texts import Texts
@@ -62,14 +63,27 @@ class Buttons:
     def label(self, key: str, **params: object) -> str:
         return self.texts.label(self.lang, key, **params)
 
-    def navigation(self, spec: Field | None) -> list[InlineKeyboardButton]:
+    def navigation(self, spec: Field | None) -> list[list[InlineKeyboardButton]]:
         row = []
         if can_go_back(self.form, self.draft):
             row.append(self._button(self.label("form.button.back"), "back"))
-        if spec is not None and spec.optional:
+        if spec is not None and may_skip(self.form, self.draft, spec):
             row.append(self._button(self.label("form.button.skip"), "skip"))
         row.append(self._button(self.label("form.button.cancel"), "cancel"))
-        return row
+        if spec is not None and may_finish(self.form, self.draft):
+            # Nothing required is missing: the rest of the form may wait for the summary.
+            return [[self._button(self.label("form.button.rest"), "rest")], row]
+        return [row]
+
+    def notes(self, last_visit: date | None) -> InlineKeyboardMarkup:
+        """Under the one question for all the sections: answer them one by one instead, or
+        start from the previous report's."""
+        rows = [[self._button(self.label("form.button.one_by_one"), "steps")]]
+        if last_visit is not None:
+            rows.append(
+                [self._button(self.label("form.button.same", day=f"{last_visit:%m-%d}"), "same")]
+            )
+        return InlineKeyboardMarkup(rows + self.navigation(None))
 
     def question(
         self,
@@ -125,7 +139,7 @@ class Buttons:
             rows += [[self._button(text[:60], "pick", number)] for number, text in records or []]
         elif spec.kind is Kind.DAY and spec.direction == "past":
             rows.append([self._button(self.label("form.button.today"), "today")])
-        rows.append(self.navigation(spec))
+        rows += self.navigation(spec)
         return InlineKeyboardMarkup(rows)
 
     def summary(self) -> InlineKeyboardMarkup:

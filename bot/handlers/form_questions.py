@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from telegram import (
@@ -41,9 +42,43 @@ async def ask(
     customers: list[Customer] | None = None,
     people: list[Staff] | None = None,
     found: int | None = None,
+    echo: str | None = None,
 ) -> Draft:
-    """Send the draft's current question (or its summary) and remember the message."""
+    """Send the draft's current question (or its summary) and remember the message.
+
+    ``echo`` opens it: what the last answer was taken as ("✓ 时间：记为 …")."""
     draft = replace(draft, seq=draft.seq + 1)
+    text, markup = await _prompt(
+        context, form, draft, problem, customers=customers, people=people, found=found
+    )
+    if echo:
+        text = f"{echo}\n\n{text}"
+    handle = await context.outbox.message(chat.id, text, markup)
+    draft = replace(draft, prompt_message_id=handle)
+    await context.store.drafts.save(draft)
+    return draft
+
+
+async def refresh(chat: Chat, context: KabotContext, form: Form, draft: Draft) -> None:
+    """Show the draft's current question again in its own message (the rest of an album
+    arrived: the count on the screen follows)."""
+    await context.store.drafts.save(draft)
+    if draft.prompt_message_id is None:
+        return
+    text, markup = await _prompt(context, form, draft, None)
+    await context.outbox.edit(chat.id, draft.prompt_message_id, text, markup)
+
+
+async def _prompt(
+    context: KabotContext,
+    form: Form,
+    draft: Draft,
+    problem: inputs.Problem | None,
+    *,
+    customers: list[Customer] | None = None,
+    people: list[Staff] | None = None,
+    found: int | None = None,
+) -> tuple[str, Any]:
     buttons = Buttons(context.texts, context.lang, form, draft)
     problem_text = _problem_text(context, problem) if problem else None
     if draft.step == engine.SUMMARY:
@@ -56,8 +91,26 @@ async def ask(
             "form_summary.html",
             correcting=draft.report_id is not None and not is_comment(form),
             problem=problem_text,
+            sections=bool(form.sections),
+            copied=draft.answers.get(engine.COPIED) or [],
+            missing=[
+                context.label(f"form.{form.name}.{key}.short")
+                for key in engine.missing(form, engine.answered(draft))
+            ],
         )
         markup: Any = buttons.summary()
+    elif draft.step == engine.NOTES:
+        last = await previous_visit(context, draft)
+        text = context.render(
+            "form_notes.html",
+            form=form.name,
+            sections=[context.label(f"form.{form.name}.{k}.short") for k in form.sections],
+            unmarked=context.label(f"form.{form.name}.{form.unmarked}.short"),
+            photos=len(draft.answers.get("photos") or []),
+            located="location" in draft.answers,
+        )
+        text = f"{problem_text}\n\n{text}" if problem_text else text
+        markup = buttons.notes(visit_day(last) if last else None)
     else:
         spec = form.field(draft.step)
         assert spec is not None
@@ -65,10 +118,7 @@ async def ask(
             context, form, draft, spec, buttons, customers=customers, people=people, found=found
         )
         text = f"{problem_text}\n\n{text}" if problem_text else text
-    handle = await context.outbox.message(chat.id, text, markup)
-    draft = replace(draft, prompt_message_id=handle)
-    await context.store.drafts.save(draft)
-    return draft
+    return text, markup
 
 
 async def _question(
@@ -88,12 +138,14 @@ async def _question(
         "field": spec.key,
         "position": form.index(spec.key) + 1,
         "count": len(form.fields),
-        "optional": spec.optional,
         "limit": spec.max_length if spec.kind is Kind.TEXT else None,
         "found": found,
+        "people": spec.kind is Kind.STAFF,
         "current": await present.value_text(
             store, context.texts, lang, spec, draft.answers.get(spec.key), form
         ),
+        "optional": engine.may_skip(form, draft, spec),
+        "needed": spec.optional and not engine.may_skip(form, draft, spec),
         "suggested": False,
         "whens": [],
         "no_records": False,
@@ -235,25 +287,73 @@ async def retire_prompt(chat: Chat, context: KabotContext, draft: Draft) -> None
     await context.outbox.edit_markup(chat.id, draft.prompt_message_id, None)
 
 
-async def move(chat: Chat, context: KabotContext, form: Form, old: Draft, new: Draft) -> None:
+async def move(
+    chat: Chat,
+    context: KabotContext,
+    form: Form,
+    old: Draft,
+    new: Draft,
+    *,
+    echo: str | None = None,
+) -> None:
     """Leave the old question (taking its buttons away) and ask the new one."""
     await retire_prompt(chat, context, old)
     spec = form.field(old.step)
     if spec is not None and spec.kind is Kind.LOCATION:
-        location = old.answers.get(spec.key) if new.step != old.step else None
+        # What the answer left in the draft, not what was there before it.
+        location = new.answers.get(spec.key)
         await context.outbox.message(
             chat.id,
             context.label("form.location_saved" if location else "form.location_left"),
             markup=ReplyKeyboardRemove(),
         )
-    await ask(chat, context, form, new)
+    await ask(chat, context, form, new, echo=echo)
+
+
+# Answers read from typed text: echoed as "taken as …", so a misreading is seen at once.
+READ_FROM_TEXT = frozenset({Kind.WHEN, Kind.DAY, Kind.PERIOD, Kind.MONEY, Kind.COUNT, Kind.MONTH})
 
 
 async def answer(
-    chat: Chat, context: KabotContext, form: Form, draft: Draft, value: object
+    chat: Chat,
+    context: KabotContext,
+    form: Form,
+    draft: Draft,
+    value: object,
+    *,
+    typed: bool = False,
 ) -> None:
+    """Take ``value`` for the current field and go on; the next message says what was taken
+    (prose is the person's own words on the screen, a location has its own reply)."""
+    spec = form.field(draft.step)
+    assert spec is not None
     new = engine.advance(form, engine.with_answer(draft, draft.step, value))
-    await move(chat, context, form, draft, new)
+    await move(chat, context, form, draft, new, echo=await echo(context, form, spec, value, typed))
+
+
+async def echo(
+    context: KabotContext, form: Form, spec: Field, value: object, typed: bool
+) -> str | None:
+    field = context.label(f"form.{form.name}.{spec.key}.short")
+    if value is None:
+        return context.label("form.echo_skipped", field=field)
+    if spec.kind in (Kind.TEXT, Kind.LOCATION):
+        return None
+    shown = await present.value_text(context.store, context.texts, context.lang, spec, value, form)
+    key = "form.echo_read" if typed and spec.kind in READ_FROM_TEXT else "form.echo"
+    return context.label(key, field=field, value=shown)
+
+
+def visit_day(report: Report) -> date:
+    return When.from_json(report.answers["visited_at"]).day
+
+
+async def previous_visit(context: KabotContext, draft: Draft) -> Report | None:
+    """The customer's last visit report the person may see: "same as last time"."""
+    customer = draft.answers.get("customer")
+    if customer is None or draft.report_id is not None:
+        return None
+    return await context.store.reports.last_visit(int(customer))
 
 
 async def visible_customer(context: KabotContext, customer_id: int) -> Customer | None:

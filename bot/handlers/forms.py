@@ -113,12 +113,43 @@ async def _begin_draft(
     *,
     target: int | None = None,
     answers: dict[str, Any] | None = None,
+    given: dict[str, Any] | None = None,
 ) -> None:
-    step = engine.SUMMARY if answers else engine.first_step(form)
+    """A new draft: of a saved report's ``answers`` (at its summary), or from the start with
+    the defaults and what the place it started from ``given`` (a customer's card: the
+    customer), at the first question still open."""
+    if answers:
+        step, start = engine.SUMMARY, answers
+    else:
+        start = {**engine.defaults(form), **(given or {})}
+        step = engine.first_step(form, given=tuple(given or ()))
     draft = await context.store.drafts.begin(
-        context.person.id, form.name, step, answers or {}, report_id=target
+        context.person.id, form.name, step, start, report_id=target
     )
-    await questions.ask(chat, context, form, draft)
+    echo = None
+    if given:
+        spec = form.fields[0]
+        echo = await questions.echo(context, form, spec, given.get(spec.key), typed=False)
+    await questions.ask(chat, context, form, draft, echo=echo)
+
+
+async def visit_for(update: Update, context: KabotContext) -> None:
+    """📝 on a customer's card, a plan's customer or a digest's overdue customer: a visit
+    report with the customer answered (``vs:<customer id>``)."""
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and query.data is not None and chat is not None
+    number = inputs.record_id(query.data.removeprefix("vs:"))
+    customer = await questions.visible_customer(context, number) if number is not None else None
+    form = FORMS["visit"]
+    person = context.person
+    if customer is None or person.role not in form.roles or person.unit_id is None:
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
+        return
+    await context.outbox.answer(query, context.label("form.visit_started", name=customer.name))
+    private = Chat(person.telegram_id or chat.id, Chat.PRIVATE)
+    restart = f"visitfor-{customer.id}"
+    if not await _unfinished(private, context, form.name, restart):
+        await _begin_draft(private, context, form, given={"customer": customer.id})
 
 
 async def correct(chat: Chat, context: KabotContext, report: Report) -> None:
@@ -138,6 +169,12 @@ async def _may_submit(context: KabotContext, form: Form) -> bool:
 async def start_over(chat: Chat, context: KabotContext, restart: str) -> bool:
     """What "drop it and start over" starts: a form, a form about something, a correction."""
     name, _, target = restart.partition("-")
+    if name == "visitfor":
+        customer = await questions.visible_customer(context, inputs.record_id(target) or 0)
+        if customer is None or context.person.role not in FORMS["visit"].roles:
+            return False
+        await _begin_draft(chat, context, FORMS["visit"], given={"customer": customer.id})
+        return True
     if name == "fix":
         kind = next((k for k, p in REPORT_PREFIXES.items() if p == target[:1]), None)
         number = target[1:]
@@ -267,4 +304,5 @@ def handlers() -> list[object]:
         CommandHandler("incentive", incentive_command, filters=private),
         CommandHandler("cancel", cancel_command, filters=private),
         CallbackQueryHandler(form_menu_pressed, pattern=r"^fm:"),
+        CallbackQueryHandler(visit_for, pattern=r"^vs:"),
     ]

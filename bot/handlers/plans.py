@@ -51,7 +51,13 @@ async def _view(
                 + f"{c.name} · {c.grade}"
                 + (" 👣" if c.id in visited else ""),
                 callback_data=f"vp:{month}:t:{c.id}",
-            )
+            ),
+            # A planned customer is where she is going: the visit report starts here.
+            *(
+                [InlineKeyboardButton(context.label("plan.visit"), callback_data=f"vs:{c.id}")]
+                if c in planned
+                else []
+            ),
         ]
         for c in list(dict.fromkeys(offered))[:SHOWN]
     ]

@@ -6,12 +6,15 @@ downtime the day's digest is sent late, once, and says so.
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
 from bot.delivery.outbox import Outbox
-from bot.models import Staff, VisitClass
+from bot.models import Customer, Staff, VisitClass
 from bot.policy import customer_scope
 from bot.reminders.rules import Rules
 from bot.reminders.visits import overdue_for_visit
@@ -21,6 +24,7 @@ from bot.texts import Texts
 
 _LOGGER = logging.getLogger(__name__)
 LATE_AFTER = timedelta(hours=1)
+MY_OVERDUE_SHOWN = 5  # buttons under a digest: the most a thumb reads at breakfast
 
 
 @dataclass(slots=True)
@@ -39,6 +43,8 @@ class Digest:
     # This month's confirmed visit plans in scope: planned customers visited, planned.
     plan_done: int = 0
     plan_total: int = 0
+    # The reader's own customers overdue for a visit: each line has its 📝 button.
+    my_overdue: list[Customer] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -49,6 +55,7 @@ class Digest:
             or self.due_soon
             or self.overdue
             or any(self.overdue_visits.values())
+            or self.my_overdue
             or self.unreachable
             or self.undelivered
         )
@@ -104,6 +111,9 @@ async def gather(store: Store, person: Staff, now: datetime) -> Digest:
     for customer in customers.items:
         if overdue_for_visit(customer, now.date()):
             digest.overdue_visits[customer.visit_class.value] += 1
+    digest.my_overdue = [
+        c for c in await store.customers.assigned_to(person.id) if overdue_for_visit(c, now.date())
+    ][:MY_OVERDUE_SHOWN]
     return digest
 
 
@@ -131,6 +141,27 @@ async def send_digests(
             text = texts.render(
                 lang, "digest.html", digest=digest, person=person, day=now.date(), late=late
             )
-            await outbox.message(person.telegram_id, text)
+            await outbox.message(
+                person.telegram_id, text, _visit_buttons(texts, lang, digest.my_overdue)
+            )
         sent += 1
     return sent
+
+
+def _visit_buttons(
+    texts: Texts, lang: str, customers: list[Customer]
+) -> InlineKeyboardMarkup | None:
+    """📝 for each of the reader's overdue customers: the visit report starts there."""
+    if not customers:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    html.unescape(texts.label(lang, "button.visit_customer", name=c.name))[:60],
+                    callback_data=f"vs:{c.id}",
+                )
+            ]
+            for c in customers
+        ]
+    )

@@ -272,6 +272,15 @@ class ReportRepository(Repository):
         )
         return [r["customer_id"] for r in rows]
 
+    async def last_visit(self, customer_id: int) -> Report | None:
+        """The customer's most recent visit report, by anyone ("same as last time")."""
+        row = await self.db.fetch_one(
+            _select("visit") + " WHERE r.customer_id = ? ORDER BY r.visited_at DESC, r.id DESC"
+            " LIMIT 1",
+            (customer_id,),
+        )
+        return _report("visit", row) if row else None
+
     async def running_promotions(self, unit_id: int | None) -> list[Report]:
         """Promotions approved to run and not closed, of one unit (None: any), newest first."""
         condition = "r.status = 'approved'"

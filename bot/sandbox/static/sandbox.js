@@ -263,6 +263,13 @@ async function start() {
 }
 
 $("who").onchange = (event) => choose(event.target.value);
+// Enter sends, Shift+Enter starts a new line (a visit's sections are lines of one message).
+$("text").onkeydown = (event) => {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    $("composer").requestSubmit();
+  }
+};
 $("composer").onsubmit = (event) => {
   event.preventDefault();
   const text = $("text").value;
