@@ -255,14 +255,16 @@ class Person:
         self._mark(chat_id)
         await self.kabot.deliver(self.kabot.world.send_photo(self.id, chat_id, data, caption))
 
-    async def send_album(self, count: int, chat: Chat | None = None) -> None:
-        """Several photos sent at once: Telegram delivers one message each, one album id."""
+    async def send_album(self, count: int, chat: Chat | None = None, caption: str = "") -> None:
+        """Several photos sent at once: Telegram delivers one message each, one album id;
+        a caption typed for the album comes with its first photo."""
         chat_id = self._chat_id(chat)
         self._mark(chat_id)
         world, last = self.kabot.world, None
         album = f"album{len(world.calls)}{chat_id}"
         for i in range(count):
-            last = world.send_photo(self.id, chat_id, b"\xff\xd8\xff\xe0 album %d" % i)
+            data = b"\xff\xd8\xff\xe0 album %d" % i
+            last = world.send_photo(self.id, chat_id, data, caption if i == 0 else "")
             last["message"]["media_group_id"] = album
         assert last is not None
         await self.kabot.deliver(last)

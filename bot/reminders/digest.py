@@ -24,7 +24,7 @@ from bot.texts import Texts
 
 _LOGGER = logging.getLogger(__name__)
 LATE_AFTER = timedelta(hours=1)
-MY_OVERDUE_SHOWN = 5  # buttons under a digest: the most a thumb reads at breakfast
+OVERDUE_SHOWN = 5  # buttons under a digest: the most a thumb reads at breakfast
 
 
 @dataclass(slots=True)
@@ -43,8 +43,8 @@ class Digest:
     # This month's confirmed visit plans in scope: planned customers visited, planned.
     plan_done: int = 0
     plan_total: int = 0
-    # The reader's own customers overdue for a visit: each line has its 📝 button.
-    my_overdue: list[Customer] = field(default_factory=list)
+    # The customers longest overdue for a visit: each line has its 📝 button.
+    longest_overdue: list[Customer] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -55,7 +55,7 @@ class Digest:
             or self.due_soon
             or self.overdue
             or any(self.overdue_visits.values())
-            or self.my_overdue
+            or self.longest_overdue
             or self.unreachable
             or self.undelivered
         )
@@ -108,12 +108,12 @@ async def gather(store: Store, person: Staff, now: datetime) -> Digest:
         digest.plan_done += sum(1 for c in planned if c in visited)
     customers = await store.customers.search("", unit_id=scope, limit=10_000)
     digest.overdue_visits = {c.value: 0 for c in VisitClass}
-    for customer in customers.items:
-        if overdue_for_visit(customer, now.date()):
-            digest.overdue_visits[customer.visit_class.value] += 1
-    digest.my_overdue = [
-        c for c in await store.customers.assigned_to(person.id) if overdue_for_visit(c, now.date())
-    ][:MY_OVERDUE_SHOWN]
+    overdue = [c for c in customers.items if overdue_for_visit(c, now.date())]
+    for customer in overdue:
+        digest.overdue_visits[customer.visit_class.value] += 1
+    digest.longest_overdue = sorted(overdue, key=lambda c: (c.last_visit_on or date.min, c.id))[
+        :OVERDUE_SHOWN
+    ]
     return digest
 
 
@@ -142,7 +142,7 @@ async def send_digests(
                 lang, "digest.html", digest=digest, person=person, day=now.date(), late=late
             )
             await outbox.message(
-                person.telegram_id, text, _visit_buttons(texts, lang, digest.my_overdue)
+                person.telegram_id, text, _visit_buttons(texts, lang, digest.longest_overdue)
             )
         sent += 1
     return sent
@@ -151,7 +151,7 @@ async def send_digests(
 def _visit_buttons(
     texts: Texts, lang: str, customers: list[Customer]
 ) -> InlineKeyboardMarkup | None:
-    """📝 for each of the reader's overdue customers: the visit report starts there."""
+    """📝 for each customer listed as overdue: the visit report starts there."""
     if not customers:
         return None
     return InlineKeyboardMarkup(
