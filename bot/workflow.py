@@ -28,6 +28,8 @@ APPROVED = "approved"
 
 # The comment form a decider fills in to return or reject.
 COMMENT_FORMS = {"visit": "visit_return", "promotion": "reject", "admission": "reject"}
+# … and to approve with a suggestion, where the manual asks for one (建议及改善方法).
+APPROVAL_NOTE_FORMS = {"visit": "visit_approve"}
 
 
 def first_step(kind: str) -> tuple[str, str] | None:

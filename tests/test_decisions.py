@@ -276,6 +276,9 @@ async def test_the_centre_handles_an_issue_and_the_reporter_sees_each_step(org: 
     assert handling == ["✍️ 书面回复并关闭"]
 
     await zhang.press("书面回复并关闭", centre_group)
+    # The group's button opens her private chat with the form ready.
+    answer = zhang.last_alert()
+    assert answer is not None and answer["url"].endswith("?start=draft")
     assert "请写书面回复" in zhang.last_reply()
     await zhang.send("已与门店沟通，明日起按约定价执行")
     await zhang.press("提交")
@@ -287,12 +290,22 @@ async def test_the_centre_handles_an_issue_and_the_reporter_sees_each_step(org: 
     issue = await org.store.reports.by_id("issue", 1)
     assert issue is not None and issue.status == "closed"
 
+    posts = len(centre_group.bot_messages())
     await zhou.press("重新打开")  # from the notice that it was answered
+    assert "为什么重新打开" in zhou.last_reply()
+    await zhou.send("门店还是按原价卖")
+    await zhou.press("提交")
+    assert "已重新打开" in zhou.last_reply()
     issue = await org.store.reports.by_id("issue", 1)
     assert issue is not None and issue.status == "open"
     card = next(m for m in centre_group.bot_messages() if "I1" in (m.get("text") or ""))
     assert "待处理" in card["text"]  # the centre's card is back to work, buttons and all
     assert "受理" in str(card["reply_markup"])
+    # … and a new post at the bottom of the busy group says who reopened it and why.
+    assert len(centre_group.bot_messages()) == posts + 1
+    reopened = centre_group.bot_messages()[-1]
+    assert "重新打开（周丽" in reopened["text"] and "门店还是按原价卖" in reopened["text"]
+    assert "受理" in str(reopened["reply_markup"])
     actions = await audit_actions(org, "issues")
     assert actions == [
         "YT002 create",

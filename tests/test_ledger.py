@@ -165,3 +165,26 @@ async def test_the_same_breach_is_written_once(org: Kabot) -> None:
         rule="R2",
     )
     assert first is not None and again is None
+
+
+async def test_an_appeal_from_the_group_reaches_someone_who_never_wrote_to_kabot(
+    org: Kabot,
+) -> None:
+    group, zhang, _, _ = await setting(org)
+    await fine(zhang, "郑芳", "50", "R2：10月存在问题未报告")
+    zheng = org.person(500200104, "郑芳")  # in the roster, never opened kabot
+    await zheng.press("申诉", group)
+    answer = zheng.last_alert()
+    # The answer opens her private chat with kabot; nothing can arrive there before that.
+    assert answer is not None and answer["url"] == "https://t.me/kabot_test_bot?start=draft"
+    assert not zheng.private.bot_messages()
+    await zheng.send("/start draft")
+    assert "申诉的理由" in zheng.last_reply()
+    assert len([t for t in zheng.private.texts() if "申诉的理由" in t]) == 1  # once
+    await zheng.send("/start draft")  # the link again: pointed to the question, not a copy
+    assert "要填写的在这里" in zheng.last_reply()
+    await zheng.send("那天我在休假")
+    await zheng.press("提交")
+    assert "申诉已提交" in zheng.last_reply()
+    entry = await org.store.ledger.by_id(1)
+    assert entry is not None and entry.status == "appealed"

@@ -264,7 +264,13 @@ async def answer_callback_query(world: World, params: JSON) -> bool:
             "query is too old and response timeout expired or query ID is invalid",
             violation=False,
         )
+    url = params.get("url")
+    # Telegram opens only a game's url or a link to the bot itself (t.me/<bot>?start=…).
+    if url is not None and not str(url).startswith(f"https://t.me/{world.bot_username}?start="):
+        raise _bad(world, "URL_INVALID")
     world.callback_answers[query_id] = {"text": text, "show_alert": bool(params.get("show_alert"))}
+    if url is not None:
+        world.callback_answers[query_id]["url"] = str(url)
     return True
 
 

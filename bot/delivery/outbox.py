@@ -173,15 +173,26 @@ class Outbox:
         )
 
     async def photos(
-        self, chat_id: int, file_ids: list[str], *, reply_to: int | None = None
+        self,
+        chat_id: int,
+        file_ids: list[str],
+        *,
+        reply_to: int | None = None,
+        captions: list[str] | None = None,
     ) -> None:
-        """One photo as a photo, several as albums (Telegram's albums take 2–10)."""
+        """One photo as a photo, several as albums (Telegram's albums take 2–10), each
+        with its caption if ``captions`` has one (HTML, cut to Telegram's 1,024)."""
+        shown = [c[:MAX_CAPTION] for c in captions] if captions else [""] * len(file_ids)
         for start in range(0, len(file_ids), 10):
             chunk = file_ids[start : start + 10]
+            texts = shown[start : start + 10]
             if len(chunk) == 1:
-                await self.photo(chat_id, chunk[0], reply_to=reply_to)
+                await self.photo(chat_id, chunk[0], reply_to=reply_to, caption=texts[0] or None)
                 continue
-            params: dict[str, Any] = {"media": chunk}
+            media: list[Any] = [
+                {"file_id": f, "caption": c} if c else f for f, c in zip(chunk, texts, strict=True)
+            ]
+            params: dict[str, Any] = {"media": media}
             if reply_to is not None:
                 params["reply_to_message_id"] = reply_to
             await self._rows.add(chat_id, "sendMediaGroup", params, priority=self.priority)

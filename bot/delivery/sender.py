@@ -317,7 +317,13 @@ class Sender:
                 return None
             kwargs["message_id"] = target
         if row.method == "sendMediaGroup":
-            kwargs["media"] = [InputMediaPhoto(file_id) for file_id in kwargs["media"]]
+            # Each item: a file id, or {"file_id", "caption"} for a photo with its caption.
+            kwargs["media"] = [
+                InputMediaPhoto(item)
+                if isinstance(item, str)
+                else InputMediaPhoto(item["file_id"], caption=item.get("caption"))
+                for item in kwargs["media"]
+            ]
         if row.upload is not None:
             field = _UPLOAD_FIELD[row.method]
             kwargs[field] = InputFile(row.upload, filename=row.upload_name or field)

@@ -250,6 +250,8 @@ DIRECTORS = frozenset({Role.DIRECTOR})
 VISIT_RETURN = Form(
     "visit_return", "decision", (_text("suggestions"), _text("improvements")), roles=DIRECTORS
 )
+# The manual has the director suggest on every visit report, approved ones too.
+VISIT_APPROVE = Form("visit_approve", "decision", (_text("suggestions"),), roles=DIRECTORS)
 REJECT = Form("reject", "decision", (_text("reason"),), roles=DIRECTORS)
 ISSUE_REPLY = Form(
     "issue_reply",
@@ -257,6 +259,14 @@ ISSUE_REPLY = Form(
     (_text("reply"),),
     roles=frozenset({Role.DIRECTOR, Role.MANAGER}),
     centre_only=True,
+)
+
+# Why a closed issue is reopened: the reporter or the centre, when the reply did not settle it.
+ISSUE_REOPEN = Form(
+    "issue_reopen",
+    "issue_reopen",
+    (_text("reason", limit=500),),
+    roles=frozenset(Role),
 )
 
 # The penalty ledger by hand: a fine the KA centre records (R2's "an issue existed and was
@@ -372,8 +382,10 @@ FORMS = {
         MONTHLY_DATA,
         ADMISSION,
         VISIT_RETURN,
+        VISIT_APPROVE,
         REJECT,
         ISSUE_REPLY,
+        ISSUE_REOPEN,
         PENALTY,
         INCENTIVE,
         WAIVE,
@@ -397,7 +409,7 @@ def form_of(kind: str, answers: dict[str, object]) -> Form:
 
 def is_comment(form: Form) -> bool:
     """A form that answers someone else's report (a decision, a reply), not a report."""
-    return form.report in ("decision", "issue_reply", "waiver", "appeal", "breach")
+    return form.report in ("decision", "issue_reply", "issue_reopen", "waiver", "appeal", "breach")
 
 
 def records_facts(form: Form) -> bool:

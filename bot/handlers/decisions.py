@@ -8,10 +8,12 @@ every refusal is in the audit log. A card is edited in place once decided — ev
 
 from __future__ import annotations
 
+import html
 import logging
 import re
+from dataclasses import dataclass
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
@@ -19,11 +21,17 @@ from bot.forms import present
 from bot.forms.catalogue import FORMS, Form, form_of
 from bot.handlers import forms
 from bot.models import Answers, Decision, Draft, Report, Staff
-from bot.workflow import COMMENT_FORMS, RETURNED, after_approval, first_step
+from bot.workflow import (
+    APPROVAL_NOTE_FORMS,
+    COMMENT_FORMS,
+    RETURNED,
+    after_approval,
+    first_step,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
-_DATA = re.compile(r"^d:(\d{1,12}):(\d{1,6}):(ok|no)$")
+_DATA = re.compile(r"^d:(\d{1,12}):(\d{1,6}):(ok|no|note)$")
 
 
 async def _subject(context: KabotContext, decision: Decision) -> Report | None:
@@ -45,7 +53,31 @@ async def card_text(context: KabotContext, decision: Decision, report: Report, l
         "decision_card.html",
         decision=decision,
         report=report,
+        changes=await _changes(context, decision, report, form, lang),
     )
+
+
+async def _changes(
+    context: KabotContext, decision: Decision, report: Report, form: Form, lang: str
+) -> list[present.Line]:
+    """For a report resubmitted after a return: each field changed since the version that
+    was returned, with what it said then."""
+    if not decision.pending or report.version == 1:
+        return []
+    returned = [
+        d
+        for d in await context.store.decisions.of_subject(report.kind, report.id)
+        if d.status == RETURNED and d.subject_version < report.version
+    ]
+    if not returned:
+        return []
+    then = returned[-1].subject_version
+    old = next((a for v, a, _ in await context.store.reports.versions(report) if v == then), None)
+    if old is None:
+        return []
+    before = await present.lines(context.store, context.texts, lang, form, old, limit=80)
+    after = await present.lines(context.store, context.texts, lang, form, report.answers)
+    return [b for b, a in zip(before, after, strict=True) if b.value != a.value]
 
 
 def _buttons(context: KabotContext, decision: Decision, lang: str) -> InlineKeyboardMarkup | None:
@@ -53,19 +85,26 @@ def _buttons(context: KabotContext, decision: Decision, lang: str) -> InlineKeyb
         return None
     data = f"d:{decision.id}:{decision.subject_version}"
     label = context.texts.label
-    return InlineKeyboardMarkup(
+    rows = [
         [
+            InlineKeyboardButton(
+                label(lang, "decision.button.approve"), callback_data=f"{data}:ok"
+            ),
+            InlineKeyboardButton(
+                label(lang, f"decision.button.no.{decision.subject_kind}"),
+                callback_data=f"{data}:no",
+            ),
+        ]
+    ]
+    if decision.subject_kind in APPROVAL_NOTE_FORMS:
+        rows.append(
             [
                 InlineKeyboardButton(
-                    label(lang, "decision.button.approve"), callback_data=f"{data}:ok"
-                ),
-                InlineKeyboardButton(
-                    label(lang, f"decision.button.no.{decision.subject_kind}"),
-                    callback_data=f"{data}:no",
-                ),
+                    label(lang, "decision.button.approve_note"), callback_data=f"{data}:note"
+                )
             ]
-        ]
-    )
+        )
+    return InlineKeyboardMarkup(rows)
 
 
 async def send_card(context: KabotContext, decision: Decision, person: Staff) -> None:
@@ -76,11 +115,35 @@ async def send_card(context: KabotContext, decision: Decision, person: Staff) ->
         return
     lang = context.texts.lang(person.language)
     text = await card_text(context, decision, report, lang)
+    # The evidence first, the card under it: the photos as an album, the place as a pin.
+    photos = report.answers.get("photos") or []
+    if photos:
+        await context.outbox.photos(
+            person.telegram_id,
+            [p["file_id"] for p in photos],
+            captions=[_caption(context, lang, report, p) for p in photos],
+        )
+    location = report.answers.get("location")
+    if location:
+        await context.outbox.location(
+            person.telegram_id, location["latitude"], location["longitude"]
+        )
     # Someone who never wrote to kabot gets it on their first /start (it waits in the outbox).
     handle = await context.outbox.message(
         person.telegram_id, text, _buttons(context, decision, lang)
     )
     await context.store.decisions.add_card(decision, person.telegram_id, handle)
+
+
+def _caption(context: KabotContext, lang: str, report: Report, photo: dict[str, str]) -> str:
+    """What a photo shows: the report it belongs to, its section, the author's caption."""
+    form = form_of(report.kind, report.answers)
+    parts = [report.number]
+    if photo.get("section"):
+        parts.append(context.texts.label(lang, f"form.{form.name}.{photo['section']}.short"))
+    if photo.get("caption"):
+        parts.append(html.escape(photo["caption"]))
+    return " · ".join(parts)
 
 
 async def open_step(context: KabotContext, report: Report) -> None:
@@ -176,15 +239,21 @@ async def pressed(update: Update, context: KabotContext) -> None:
             query, await approve(context, decision, report) or None, alert=False
         )
         return
+    if action == "note" and report.kind not in APPROVAL_NOTE_FORMS:
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
+        return
     await context.outbox.answer(query)
-    form = FORMS[COMMENT_FORMS[report.kind]]
-    await forms.start_form(chat, context, form, target=decision.id)
+    names = APPROVAL_NOTE_FORMS if action == "note" else COMMENT_FORMS
+    await forms.start_form(chat, context, FORMS[names[report.kind]], target=decision.id)
 
 
-async def approve(context: KabotContext, decision: Decision, report: Report) -> str:
-    """Approve a step; returns what to tell the presser."""
+async def approve(
+    context: KabotContext, decision: Decision, report: Report, note: Answers | None = None
+) -> str:
+    """Approve a step (with the decider's suggestion, if any); returns what to tell the
+    presser."""
     status, next_step = after_approval(report.kind, decision.step)
-    return await _decide(context, decision, report, "approved", None, status, next_step)
+    return await _decide(context, decision, report, "approved", note, status, next_step)
 
 
 async def _decide(
@@ -248,13 +317,18 @@ async def comment_submitted(
     decision = await store.decisions.by_id(draft.report_id)
     if decision is None:
         return None
-    checked = await _check(context, f"d:{decision.id}:{decision.subject_version}:no")
+    approving = form.name in APPROVAL_NOTE_FORMS.values()
+    action = "note" if approving else "no"
+    checked = await _check(context, f"d:{decision.id}:{decision.subject_version}:{action}")
     await store.drafts.discard(draft.id)
     if isinstance(checked, str):
         await context.outbox.message(chat.id, checked)
         return ""
     decision, report, _ = checked
-    told = await _decide(context, decision, report, RETURNED, answers, RETURNED, None)
+    if approving:
+        told = await approve(context, decision, report, answers)
+    else:
+        told = await _decide(context, decision, report, RETURNED, answers, RETURNED, None)
     await context.outbox.message(chat.id, told)
     return ""
 
@@ -273,28 +347,132 @@ async def waiting_for(context: KabotContext, person: Staff) -> list[Decision]:
     return waiting
 
 
-async def approvals_command(update: Update, context: KabotContext) -> None:
-    """What waits for the person, oldest first — each with its card and buttons."""
-    chat = update.effective_chat
-    assert chat is not None
-    person = context.person
-    waiting = await waiting_for(context, person)
+LISTED = 20  # items in the /approvals list; the cards of the first few follow it
+CARDS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    decision: Decision
+    report: Report
+    age: str
+    earlier: list[Decision]  # the steps already approved (a promotion's centre step …)
+
+
+async def _waiting(context: KabotContext) -> list[Waiting]:
     now = context.clock.now()
     items = []
-    for decision in waiting:
+    for decision in await waiting_for(context, context.person):
         report = await _subject(context, decision)
-        if report is not None:
-            age = present.age(context.texts, context.lang, decision.created_at, now)
-            items.append((decision, report, age))
+        if report is None:
+            continue
+        steps = await context.store.decisions.of_subject(report.kind, report.id)
+        earlier = [
+            d
+            for d in steps
+            if d.status == "approved"
+            and d.subject_version == report.version
+            and d.id != decision.id
+        ]
+        age = present.age(context.texts, context.lang, decision.created_at, now)
+        items.append(Waiting(decision, report, age, earlier))
+    return items
+
+
+def _routine(item: Waiting) -> bool:
+    """What may be approved in one go: a routine visit report (例行拜访)."""
+    return item.report.kind == "visit" and item.report.answers.get("visit_kind") == "routine"
+
+
+async def approvals_command(update: Update, context: KabotContext) -> None:
+    """What waits for the person, oldest first, which step each is at and who approved the
+    steps before; the routine visits may be approved together. The first cards follow."""
+    chat = update.effective_chat
+    assert chat is not None
+    items = await _waiting(context)
+    listed = items[:LISTED]
+    routine = [i for i in listed if _routine(i)]
+    markup = None
+    if len(routine) > 1:
+        newest = max(i.decision.id for i in routine)
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        context.label("decision.button.approve_routine", count=len(routine)),
+                        callback_data=f"ab:{newest}",
+                    )
+                ]
+            ]
+        )
     await context.outbox.message(
-        chat.id, context.render("approvals.html", items=items[:20], total=len(items))
+        chat.id,
+        context.render("approvals.html", items=listed, total=len(items), routine=len(routine)),
+        markup,
     )
-    for decision, _, _ in items[:5]:
-        await send_card(context, decision, person)
+    for item in listed[:CARDS]:
+        await send_card(context, item.decision, context.person)
+
+
+_BULK = re.compile(r"^ab:(\d{1,12})(:yes)?$")
+
+
+async def bulk_pressed(update: Update, context: KabotContext) -> None:
+    """ "Approve the routine visits": first the list to confirm, then each approved — the
+    ones listed then (ids up to the newest shown), still pending, still routine."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    m = _BULK.match(query.data)
+    if m is None:
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
+        return
+    chosen = [i for i in await _waiting(context) if _routine(i) and i.decision.id <= int(m[1])][
+        :LISTED
+    ]
+    if not chosen:
+        await context.outbox.answer(query, context.label("decision.bulk_none"), alert=True)
+        return
+    numbers = "、".join(i.report.number for i in chosen)
+    if not m[2]:
+        await context.outbox.answer(query)
+        confirm = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        context.label("decision.button.bulk_confirm", count=len(chosen)),
+                        callback_data=f"ab:{m[1]}:yes",
+                    )
+                ]
+            ]
+        )
+        await context.outbox.message(
+            query.message.chat.id if query.message else context.person.telegram_id or 0,
+            context.label("decision.bulk_ask", count=len(chosen), numbers=numbers),
+            confirm,
+        )
+        return
+    approved = []
+    for item in chosen:
+        checked = await _check(context, f"d:{item.decision.id}:{item.report.version}:ok")
+        if isinstance(checked, str):
+            continue
+        decision, report, _ = checked
+        await approve(context, decision, report)
+        approved.append(report.number)
+    await context.outbox.answer(
+        query, context.label("decision.bulk_done", count=len(approved)), alert=True
+    )
+    if isinstance(query.message, Message):
+        await context.outbox.edit(
+            query.message.chat.id,
+            query.message.message_id,
+            context.label("decision.bulk_done_list", numbers="、".join(approved) or "—"),
+        )
 
 
 def handlers() -> list[object]:
     return [
         CommandHandler("approvals", approvals_command, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(pressed, pattern=r"^d:"),
+        CallbackQueryHandler(bulk_pressed, pattern=r"^ab:"),
     ]

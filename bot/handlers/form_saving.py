@@ -39,6 +39,9 @@ async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) ->
     if form.report == "issue_reply":
         await questions.retire_prompt(chat, context, draft)
         return await issue_handling.reply_submitted(chat, context, draft, answers)
+    if form.report == "issue_reopen":
+        await questions.retire_prompt(chat, context, draft)
+        return await issue_handling.reopen_submitted(chat, context, draft, answers)
     if form.report == "national_report":
         await questions.retire_prompt(chat, context, draft)
         return await national.submitted(chat, context, draft, answers)

@@ -80,14 +80,40 @@ async def start_form(
         await _begin_draft(chat, context, form, target=target)
 
 
-async def start_in_private(context: KabotContext, form: Form, target: int) -> None:
+# /start's payload from a group button's link: the form that button started waits there.
+OPEN_DRAFT = "draft"
+
+
+async def start_in_private(context: KabotContext, form: Form, target: int) -> str | None:
     """Start ``form`` in the presser's private chat — a button pressed in a group asks
-    for words that do not belong in the group (a reply, a reason)."""
+    for words that do not belong in the group (a reply, a reason). Returns the link that
+    opens that chat (the callback answer's url), also for someone who never wrote to kabot:
+    the link's /start lets the waiting form through."""
     person = context.person
     if person.telegram_id is None:
-        return
-    # Someone who never wrote to kabot finds the form waiting at their first /start.
+        return None
     await start_form(Chat(person.telegram_id, Chat.PRIVATE), context, form, target=target)
+    return f"https://t.me/{context.bot_data.bot_username}?start={OPEN_DRAFT}"
+
+
+async def open_draft(chat: Chat, context: KabotContext) -> None:
+    """/start draft: the question of the open draft, at the bottom of the chat."""
+    draft = await context.store.drafts.of(context.person.id)
+    if draft is None:
+        await context.outbox.message(chat.id, context.render("form_nothing_to_cancel.html"))
+        return
+    if draft.prompt_message_id is not None and draft.prompt_message_id < 0:
+        status, _ = await context.store.outbox.message_of(draft.prompt_message_id)
+        if status in ("pending", "sending", "waiting"):
+            return  # the question itself is on its way: this /start let it through
+        if status == "sent":
+            # Already in the chat (Telegram sends the link's /start at once): point to it.
+            await context.outbox.message(
+                chat.id, context.label("form.draft_above"), reply_to=draft.prompt_message_id
+            )
+            return
+    await questions.retire_prompt(chat, context, draft)
+    await questions.ask(chat, context, FORMS[draft.form], draft)
 
 
 async def _unfinished(chat: Chat, context: KabotContext, new_name: str, restart: str) -> bool:

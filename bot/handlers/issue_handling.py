@@ -100,16 +100,17 @@ async def pressed(update: Update, context: KabotContext) -> None:
             alert=True,
         )
         return
-    if action == "reply":
-        await context.outbox.answer(query, context.label("issue.reply_in_private"))
-        await forms.start_in_private(context, FORMS["issue_reply"], issue.id)
+    if action in ("reply", "reopen"):
+        # Words that do not belong in a group: the reply, the reason for reopening.
+        name = "issue_reply" if action == "reply" else "issue_reopen"
+        link = await forms.start_in_private(context, FORMS[name], issue.id)
+        await context.outbox.answer(query, context.label(f"issue.{action}_in_private"), url=link)
         return
-    verb = "acknowledge" if action == "ack" else "reopen"
-    handled = await store.reports.handle_issue(issue, person, verb)
+    handled = await store.reports.handle_issue(issue, person, "acknowledge")
     if handled is None:
         await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
-    await context.outbox.answer(query, context.label(f"issue.done.{action}"))
+    await context.outbox.answer(query, context.label("issue.done.ack"))
     await _changed(context, handled)
 
 
@@ -144,6 +145,40 @@ async def reply_submitted(
         return ""
     await context.outbox.message(chat.id, context.label("issue.done.reply", number=handled.number))
     await _changed(context, handled)
+    return ""
+
+
+async def reopen_submitted(
+    chat: Chat, context: KabotContext, draft: Draft, answers: Answers
+) -> str | None:
+    """The reason is written: the issue is open again — the cards say who and why, and the
+    centre's group gets a new post (an edit far up a busy group goes unseen)."""
+    store, person = context.store, context.person
+    await store.drafts.discard(draft.id)
+    assert draft.report_id is not None
+    issue = await store.reports.by_id("issue", draft.report_id)
+    if issue is None or not (
+        issue.staff_id == person.id or speaks_for_centre(person, await store.units.centre())
+    ):
+        await store.decisions.refused(person, f"ih:{draft.report_id}:reopen", "submit")
+        await context.outbox.message(chat.id, context.label("answer.not_allowed"))
+        return ""
+    handled = await store.reports.handle_issue(issue, person, "reopen", answers["reason"])
+    if handled is None:
+        status = context.label(f"report.status.{issue.status}")
+        await context.outbox.message(chat.id, context.label("issue.already", status=status))
+        return ""
+    await context.outbox.message(chat.id, context.label("issue.done.reopen"))
+    await _changed(context, handled)
+    centre = await store.units.centre()
+    if centre is not None and centre.group_chat_id is not None:
+        lang = context.texts.default_language
+        handle = await context.outbox.message(
+            centre.group_chat_id,
+            await _card(context, handled, lang),
+            _buttons(context, handled, lang),
+        )
+        await store.reports.add_post(handled, centre.group_chat_id, handle)
     return ""
 
 

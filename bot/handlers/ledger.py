@@ -174,8 +174,8 @@ async def r2_pressed(update: Update, context: KabotContext) -> None:
         await store.decisions.refused(person, query.data, "not the KA centre")
         await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
-    await context.outbox.answer(query, context.label("ledger.write_in_private"))
-    await forms.start_in_private(context, FORMS["r2_breach"], obligation.id)
+    link = await forms.start_in_private(context, FORMS["r2_breach"], obligation.id)
+    await context.outbox.answer(query, context.label("ledger.write_in_private"), url=link)
 
 
 async def noissues_command(update: Update, context: KabotContext) -> None:
@@ -275,8 +275,8 @@ async def pressed(update: Update, context: KabotContext) -> None:
         outcome = "waived" if action == "grant" else "upheld"
         await context.outbox.answer(query, await _decide(context, entry, outcome, note))
         return
-    await context.outbox.answer(query, context.label("ledger.write_in_private"))
-    await forms.start_in_private(context, FORMS[action], entry.id)
+    link = await forms.start_in_private(context, FORMS[action], entry.id)
+    await context.outbox.answer(query, context.label("ledger.write_in_private"), url=link)
 
 
 async def penalties_command(update: Update, context: KabotContext) -> None:

@@ -33,6 +33,10 @@ async def start(update: Update, context: KabotContext) -> None:
         # A deep link from a group: "/visit" there opens the visit report here.
         await forms.begin(update, context, FORMS[payload])
         return
+    elif payload == forms.OPEN_DRAFT and update.effective_chat is not None:
+        # A group's button (a reply, an appeal) started a form: here it is.
+        await forms.open_draft(update.effective_chat, context)
+        return
     elif payload is not None:
         await context.outbox.message(message.chat_id, context.render("invite_not_needed.html"))
     await register_person_commands(context.bot, context.texts, person, await context.in_centre())

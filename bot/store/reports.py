@@ -81,6 +81,7 @@ ENTITIES = {kind: table.name for kind, table in _TABLES.items()}
 _ISSUE_HANDLING = (
     ", (SELECT name FROM staff WHERE id = r.acknowledged_by) AS acknowledged_by_name"
     ", (SELECT name FROM staff WHERE id = r.replied_by) AS replied_by_name"
+    ", (SELECT name FROM staff WHERE id = r.reopened_by) AS reopened_by_name"
 )
 
 
@@ -104,6 +105,9 @@ def _handling(kind: str, row: Row) -> Answers:
             "reply",
             "replied_by_name",
             "replied_at",
+            "reopened_by_name",
+            "reopened_at",
+            "reopen_reason",
         )
         if row[key] is not None
     }
@@ -319,7 +323,8 @@ class ReportRepository(Repository):
         self, issue: Report, by: Staff, action: str, reply: str | None = None
     ) -> Report | None:
         """The KA centre acknowledges, answers (and so closes) or reopens an issue — each
-        once: None when the issue is no longer in a state the action fits."""
+        once: None when the issue is no longer in a state the action fits. ``reply`` is the
+        written reply, or the reason for reopening."""
         now = self.now_text()
         statements = {
             "acknowledge": (
@@ -333,9 +338,9 @@ class ReportRepository(Repository):
                 (reply, by.id, now, now, issue.id),
             ),
             "reopen": (
-                "UPDATE issues SET status = 'open', updated_at = ? WHERE id = ?"
-                " AND status = 'closed'",
-                (now, issue.id),
+                "UPDATE issues SET status = 'open', reopened_by = ?, reopened_at = ?,"
+                " reopen_reason = ?, updated_at = ? WHERE id = ? AND status = 'closed'",
+                (by.id, now, reply, now, issue.id),
             ),
         }
         sql, params = statements[action]
