@@ -139,6 +139,8 @@ REPORT_PREFIXES = {
     "data": "D",
     "admission": "A",
 }
+# Shown numbers where the one-letter key (kept in buttons' data) would mislead.
+NUMBER_PREFIXES = {"promotion_report": "PR"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +178,9 @@ class Report:
 
     @property
     def number(self) -> str:
-        return f"{REPORT_PREFIXES[self.kind]}{self.id}"
+        """How people name it: V12, P3 … A promotion's reports are PR7, not R7, which
+        would read as one of the rules (R1–R18)."""
+        return f"{NUMBER_PREFIXES.get(self.kind, REPORT_PREFIXES[self.kind])}{self.id}"
 
     @property
     def edited(self) -> bool:

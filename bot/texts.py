@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import timedelta
@@ -48,6 +49,7 @@ class Texts:
             keep_trailing_newline=False,
         )
         self._env.globals["timedelta"] = timedelta
+        self._env.filters["clip"] = clip
         self._plain = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)
         self.labels: dict[str, dict[str, str]] = {
             lang: _flatten(tomllib.loads((root / lang / "labels.toml").read_text("utf-8")))
@@ -82,6 +84,22 @@ class Texts:
     def both(self, name: str, **params: Any) -> str:
         """One message in every language, for people whose language kabot does not know."""
         return "\n\n".join(self.render(lang, name, **params) for lang in LANGUAGES)
+
+
+# A run that must not be cut: a date, a time, an amount, a code (2026-11-05, 15:30, ¥1,200).
+_TOKEN = re.compile(r"[0-9A-Za-z¥$%.,:/\-]+$")
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` shortened to about ``limit`` characters with "…", never inside a date, a
+    number or a code (a reason cut at "2026-11-0" misleads)."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    token = _TOKEN.search(cut)
+    if token and _TOKEN.match(text[limit]) and token.start() > 0:
+        cut = cut[: token.start()]
+    return cut.rstrip(" ，,、;；:：(（") + "…"
 
 
 @cache

@@ -8,6 +8,7 @@ restart between submission and decision.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from bot.app import settle
@@ -128,7 +129,9 @@ async def test_a_returned_visit_is_revised_and_reviewed_again(org: Kabot) -> Non
     await zhou.press("提交")
     visit = await org.store.reports.by_id("visit", 1)
     assert visit is not None and visit.status == "submitted" and visit.version == 2
-    assert "竞品A降价5%" in wang.last_message()["text"]  # a new card for the new version
+    card = wang.last_message()["text"]
+    assert "竞品A降价5%" in card  # a new card for the new version, with what changed
+    assert "自退回后改了" in card and "竞品信息（原：—）" in card
     await wang.press("✅ 通过")
     visit = await org.store.reports.by_id("visit", 1)
     assert visit is not None and visit.status == "approved"
@@ -218,6 +221,10 @@ async def test_a_promotion_needs_both_directors(org: Kabot) -> None:
     await wang.press("✅ 通过")
     assert "待营销总监审批" in zhou.last_reply()
     assert "营销总监审批" in li.last_message()["text"]
+    await li.send("/approvals")  # which step it is at, and who took the one before
+    listing = li.replies()[-2]
+    assert "P1 · 活动方案 · 营销总监审批" in listing
+    assert "↳ 活动方案 · 中心主任审批：王建国 11-20 已通过" in listing
     await li.press("驳回")
     await li.send("预算太高，请控制在3万以内")
     await li.press("提交")
@@ -406,3 +413,80 @@ async def test_an_item_just_filed_has_waited_under_an_hour_not_0_hours(org: Kabo
     await wang.send("/approvals")
     listing = wang.replies()[0]
     assert "不到 1 小时" in listing and "0 小时" not in listing
+
+
+async def test_the_review_card_comes_with_the_photos_and_the_place(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/visit")
+    await zhou.press("家乐福（华东区）")
+    await zhou.press("就是现在")
+    await zhou.send("陈列：端架到位")
+    await zhou.send_album(2, caption="陈列：端架 <A区>")
+    await zhou.send_location()
+    await zhou.press("提交")
+    sent = [c for c in org.world.calls if c.ok and str(c.params.get("chat_id")) == str(WANG)]
+    methods = [c.method for c in sent]
+    album = methods.index("sendMediaGroup")
+    assert methods[album + 1] == "sendLocation" and methods[album + 2] == "sendMessage"
+    media = sent[album].params["media"]
+    captions = [m.get("caption") for m in (json.loads(media) if isinstance(media, str) else media)]
+    assert captions[0] == "V1 · 陈列 · 端架 &lt;A区&gt;" and captions[1] == "V1"
+    card = wang.last_message()["text"]
+    assert "照片在上面" in card and "位置在地图上" in card
+
+
+async def test_a_director_approves_with_a_suggestion(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    zhou = org.person(ZHOU, "周丽")
+    await file_visit(zhou)
+    await wang.press("通过并附建议")
+    assert "给拜访人的建议及改善方法" in wang.last_reply()
+    await wang.send("下次把竞品价格也记上")
+    await wang.press("提交")
+    visit = await org.store.reports.by_id("visit", 1)
+    assert visit is not None and visit.status == "approved"
+    told = zhou.last_reply()
+    assert "已由王建国通过" in told and "建议：下次把竞品价格也记上" in told
+    card = next(m for m in wang.private.bot_messages() if "V1" in (m.get("text") or ""))
+    assert "下次把竞品价格也记上" in card["text"] and "reply_markup" not in card
+    # The same button pressed again after the decision: told who decided, nothing changes.
+    await wang.press_data("d:1:1:note", card["message_id"])
+    assert "已由王建国通过" in wang.alert_text()
+
+
+async def test_routine_visits_are_approved_together_after_a_look(org: Kabot) -> None:
+    wang = await started(org, WANG, "王建国")
+    zhou = org.person(ZHOU, "周丽")
+    for _ in range(3):
+        await file_visit(zhou)
+        org.clock.advance(timedelta(minutes=30))
+    await zhou.send("/visit")  # a special one: decided on its own card
+    await zhou.press("家乐福（华东区）")
+    await zhou.press("就是现在")
+    await zhou.send("年度合作洽谈")
+    await zhou.press("✏️ 类型")
+    await zhou.press("专项拜访")
+    await zhou.press("提交")
+
+    await wang.send("/approvals")
+    listing = next(m for m in wang.private.bot_messages() if "待我审批" in (m.get("text") or ""))
+    assert "V4 · 拜访报告审阅（专项拜访）" in listing["text"]
+    await wang.press("全部通过这 3 份例行拜访")
+    assert "确认通过这 3 份例行拜访报告？" in wang.last_reply()
+    assert "V1、V2、V3" in wang.last_reply()
+    await wang.press("确认通过 3 份")
+    assert "已通过 3 份" in wang.alert_text()
+    assert "已一起通过：V1、V2、V3" in wang.last_message()["text"]
+    statuses = [(await org.store.reports.by_id("visit", n)) for n in (1, 2, 3, 4)]
+    assert [v.status for v in statuses if v] == ["approved", "approved", "approved", "submitted"]
+    assert sum("已由王建国通过" in t for t in zhou.private.texts()) == 3
+    # Pressed again, or forged: nothing more to approve, nothing approved twice.
+    await wang.press_data("ab:3:yes", wang.last_message()["message_id"])
+    assert "已经没有待审的了" in wang.alert_text()
+    for forged in ("ab:", "ab:x", "ab:1:no"):
+        await wang.press_data(forged, wang.last_message()["message_id"])
+        assert "过期" in wang.alert_text()
+    outsider = await started(org, ZHOU, "周丽")
+    await outsider.press_data("ab:9:yes", outsider.last_message()["message_id"])
+    assert "已经没有待审的了" in outsider.alert_text()

@@ -126,7 +126,12 @@ async def test_only_the_centre_records_fines_and_only_directors_incentives(org: 
 async def test_penalties_shows_each_their_share_of_the_ledger(org: Kabot) -> None:
     _group, zhang, wang, zhou = await setting(org)
     await fine(zhang, "周丽", "50", "R2 未报告")
-    await fine(zhang, "郑芳", "80", "R7 副本逾期")
+    await fine(
+        zhang,
+        "郑芳",
+        "80",
+        "R7：地采合同副本逾期未交回集团重点客户中心，两次催促，到期日 2026-11-05，已超 3 天",
+    )
     await fine(zhang, "马琳", "60", "R2 未报告")  # 冰品事业本部
     await zhou.send("/penalties")
     mine = zhou.last_reply()
@@ -135,6 +140,8 @@ async def test_penalties_shows_each_their_share_of_the_ledger(org: Kabot) -> Non
     await sun.send("/penalties")
     unit = sun.last_reply()
     assert "郑芳" in unit and "周丽" in unit and "马琳" not in unit and "¥130" in unit
+    # A long reason is shortened before its date, not in the middle of it.
+    assert "2026-11-0…" not in unit and "2026-11-05" not in unit and "到期日…" in unit
     await wang.send("/penalties 2026-11")
     assert "马琳" in wang.last_reply() and "¥190" in wang.last_reply()
     await wang.send("/penalties 十一月")

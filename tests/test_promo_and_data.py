@@ -81,7 +81,7 @@ async def test_a_promotion_from_plan_to_close_out(org: Kabot) -> None:
     await zhou.press("跳过")
     assert "¥12,000" in zhou.last_reply() and "30" in zhou.last_reply()
     await zhou.press("提交")
-    assert "已提交活动进展 R1" in zhou.last_reply()
+    assert "已提交活动进展 PR1" in zhou.last_reply()  # not R1: that is a rule
 
     await zhou.send("/promo")
     await zhou.press("活动总结")
@@ -94,7 +94,7 @@ async def test_a_promotion_from_plan_to_close_out(org: Kabot) -> None:
     await zhou.press("跳过")
     assert "¥48,500.50" in zhou.last_reply()
     await zhou.press("提交")
-    assert "已提交活动总结 R2" in zhou.last_reply()
+    assert "已提交活动总结 PR2" in zhou.last_reply()
     promotion = await org.store.reports.by_id("promotion", 1)
     assert promotion is not None and promotion.status == "closed"
 

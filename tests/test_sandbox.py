@@ -3,8 +3,10 @@ a real browser (Debian's Chromium driven by Playwright)."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -183,6 +185,24 @@ async def _say(page: Any, text: str) -> None:
     await _wait(page)
 
 
+def _shelf(number: int) -> dict[str, Any]:
+    """A picture of a shelf, as a phone would send it (drawn: no image is stored here)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (640, 480), (236, 240, 244))
+    draw = ImageDraw.Draw(image)
+    for row in range(4):
+        y = 60 + row * 105
+        draw.rectangle((40, y + 80, 600, y + 90), fill=(120, 90, 60))
+        for slot in range(9):
+            x = 50 + slot * 61
+            colour = [(200, 40, 40), (40, 110, 200), (240, 200, 40)][(slot + row + number) % 3]
+            draw.rectangle((x, y, x + 50, y + 78), fill=colour)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return {"name": f"shelf{number}.png", "mimeType": "image/png", "buffer": buffer.getvalue()}
+
+
 async def _tap(page: Any, label: str) -> None:
     await page.locator(".inline button", has_text=label).last.click()
     await _wait(page)
@@ -212,15 +232,30 @@ async def test_in_a_browser_a_visit_is_logged_approved_and_summed_up(box: Runnin
         await _say(page, "家乐福")
         await _tap(page, "家乐福（华东区）")
         await _say(page, "昨天下午3点")
-        await _say(page, "业绩：10月销量同比增长12%\n陈列：端架到位")
+        await _say(page, "业绩：10月销量同比增长12%\n陈列：端架到位，堆头缺一个")
+        # Two shelf photos as one album, the text typed beside them their caption.
+        await page.fill("#text", "陈列：端架")
+        await page.set_input_files("#photo", [_shelf(i) for i in range(2)])
+        await _wait(page)
+        assert "2 张照片" in await page.locator(".bubble").last.inner_text()
         await _tap(page, "提交")
         assert "已提交拜访报告 V1" in await page.locator(".bubble").last.inner_text()
 
         await page.select_option("#who", str(WANG))
         await _wait(page)
         card = page.locator(".bubble", has_text="拜访报告审阅").last
-        assert "家乐福（华东区）" in await card.inner_text()
-        await _tap(page, "通过")
+        shown = await card.inner_text()
+        assert "家乐福（华东区）" in shown and "照片在上面" in shown
+        photos = page.locator(".bubble", has=page.locator("img"), has_text="V1")
+        assert await photos.count() == 2
+        assert "陈列 · 端架" in await photos.first.inner_text()
+        if os.environ.get("KABOT_SCREENSHOT_REVIEW"):  # the README's picture of a review
+            await page.set_viewport_size({"width": 1280, "height": 980})
+            await page.wait_for_timeout(500)
+            await page.screenshot(path=os.environ["KABOT_SCREENSHOT_REVIEW"])
+            await page.set_viewport_size({"width": 1280, "height": 860})
+        await page.locator(".inline button", has_text=re.compile(r"^✅ 通过$")).last.click()
+        await _wait(page)
         assert "已通过" in await page.locator("#toast").inner_text()
 
         await page.fill("#moment", "2026-12-01T09:00")

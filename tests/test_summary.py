@@ -46,6 +46,7 @@ async def test_the_1st_brings_each_group_its_summary_once_with_chart_and_workboo
     assert "共 1 次 · A类 0 · B类 1" in text and "周丽：1 次" in text
     assert "新增 1 · 已解决 0" in text and "补发" not in text
     assert "液态奶事业本部 ❌ 未交" in text  # October's KA data never came
+    assert "10月KA数据（R1，11-08 截止）" in text and "上月" not in text
     assert len(_photos(yt.bot_messages())) == 1
     assert not [m for m in yt.bot_messages() if "document" in m]  # the workbook: centre only
 

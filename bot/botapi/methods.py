@@ -331,6 +331,18 @@ async def send_document(world: World, params: JSON) -> JSON:
     )
 
 
+@method("sendLocation")
+async def send_location(world: World, params: JSON) -> JSON:
+    try:
+        latitude, longitude = float(params["latitude"]), float(params["longitude"])
+    except (KeyError, TypeError, ValueError):
+        raise _bad(world, "latitude and longitude must be numbers") from None
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise _bad(world, "wrong latitude or longitude")
+    location = {"latitude": latitude, "longitude": longitude}
+    return _post(world, params, "sendLocation", location=location, **_markup(world, params))
+
+
 @method("sendMediaGroup")
 async def send_media_group(world: World, params: JSON) -> list[JSON]:
     media = params.get("media") or []

@@ -59,6 +59,8 @@ class MonthlySummary:
     budget_fen: int = 0
     spent_fen: int = 0
     data: list[tuple[str, date | None, bool]] = field(default_factory=list)
+    data_month: str = ""  # the month that data is of (R1: filed in this month, for the last)
+    data_due: date | None = None
     penalties: int = 0
     penalties_fen: int = 0
     waived: int = 0
@@ -135,6 +137,7 @@ async def gather(
     r1 = rules.rules.get("R1")
     data_month = f"{add_months(first, -1):%Y-%m}"
     due = day_of_month(first.year, first.month, r1.deadline.every_month_day if r1 else 8)
+    summary.data_month, summary.data_due = data_month, due
     for row in await store.summaries.data_submissions(data_month, scope):
         at = datetime.fromisoformat(row["submitted_at"]).date() if row["submitted_at"] else None
         summary.data.append((row["unit_name"], at, at is not None and at <= due))

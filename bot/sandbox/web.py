@@ -30,6 +30,7 @@ _LOGGER = logging.getLogger(__name__)
 JSON = dict[str, Any]
 STATIC = resources.files("bot.sandbox") / "static"
 UPLOAD_LIMIT = 20 * 1024 * 1024
+ALBUM_LIMIT = 10  # Telegram's albums hold 2-10
 
 
 def _message(sandbox: Sandbox, m: JSON) -> JSON:
@@ -46,6 +47,7 @@ def _message(sandbox: Sandbox, m: JSON) -> JSON:
     }
     if m.get("photo"):
         out["photo"] = f"/files/{m['photo'][-1]['file_id']}"
+        out["album"] = bool(m.get("media_group_id"))
     if m.get("document"):
         document = m["document"]
         out["document"] = {
@@ -306,15 +308,30 @@ class SandboxWeb:
     async def _upload(self, request: web.Request) -> web.Response:
         form = await request.post()
         user, chat_id = self._person(request, dict(form))
-        upload = form.get("file")
-        if not isinstance(upload, web.FileField):
-            raise web.HTTPBadRequest(text="a file is needed")
-        data = upload.file.read()
+        uploads = [f for f in form.getall("file", []) if isinstance(f, web.FileField)]
+        if not uploads or len(uploads) > ALBUM_LIMIT:
+            raise web.HTTPBadRequest(text=f"1 to {ALBUM_LIMIT} files are needed")
+        upload = uploads[0]
         world = self.sandbox.world
+        caption = str(form.get("caption", ""))[:1024]
+        photos = form.get("as_photo") and all(
+            (f.content_type or "").startswith("image/") for f in uploads
+        )
         async with self._lock:
-            if (upload.content_type or "").startswith("image/") and form.get("as_photo"):
-                update = world.send_photo(user["id"], chat_id, data, str(form.get("caption", "")))
+            if photos:
+                # Several photos: an album, one message each with one album id, as Telegram
+                # delivers them; the caption comes with the first.
+                album = f"sandbox{len(world.calls)}" if len(uploads) > 1 else None
+                for i, picture in enumerate(uploads):
+                    update = world.send_photo(
+                        user["id"], chat_id, picture.file.read(), caption if i == 0 else ""
+                    )
+                    if album is not None:
+                        update["message"]["media_group_id"] = album
+            elif len(uploads) > 1:
+                raise web.HTTPBadRequest(text="one document at a time")
             else:
+                data = upload.file.read()
                 # Some clients percent-encode a file name that is not ASCII; browsers do not.
                 name = unquote(upload.filename or "") or "file"
                 update = world.send_document(

@@ -91,7 +91,8 @@ function renderMessage(m) {
     return wrap;
   }
   const bubble = document.createElement("div");
-  bubble.className = "bubble" + (m.from_bot ? "" : " mine");
+  // Photos of an album are small pictures, as Telegram shows them; a chart stays large.
+  bubble.className = "bubble" + (m.from_bot ? "" : " mine") + (m.album ? " album" : "");
   bubble.dataset.id = m.id;
   let html = "";
   if (chat && chat.id < 0) html += `<div class="sender">${escapeHtml(m.from_bot ? "kabot" : m.sender)}</div>`;
@@ -221,13 +222,20 @@ function upload(input, asPhoto) {
 }
 
 async function sendFile(input, asPhoto) {
-  const file = input.files[0];
-  if (!file) return;
+  // Several photos chosen at once are an album; the text typed beside them, their caption.
+  const files = Array.from(input.files);
+  if (!files.length) return;
   const form = new FormData();
   form.append("as", me.id);
   form.append("chat", chat.id);
-  form.append("file", file, file.name);
-  if (asPhoto) form.append("as_photo", "1");
+  for (const file of files) form.append("file", file, file.name);
+  if (asPhoto) {
+    form.append("as_photo", "1");
+    if ($("text").value.trim()) {
+      form.append("caption", $("text").value.trim());
+      $("text").value = "";
+    }
+  }
   try {
     await api("/api/upload", { method: "POST", body: form });
   } catch (error) {
