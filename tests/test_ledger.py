@@ -22,6 +22,7 @@ async def started(kabot: Kabot, telegram_id: int, name: str) -> Person:
 async def fine(zhang: Person, who: str, amount: str, reason: str) -> None:
     await zhang.send("/penalty")
     await zhang.send(who)
+    assert "找到 1 位同事" in zhang.last_reply()  # people, not customers
     await zhang.press(f"{who} ·")
     await zhang.send(amount)
     await zhang.send(reason)

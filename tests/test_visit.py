@@ -306,6 +306,9 @@ async def test_an_english_visit_report(org: Kabot) -> None:
     assert "Filed under: Business, Next" in summary
     await emily.press("✏️ Kind")
     await emily.press("Anomaly follow-up")
+    await emily.press("✏️ When")
+    assert "Your answer so far: 2026-11-13 Fri 10:00" in emily.last_reply()  # not "Now:"
+    await emily.press("Back")
     summary = emily.last_reply()
     assert "Please check the visit report" in summary
     assert "2026-11-13 Fri 10:00" in summary and "Anomaly follow-up" in summary

@@ -105,6 +105,15 @@ ISSUE_CATEGORIES = (
 )
 SEVERITIES = ("low", "medium", "high", "urgent")
 
+# What a visit report must say something about (at least one of them).
+VISIT_CONTENT = (
+    "business_review",
+    "cooperation",
+    "display",
+    "competitors",
+    "demand_stock",
+    "next_steps",
+)
 # 访问报告书: who, when, why, and the five things the manual asks a visit to cover.
 VISIT = Form(
     "visit",
@@ -123,23 +132,8 @@ VISIT = Form(
         Field("photos", Kind.PHOTOS, optional=True),
         Field("location", Kind.LOCATION, optional=True),
     ),
-    needs_one_of=(
-        "business_review",
-        "cooperation",
-        "display",
-        "competitors",
-        "demand_stock",
-        "next_steps",
-    ),
-    sections=(
-        "participants",
-        "business_review",
-        "cooperation",
-        "display",
-        "competitors",
-        "demand_stock",
-        "next_steps",
-    ),
+    needs_one_of=VISIT_CONTENT,
+    sections=("participants", *VISIT_CONTENT),
     # What is not marked is the business review (生意回顾) the manual puts first.
     unmarked="business_review",
 )
