@@ -52,6 +52,9 @@ ApiCall = Callable[..., Coroutine[Any, Any, ApiResult]]
 
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
+# Slots of the overall second a bulk message (a notice, a reminder) leaves free, so a reply
+# someone is waiting for never queues behind a fan-out; and bulk waits while a reply does.
+INTERACTIVE_HEADROOM = 1
 # The longest flood wait sat out inside a request (messages never wait here: the outbox does).
 RETRY_AFTER_CAP = 10.0
 
@@ -68,13 +71,15 @@ class SlidingWindow:
         self.limit, self.period, self._clock = limit, period, clock
         self._events: deque[list[float]] = deque()
 
-    def wait_time(self) -> float:
+    def wait_time(self, spare: int = 0) -> float:
+        """How long until an event fits, leaving ``spare`` of the limit free."""
         now = self._clock()
         while self._events and now - self._events[0][0] >= self.period:
             self._events.popleft()
-        if len(self._events) < self.limit:
+        allowed = max(self.limit - spare, 1)
+        if len(self._events) < allowed:
             return 0.0
-        return self.period - (now - self._events[0][0])
+        return self.period - (now - self._events[-allowed][0])
 
     def record(self) -> list[float]:
         event = [self._clock()]
@@ -96,6 +101,7 @@ class _Windows:
         # A thread lock, held only to check and record: the bot and an in-process
         # `jobs run-due` (its own thread and event loop) share one bot's windows.
         self.lock = threading.Lock()
+        self.replies_waiting = 0  # interactive requests waiting for a slot: bulk yields
 
 
 # Telegram counts a bot's messages whatever sends them: limiters of one token share windows.
@@ -103,7 +109,7 @@ _SHARED: dict[str, _Windows] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-class KabotRateLimiter(BaseRateLimiter[None]):
+class KabotRateLimiter(BaseRateLimiter[dict[str, Any]]):
     def __init__(
         self,
         *,
@@ -132,25 +138,38 @@ class KabotRateLimiter(BaseRateLimiter[None]):
     async def shutdown(self) -> None:
         pass
 
-    async def _take_slot(self, chat_id: Any) -> list[list[float]]:
+    async def _take_slot(self, chat_id: Any, bulk: bool) -> list[list[float]]:
         """Wait for a free slot in the overall window (and the group's), then take it.
 
         The lock only guards the check-and-record; waiting happens outside it, so a group
-        at its 20-a-minute limit never holds up private replies or other groups.
+        at its 20-a-minute limit never holds up private replies or other groups. A bulk
+        message leaves ``INTERACTIVE_HEADROOM`` slots free and waits while a reply waits.
         """
         group = self._group_of(chat_id)
         windows = self._windows
-        while True:
-            with windows.lock:
-                wait = windows.overall.wait_time()
-                if group is not None:
-                    wait = max(wait, windows.groups[group].wait_time())
-                if wait <= 0:
-                    events = [windows.overall.record()]
+        waiting_counted = False
+        try:
+            while True:
+                with windows.lock:
+                    spare = INTERACTIVE_HEADROOM if bulk else 0
+                    wait = windows.overall.wait_time(spare)
+                    if bulk and windows.replies_waiting:
+                        wait = max(wait, 0.005)
                     if group is not None:
-                        events.append(windows.groups[group].record())
-                    return events
-            await asyncio.sleep(wait)
+                        wait = max(wait, windows.groups[group].wait_time())
+                    if wait <= 0:
+                        events = [windows.overall.record()]
+                        if group is not None:
+                            events.append(windows.groups[group].record())
+                        return events
+                    if not bulk and not waiting_counted:
+                        windows.replies_waiting += 1
+                        waiting_counted = True
+                await asyncio.sleep(wait)
+        finally:
+            if waiting_counted:
+                with windows.lock:
+                    windows.replies_waiting -= 1
 
     def _finished(self, chat_id: Any, events: list[list[float]]) -> None:
         windows = self._windows
@@ -175,14 +194,17 @@ class KabotRateLimiter(BaseRateLimiter[None]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: None,
+        rate_limit_args: dict[str, Any] | None,
     ) -> ApiResult:
+        """``rate_limit_args``: ``{"bulk": True}`` for a notice (the outbox's sender says
+        which rows are bulk); anything else is a reply someone waits for."""
+        bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
         if endpoint in SENDING:
-            return await self._send(callback, args, kwargs, endpoint, data)
+            return await self._send(callback, args, kwargs, endpoint, data, bulk)
         attempt = 0
         while True:
             try:
-                return await self._send(callback, args, kwargs, endpoint, data)
+                return await self._send(callback, args, kwargs, endpoint, data, bulk)
             except RetryAfter as exc:
                 attempt += 1
                 if attempt > self.max_retries:
@@ -212,6 +234,7 @@ class KabotRateLimiter(BaseRateLimiter[None]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
+        bulk: bool,
     ) -> ApiResult:
         """One request, inside the limits if it puts something in a chat."""
         if endpoint not in SENDING:
@@ -219,7 +242,7 @@ class KabotRateLimiter(BaseRateLimiter[None]):
         chat_id = data.get("chat_id")
         # An album arrives as one message per photo, and counts so.
         messages = len(data.get("media") or ()) if endpoint == "sendMediaGroup" else 1
-        taken = [await self._take_slot(chat_id) for _ in range(max(messages, 1))]
+        taken = [await self._take_slot(chat_id, bulk) for _ in range(max(messages, 1))]
         try:
             return await callback(*args, **kwargs)
         finally:

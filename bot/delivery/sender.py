@@ -44,6 +44,7 @@ from telegram.error import (
 
 from bot.delivery import cancel
 from bot.delivery.backoff import Backoff
+from bot.delivery.outbox import INTERACTIVE
 from bot.delivery.ratelimit import retry_after_seconds
 from bot.store.outbox import CALLBACK_ANSWER, OutboxRepository, OutboxRow
 
@@ -69,6 +70,7 @@ _METHODS = {
     CALLBACK_ANSWER: "answer_callback_query",
 }
 _UPLOAD_FIELD = {"sendPhoto": "photo", "sendDocument": "document"}
+REPLY_WORKERS = 4  # of the workers, kept for replies people wait for
 
 
 class _Retry(Exception):
@@ -114,6 +116,7 @@ class Sender:
         self._wake = asyncio.Event()
         self._changed = asyncio.Event()
         self._flying: dict[int, asyncio.Task[None]] = {}
+        self._flying_bulk: set[int] = set()
         self._resting: dict[int, float] = {}  # chat id → monotonic time it may be tried again
         self._failures: dict[int, int] = {}  # chat id → attempts failed in a row
         self._task: asyncio.Task[None] | None = None
@@ -163,21 +166,30 @@ class Sender:
             return 0
         now = time.monotonic()
         started = 0
+        # Bulk rows never take the last workers: a reply someone waits for always has one.
+        bulk_free = self.workers - REPLY_WORKERS - len(self._flying_bulk)
         for row in await self.outbox.due(limit=free + len(self._resting) + len(self._flying)):
             if started >= free:
                 break
             if row.id in self._flying or self._resting.get(row.chat_id, 0) > now:
                 continue
+            bulk = row.priority != INTERACTIVE
+            if bulk and bulk_free <= 0:
+                continue
             if not await self.outbox.claim(row):
                 continue
             task = asyncio.create_task(self._attempt(row), name=f"kabot-send-{row.id}")
             self._flying[row.id] = task
+            if bulk:
+                self._flying_bulk.add(row.id)
+                bulk_free -= 1
             task.add_done_callback(functools.partial(self._landed, row.id))
             started += 1
         return started
 
     def _landed(self, row_id: int, _: object) -> None:
         self._flying.pop(row_id, None)
+        self._flying_bulk.discard(row_id)
         self._changed.set()
         self._wake.set()
 
@@ -252,6 +264,8 @@ class Sender:
         if kwargs is None:
             await self.outbox.skip(row, "its message was never delivered")
             return
+        if row.priority != INTERACTIVE and getattr(self.bot, "rate_limiter", None):
+            kwargs["rate_limit_args"] = {"bulk": True}  # the limiter lets replies go first
         try:
             result = await getattr(self.bot, _METHODS[row.method])(
                 **kwargs, read_timeout=self.request_timeout, write_timeout=self.request_timeout
