@@ -25,6 +25,7 @@ from bot.texts import Texts
 _LOGGER = logging.getLogger(__name__)
 LATE_AFTER = timedelta(hours=1)
 OVERDUE_SHOWN = 5  # buttons under a digest: the most a thumb reads at breakfast
+DUE_SOON = timedelta(days=3)  # what the digest lists as due soon
 
 
 @dataclass(slots=True)
@@ -79,10 +80,10 @@ async def gather(store: Store, person: Staff, now: datetime) -> Digest:
         if report is not None and (scope is None or report.unit_id == scope):
             digest.awaiting_approval += 1
     units = {u.id: u.name for u in await store.units.all()}
-    for obligation in await store.obligations.open():
+    for obligation in await store.obligations.open(due_by=now.date() + DUE_SOON):
         in_scope = scope is None or obligation.unit_id == scope
         unit = units.get(obligation.unit_id or 0, "")
-        if in_scope and now.date() <= obligation.due_on <= now.date() + timedelta(days=3):
+        if in_scope and now.date() <= obligation.due_on <= now.date() + DUE_SOON:
             digest.due_soon.append((obligation.rule, unit, obligation.due_on))
         elif in_scope and obligation.due_on < now.date():
             # After the group's overdue notice, the manager's digest (SPEC §3's ladder).

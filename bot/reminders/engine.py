@@ -23,7 +23,7 @@ from bot.delivery.outbox import NOTICE, Outbox
 from bot.mentions import mentions
 from bot.models import BusinessUnit, Obligation, Staff
 from bot.reminders import approvals, events, monthly, penalties
-from bot.reminders.digest import send_digests
+from bot.reminders.digest import DUE_SOON, send_digests
 from bot.reminders.rules import GeneralRules, Rule, Rules
 from bot.reminders.summary import send_summaries
 from bot.settings import Settings
@@ -47,6 +47,13 @@ class RunReport:
     fines: int = 0  # ledger entries the rules charged
     summaries: int = 0  # monthly summaries posted to groups
     approvals: int = 0  # reminders of approvals waiting too long
+
+
+def reach(rules: Rules) -> timedelta:
+    """How far ahead an obligation can matter today: its earliest reminder, or the
+    managers' digest's look ahead (``DUE_SOON``), whichever is further."""
+    days = [DUE_SOON.days, *(d for r in rules.rules.values() for d in r.remind_days_before)]
+    return timedelta(days=max(days))
 
 
 def _in_quiet_hours(general: GeneralRules, moment: time) -> bool:
@@ -89,7 +96,9 @@ async def run_due(
     await monthly.plan(store, rules, now.date())
     await events.plan(store, rules, now.date())
     quiet = _in_quiet_hours(rules.general, now.timetz().replace(tzinfo=None))
-    for obligation in await store.obligations.open():
+    # An obligation further off than its first reminder has nothing to send or charge yet:
+    # the run looks at it when it comes within reach (met early, it is found met then).
+    for obligation in await store.obligations.open(due_by=now.date() + reach(rules)):
         rule = rules.rules.get(obligation.rule)
         if rule is None:
             continue

@@ -24,6 +24,7 @@ from bot.models import Obligation
 from bot.reminders.calendar import add_months, add_working_days, day_of_month
 from bot.reminders.rules import Rule, Rules
 from bot.store import Store
+from bot.store.obligations import Due
 
 EVENT_RULES = ("R4", "R5", "R6", "R7", "R10", "R11", "R12")
 
@@ -57,33 +58,29 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
     centre = await store.units.centre()
     centre_id = centre.id if centre else None
 
-    async def ensure(rule_id: str, subject: str, due: date, unit_id: int | None) -> None:
-        await store.obligations.ensure(rule_id, subject, f"{due:%Y-%m}", due, unit_id)
+    wanted: list[Due] = []
+
+    def ensure(rule_id: str, subject: str, due: date, unit_id: int | None) -> None:
+        wanted.append(Due(rule_id, subject, f"{due:%Y-%m}", due, unit_id))
 
     if rule := active.get("R5"):
         for contract in await store.contracts.all():
-            await ensure(
-                "R5", f"contract:{contract.id}", _after(rule, contract.completed_on), centre_id
-            )
+            ensure("R5", f"contract:{contract.id}", _after(rule, contract.completed_on), centre_id)
     distributed = {c.id: c for c in await store.contracts.all(distributed=True)}
     for local in await store.contracts.locals():
         parent = distributed.get(local.contract_id)
         if (rule := active.get("R6")) and parent and parent.distributed_on:
-            await ensure(
-                "R6", f"local:{local.id}", _after(rule, parent.distributed_on), local.unit_id
-            )
+            ensure("R6", f"local:{local.id}", _after(rule, parent.distributed_on), local.unit_id)
         if (rule := active.get("R7")) and local.signed_on:
-            await ensure("R7", f"copy:{local.id}", _after(rule, local.signed_on), local.unit_id)
+            ensure("R7", f"copy:{local.id}", _after(rule, local.signed_on), local.unit_id)
     if rule := active.get("R12"):
         for launch in await store.contracts.launches():
-            await ensure(
-                "R12", f"launch:{launch.id}", _after(rule, launch.launch_on), launch.unit_id
-            )
+            ensure("R12", f"launch:{launch.id}", _after(rule, launch.launch_on), launch.unit_id)
     issues = await store.obligations.issue_facts()
     if rule := active.get("R4"):
         for issue in issues:
             due = reply_due(rule, issue.reported_at.date())
-            await ensure("R4", f"unit:{issue.unit_id}", due, issue.unit_id)
+            ensure("R4", f"unit:{issue.unit_id}", due, issue.unit_id)
     for rule_id in ("R10", "R11"):
         if rule := active.get(rule_id):
             for issue in issues:
@@ -91,17 +88,20 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
                     continue
                 if rule.deadline.unit == "hours":  # due at the moment the hours run out
                     at = issue.reported_at + timedelta(hours=rule.deadline.amount)
-                    await store.obligations.ensure(
-                        rule_id,
-                        f"issue:{issue.id}",
-                        f"{at:%Y-%m}",
-                        at.date(),
-                        issue.unit_id,
-                        due_at=at,
+                    wanted.append(
+                        Due(
+                            rule_id,
+                            f"issue:{issue.id}",
+                            f"{at:%Y-%m}",
+                            at.date(),
+                            issue.unit_id,
+                            at,
+                        )
                     )
                 else:
                     due = _after(rule, issue.reported_at.date())
-                    await ensure(rule_id, f"issue:{issue.id}", due, issue.unit_id)
+                    ensure(rule_id, f"issue:{issue.id}", due, issue.unit_id)
+    await store.obligations.ensure_all(wanted)
 
 
 def _moment(day: date | None) -> datetime | None:

@@ -115,7 +115,14 @@ async def charge(
     if person is None:
         _LOGGER.warning("%s %s: nobody answers for it, no fine", rule.id, obligation.subject)
         return 0
+    # What is on the ledger already is not written again (the work of a run stays what is
+    # new, however long a fine has run).
+    charged = await store.ledger.sources("penalty", _source(obligation))
+    due = [c for c in due if _source(obligation) + c.key not in charged]
+    if not due:
+        return 0
     lang = texts.default_language
+    subject = await describe(store, obligation)
     written = 0
     for item in due:
         entry = await store.ledger.record(
@@ -127,7 +134,7 @@ async def charge(
                 f"fine.reason.{rule.fine.per}",
                 rule=rule.id,
                 obligation=rule.obligation[lang],
-                subject=await describe(store, obligation),
+                subject=subject,
                 day=item.day,
                 step_up=item.key == "step_up",
             ),

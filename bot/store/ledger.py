@@ -43,6 +43,15 @@ class LedgerRepository(Repository):
         row = await self.db.fetch_one(_SELECT + " WHERE l.id = ?", (entry_id,))
         return _entry(row) if row else None
 
+    async def sources(self, kind: str, prefix: str) -> set[str]:
+        """The sources already on the ledger under ``prefix`` (an obligation's charges): a
+        range over the (kind, source) index, not a LIKE that reads every row."""
+        rows = await self.db.fetch_all(
+            "SELECT source FROM penalty_ledger WHERE kind = ? AND source >= ? AND source < ?",
+            (kind, prefix, prefix + "\U0010ffff"),
+        )
+        return {r["source"] for r in rows}
+
     async def record(
         self,
         *,

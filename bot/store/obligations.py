@@ -41,7 +41,40 @@ def _obligation(row: Row) -> Obligation:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Due:
+    """An obligation to have: what ``ensure_all`` writes if it is not there yet."""
+
+    rule: str
+    subject: str
+    period: str
+    due_on: date
+    unit_id: int | None
+    due_at: datetime | None = None
+
+
 class ObligationRepository(Repository):
+    async def ensure_all(self, wanted: list[Due]) -> None:
+        """Every obligation of ``wanted`` that is not there yet, in one statement: the plan
+        of a hundred thousand contracts costs one round trip, not one each."""
+        now = self.now_text()
+        await self.db.execute_many(
+            "INSERT OR IGNORE INTO obligations (rule, subject, period, due_on, unit_id,"
+            " staff_id, created_at, due_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+            [
+                (
+                    d.rule,
+                    d.subject,
+                    d.period,
+                    d.due_on.isoformat(),
+                    d.unit_id,
+                    now,
+                    d.due_at.isoformat(timespec="seconds") if d.due_at else None,
+                )
+                for d in wanted
+            ],
+        )
+
     async def ensure(
         self,
         rule: str,
@@ -67,10 +100,19 @@ class ObligationRepository(Repository):
             ),
         )
 
-    async def open(self) -> list[Obligation]:
-        rows = await self.db.fetch_all(
-            "SELECT * FROM obligations WHERE met_at IS NULL ORDER BY due_on, id"
-        )
+    async def open(self, due_by: date | None = None) -> list[Obligation]:
+        """Obligations not met yet; ``due_by``: only those due by that day (the ones whose
+        reminders, notices or fines can have come — the rest have nothing to do yet)."""
+        if due_by is None:
+            rows = await self.db.fetch_all(
+                "SELECT * FROM obligations WHERE met_at IS NULL ORDER BY due_on, id"
+            )
+        else:
+            rows = await self.db.fetch_all(
+                "SELECT * FROM obligations WHERE met_at IS NULL AND due_on <= ?"
+                " ORDER BY due_on, id",
+                (due_by.isoformat(),),
+            )
         return [_obligation(r) for r in rows]
 
     async def met(self, obligation: Obligation, at: datetime) -> None:
@@ -205,8 +247,8 @@ class ObligationRepository(Repository):
             "SELECT COUNT(*),"
             " COALESCE(SUM(CASE WHEN status != 'waived' THEN amount_fen END), 0),"
             " COALESCE(SUM(CASE WHEN status = 'waived' THEN amount_fen END), 0)"
-            " FROM penalty_ledger WHERE source LIKE ? || '%' AND kind = 'penalty'",
-            (source_prefix,),
+            " FROM penalty_ledger WHERE kind = 'penalty' AND source >= ? AND source < ?",
+            (source_prefix, source_prefix + "\U0010ffff"),
         )
         assert row is not None
         return int(row[0]), int(row[1]), int(row[2])

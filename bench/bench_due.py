@@ -1,0 +1,149 @@
+"""Due work at size: one run of what kabot does every five minutes, over many open obligations.
+
+    .venv/bin/python bench/bench_due.py [--locals 100000] [--issues 20000] [--seed 7]
+
+A seeded history is written straight into a fresh SQLite database of the sample
+organisation: national contracts distributed to the units with ``--locals`` local contracts
+(R6 open until signed; a tenth signed, so R7 open until their copy), and ``--issues``
+issues over the past year (R4, complaints R10/R11). Then ``run_due`` — the scheduled job —
+runs twice at a moment in the middle of a month: the first run plans every obligation, the
+second is the steady state that repeats every 300 s. Printed: seconds and open obligations
+for each, and the goal (< 5 s a run over 100k open obligations).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import random
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.cli import import_roster
+from bot.clock import ManualClock
+from bot.reminders.engine import run_due
+from bot.reminders.rules import load_rules
+from bot.settings import DEFAULT_RULES, load_settings
+from bot.store import Store
+from bot.store.db import Database
+from bot.texts import Texts
+
+TZ = ZoneInfo("Asia/Shanghai")
+ROSTER = Path(__file__).resolve().parents[1] / "examples" / "roster"
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=TZ)
+GOAL_SECONDS = 5.0
+
+
+async def generate(store: Store, rng: random.Random, locals_: int, issues: int) -> None:
+    """The history, in a few statements (the generator is not what is measured)."""
+    db = store.db
+    units = [
+        r["id"] for r in await db.fetch_all("SELECT id FROM business_units WHERE NOT is_centre")
+    ]
+    customers = [r["id"] for r in await db.fetch_all("SELECT id FROM customers")]
+    staff = [r["id"] for r in await db.fetch_all("SELECT id FROM staff")]
+    created = NOW.isoformat()
+    async with db.transaction():
+        contracts = max(locals_ // 500, 1)
+        for n in range(contracts):
+            completed = NOW.date() - timedelta(days=rng.randint(20, 50))
+            await db.execute(
+                "INSERT INTO contracts (customer_id, title, completed_on, distributed_on,"
+                " recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    rng.choice(customers),
+                    f"联采合同 {n}",
+                    completed.isoformat(),
+                    (completed + timedelta(days=5)).isoformat(),
+                    staff[0],
+                    created,
+                ),
+            )
+        rows = []
+        for n in range(locals_):
+            signed = (NOW.date() - timedelta(days=rng.randint(1, 20))).isoformat()
+            rows.append(
+                (
+                    n % contracts + 1,
+                    rng.choice(units),
+                    f"地采 {n}",
+                    signed if rng.random() < 0.1 else None,
+                    staff[0],
+                    created,
+                )
+            )
+        await db.execute_many(
+            "INSERT INTO local_contracts (contract_id, unit_id, title, signed_on, recorded_by,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        issue_rows = []
+        for n in range(issues):
+            reported = NOW - timedelta(minutes=rng.randint(60, 365 * 24 * 60))
+            closed = rng.random() < 0.95
+            issue_rows.append(
+                (
+                    rng.choice(staff),
+                    rng.choice(units),
+                    rng.choice(customers),
+                    "complaint" if rng.random() < 0.2 else "price",
+                    "medium",
+                    "closed" if closed else "open",
+                    f'{{"description": "问题 {n}"}}',
+                    reported.isoformat(),
+                    reported.isoformat(),
+                    "已处理" if closed else None,
+                    staff[0] if closed else None,
+                    (reported + timedelta(days=2)).isoformat() if closed else None,
+                )
+            )
+        await db.execute_many(
+            "INSERT INTO issues (staff_id, unit_id, customer_id, category, severity, status,"
+            " answers, created_at, updated_at, reply, replied_by, replied_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            issue_rows,
+        )
+
+
+async def main(args: argparse.Namespace) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="kabot-due-"))
+    clock = ManualClock(NOW)
+    db = await Database.open(folder / "kabot.db")
+    await db.migrate()
+    store = Store(db, clock)
+    texts = Texts()
+    with contextlib.redirect_stdout(io.StringIO()):
+        await import_roster(store, texts, "zh", ROSTER)
+    await generate(store, random.Random(args.seed), args.locals, args.issues)
+    rules = load_rules(DEFAULT_RULES)
+    settings = load_settings(
+        {"KABOT_DB": str(folder / "kabot.db")}, env_file=None, need_token=False
+    )
+    for label in ("first run (plans everything)", "steady state (every 300 s)"):
+        started, cpu = time.perf_counter(), time.process_time()
+        await run_due(store, rules, texts, clock.now(), settings)
+        wall, used = time.perf_counter() - started, time.process_time() - cpu
+        row = await db.fetch_one("SELECT COUNT(*) AS n FROM obligations WHERE met_at IS NULL")
+        open_now = row["n"] if row else 0
+        print(
+            f"due work, {label}: {wall:.2f} s ({used:.2f} s CPU) over {open_now} open"
+            f" obligations; goal < {GOAL_SECONDS:.0f} s"
+        )
+        clock.advance(timedelta(minutes=5))
+    await db.close()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--locals", type=int, default=100_000)
+    parser.add_argument("--issues", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=7)
+    asyncio.run(main(parser.parse_args()))
