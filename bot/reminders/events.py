@@ -52,6 +52,14 @@ def reply_due(rule: Rule, reported: date) -> date:
     return day_of_month(month.year, month.month, due_day)
 
 
+def reported_for(rule: Rule, due: date) -> tuple[date, date]:
+    """The days whose issues are due a reply on ``due`` (R4): from the day after the cutoff
+    of the month before to the cutoff of the due date's month — a range that contains them
+    (``reply_due`` then says which exactly), however long the unit's history."""
+    first = add_months(due.replace(day=1), -1)
+    return first, day_of_month(due.year, due.month, int(rule.settings.get("cutoff_day", 20)))
+
+
 async def plan(store: Store, rules: Rules, today: date) -> None:
     """Ensure an obligation for every recorded event of the rules in the file."""
     active = {rid: rules.rules[rid] for rid in EVENT_RULES if rid in rules.rules}
@@ -59,23 +67,32 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
     centre_id = centre.id if centre else None
 
     wanted: list[Due] = []
+    # A fact's obligation is worked out once: those already there are not computed again.
+    known = await store.obligations.subjects(("R5", "R6", "R7", "R10", "R11", "R12"))
 
     def ensure(rule_id: str, subject: str, due: date, unit_id: int | None) -> None:
         wanted.append(Due(rule_id, subject, f"{due:%Y-%m}", due, unit_id))
 
+    def new(rule_id: str, subject: str) -> bool:
+        return (rule_id, subject) not in known
+
     if rule := active.get("R5"):
         for contract in await store.contracts.all():
-            ensure("R5", f"contract:{contract.id}", _after(rule, contract.completed_on), centre_id)
+            if new("R5", subject := f"contract:{contract.id}"):
+                ensure("R5", subject, _after(rule, contract.completed_on), centre_id)
     distributed = {c.id: c for c in await store.contracts.all(distributed=True)}
     for local in await store.contracts.locals():
         parent = distributed.get(local.contract_id)
-        if (rule := active.get("R6")) and parent and parent.distributed_on:
+        rule = active.get("R6")
+        if rule and parent and parent.distributed_on and new("R6", f"local:{local.id}"):
             ensure("R6", f"local:{local.id}", _after(rule, parent.distributed_on), local.unit_id)
-        if (rule := active.get("R7")) and local.signed_on:
+        rule = active.get("R7")
+        if rule and local.signed_on and new("R7", f"copy:{local.id}"):
             ensure("R7", f"copy:{local.id}", _after(rule, local.signed_on), local.unit_id)
     if rule := active.get("R12"):
         for launch in await store.contracts.launches():
-            ensure("R12", f"launch:{launch.id}", _after(rule, launch.launch_on), launch.unit_id)
+            if new("R12", subject := f"launch:{launch.id}"):
+                ensure("R12", subject, _after(rule, launch.launch_on), launch.unit_id)
     issues = await store.obligations.issue_facts()
     if rule := active.get("R4"):
         for issue in issues:
@@ -84,7 +101,7 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
     for rule_id in ("R10", "R11"):
         if rule := active.get(rule_id):
             for issue in issues:
-                if issue.category != "complaint":
+                if issue.category != "complaint" or not new(rule_id, f"issue:{issue.id}"):
                     continue
                 if rule.deadline.unit == "hours":  # due at the moment the hours run out
                     at = issue.reported_at + timedelta(hours=rule.deadline.amount)
@@ -129,7 +146,9 @@ async def met_at(
             rule = rules.rules["R4"]
             waiting = [
                 i
-                for i in await store.obligations.issue_facts(unit_id=int(number))
+                for i in await store.obligations.issue_facts(
+                    unit_id=int(number), reported=reported_for(rule, obligation.due_on)
+                )
                 if reply_due(rule, i.reported_at.date()) == obligation.due_on
             ]
             if waiting and all(i.replied_at for i in waiting):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.models import Obligation, Staff
 from bot.store.base import Repository
@@ -74,6 +74,15 @@ class ObligationRepository(Repository):
                 for d in wanted
             ],
         )
+
+    async def subjects(self, rules: tuple[str, ...]) -> set[tuple[str, str]]:
+        """(rule, subject) of every obligation of ``rules``: what a plan need not work out
+        again (one read of the unique index, however long the history)."""
+        marks = ", ".join("?" for _ in rules)
+        rows = await self.db.fetch_all(
+            f"SELECT rule, subject FROM obligations WHERE rule IN ({marks})", rules
+        )
+        return {(r["rule"], r["subject"]) for r in rows}
 
     async def ensure(
         self,
@@ -215,15 +224,25 @@ class ObligationRepository(Repository):
         return changed > 0
 
     async def issue_facts(
-        self, *, unit_id: int | None = None, issue_id: int | None = None
+        self,
+        *,
+        unit_id: int | None = None,
+        issue_id: int | None = None,
+        reported: tuple[date, date] | None = None,
     ) -> list[IssueFact]:
-        where, params = ["1 = 1"], []
+        """Issues as the rules see them; ``reported``: only those reported from the first
+        day to the last (a range over the index, not the unit's whole history)."""
+        where: list[str] = ["1 = 1"]
+        params: list[object] = []
         if unit_id is not None:
             where.append("unit_id = ?")
             params.append(unit_id)
         if issue_id is not None:
             where.append("id = ?")
             params.append(issue_id)
+        if reported is not None:
+            where.append("created_at >= ? AND created_at < ?")
+            params += [reported[0].isoformat(), (reported[1] + timedelta(days=1)).isoformat()]
         rows = await self.db.fetch_all(
             "SELECT id, unit_id, category, created_at, acknowledged_at, replied_at FROM issues"
             f" WHERE {' AND '.join(where)} ORDER BY id",

@@ -1,0 +1,27 @@
+"""The benchmarks still run: each at a tiny size, its figure line printed (no timing is
+judged here — speed goals live in bench/ and the README, not in tests)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def test_every_benchmark_runs_at_a_smoke_size() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH / "run_all.py"), "--smoke"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "| kabot /help (inbox + outbox) |" in out
+    assert out.count("fan-out: ") == 3
+    # Delivered exactly once, within Telegram's limits, 429s or not.
+    assert out.count("missing 0, doubled 0, limits broken 0") == 3
+    assert out.count("due work, ") == 2
