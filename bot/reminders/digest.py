@@ -127,12 +127,18 @@ async def send_digests(
         return 0
     late = now - planned > LATE_AFTER
     sent = 0
+    # A digest is of its scope (a unit, or every unit): gathered once for all its managers.
+    gathered: dict[int | None, Digest] = {}
+    centre = await store.units.centre()
     for person in await store.staff.managers():
         # A digest is of its day: none piles up for someone who never wrote to kabot.
         if person.telegram_id is None or person.first_seen_at is None:
             continue
         async with store.db.transaction():
-            digest = await gather(store, person, now)
+            scope = customer_scope(person, centre)
+            if scope not in gathered:
+                gathered[scope] = await gather(store, person, now)
+            digest = gathered[scope]
             outcome = "empty" if digest.empty else "late" if late else "sent"
             if not await store.obligations.claim_digest(person.id, now.date(), outcome):
                 continue

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -35,21 +36,38 @@ Cell = str | int | float | date | None
 def _sheet(
     book: Workbook, texts: Texts, lang: str, name: str, rows: Iterable[Sequence[Cell]]
 ) -> None:
-    sheet: Worksheet = book.create_sheet(texts.label(lang, f"workbook.{name}.title"))
+    """One sheet: bold headers, frozen, columns as wide as their text. A write-only book
+    (the month's, which can hold a month of a large group) streams its rows to disk as they
+    come; the rest are small and kept in memory."""
+    title = texts.label(lang, f"workbook.{name}.title")
     headers = texts.label(lang, f"workbook.{name}.columns").split(",")
+    rows = [list(row) for row in rows]
+    widths = [len(h) * 2 + 2 for h in headers]
+    for row in rows:
+        for i, value in enumerate(row[: len(widths)]):
+            widths[i] = min(60, max(widths[i], len(str(value or "")) + 2))
+    sheet = book.create_sheet(title)
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+    if book.write_only:
+        bold = Font(bold=True)
+        sheet.append([_styled(WriteOnlyCell(sheet, h), font=bold) for h in headers])
+        for row in rows:
+            sheet.append([_as_text(WriteOnlyCell(sheet, value)) for value in row])
+        return
     sheet.append(headers)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    widths = [len(h) * 2 + 2 for h in headers]
     for row in rows:
-        sheet.append(list(row))
+        sheet.append(row)
         for cell in sheet[sheet.max_row]:
             _as_text(cell)
-        for i, value in enumerate(row[: len(widths)]):
-            widths[i] = min(60, max(widths[i], len(str(value or "")) + 2))
-    for i, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = width
+
+
+def _styled(cell: WriteOnlyCell, *, font: Font) -> WriteOnlyCell:
+    cell.font = font
+    return cell
 
 
 # A cell whose text starts like this is a live formula in Excel and LibreOffice (=HYPERLINK,
@@ -57,14 +75,16 @@ def _sheet(
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _as_text(cell: Any) -> None:
+def _as_text(cell: Any) -> Any:
     if isinstance(cell.value, str) and cell.value.startswith(_FORMULA_STARTS):
         cell.data_type = "s"
         cell.quotePrefix = True  # and stays text when someone edits the cell
+    return cell
 
 
 def _save(book: Workbook) -> bytes:
-    del book[book.sheetnames[0]]  # the empty sheet every new workbook starts with
+    if not book.write_only:
+        del book[book.sheetnames[0]]  # the empty sheet every new workbook starts with
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -160,7 +180,6 @@ async def month(store: Store, rules: Rules, texts: Texts, lang: str, month: str)
     from bot.reminders.summary import gather, month_bounds
 
     first, last = month_bounds(month)
-    book = Workbook()
     figures: list[list[Cell]] = []
     for unit in [u for u in await store.units.all() if u.active and not u.is_centre] + [None]:
         s = await gather(store, rules, month, unit)
@@ -180,35 +199,15 @@ async def month(store: Store, rules: Rules, texts: Texts, lang: str, month: str)
                 _yuan(s.waived_fen),
             ]
         )
-    _sheet(book, texts, lang, "figures", figures)
     month_visits = await store.summaries.visits(first, last)
-    _sheet(
-        book,
-        texts,
-        lang,
-        "visits",
-        _visit_rows(texts, lang, month_visits, await _kept(store, month_visits)),
-    )
-    _sheet(
-        book,
-        texts,
-        lang,
-        "issues",
-        _issue_rows(texts, lang, await store.summaries.issues(first, last, None)),
-    )
-    _sheet(
-        book,
-        texts,
-        lang,
-        "promotions",
-        _promotion_rows(texts, lang, await store.summaries.promotions(first, last, None)),
-    )
-    _sheet(
-        book,
-        texts,
-        lang,
-        "ledger",
-        [
+    sheets: dict[str, list[list[Cell]]] = {
+        "figures": figures,
+        "visits": _visit_rows(texts, lang, month_visits, await _kept(store, month_visits)),
+        "issues": _issue_rows(texts, lang, await store.summaries.issues(first, last, None)),
+        "promotions": _promotion_rows(
+            texts, lang, await store.summaries.promotions(first, last, None)
+        ),
+        "ledger": [
             [
                 e.id,
                 e.staff_name,
@@ -221,7 +220,15 @@ async def month(store: Store, rules: Rules, texts: Texts, lang: str, month: str)
             ]
             for e in await store.ledger.month(month)
         ],
-    )
+    }
+    # Written in a worker thread, streamed (write-only): every chat goes on meanwhile.
+    return await asyncio.to_thread(_write, texts, lang, sheets)
+
+
+def _write(texts: Texts, lang: str, sheets: dict[str, list[list[Cell]]]) -> bytes:
+    book = Workbook(write_only=True)
+    for name, rows in sheets.items():
+        _sheet(book, texts, lang, name, rows)
     return _save(book)
 
 
