@@ -34,6 +34,7 @@ from telegram.constants import ParseMode
 from telegram.ext import Defaults, ExtBot
 
 from bot.botapi import BotApiServer, World
+from bot.botapi.world import Failure
 from bot.clock import SystemClock
 from bot.delivery.outbox import INTERACTIVE, NOTICE, Outbox
 from bot.delivery.ratelimit import OVERALL_PER_SECOND, KabotRateLimiter
@@ -45,9 +46,24 @@ TOKEN = "123456:fanout-bench-token"
 ASKER = 777_000_001  # the person answering questions meanwhile
 
 
+class Flaky(World):
+    """A share of sends, at random (seeded), answered "429: retry after 1" — flood control
+    Telegram applies for its own reasons, not because kabot went too fast."""
+
+    def __init__(self, *, token: str, share: float, rng: random.Random) -> None:
+        super().__init__(token=token)
+        self.share, self.rng = share, rng
+
+    def take_failure(self, method: str) -> Failure | None:
+        found = super().take_failure(method)
+        if found is None and method == "sendMessage" and self.rng.random() < self.share:
+            return Failure(method, 429, 1, retry_after=1)
+        return found
+
+
 async def run(args: argparse.Namespace) -> dict[str, float]:
     rng = random.Random(args.seed)
-    world = World(token=TOKEN)
+    world = Flaky(token=TOKEN, share=args.errors, rng=random.Random(args.seed + 1))
     groups = [world.add_group(f"本部 {i}")["id"] for i in range(args.groups)]
     people = [700_000_000 + i for i in range(args.people)]
     for person in [*people, ASKER]:
@@ -55,56 +71,56 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         world.started.add(person)
     server = BotApiServer(world)
     url = await server.start()
-    folder = Path(tempfile.mkdtemp(prefix="kabot-fanout-"))
-    db = await Database.open(folder / "kabot.db")
-    store = Store(db, SystemClock(ZoneInfo("Asia/Shanghai")))
-    bot = ExtBot(
-        TOKEN,
-        base_url=f"{url}/bot",
-        defaults=Defaults(parse_mode=ParseMode.HTML),
-        rate_limiter=KabotRateLimiter(),
-    )
-    batch = [(g, f"⏰ 提醒 {n}") for g in groups for n in range(args.per_group)]
-    batch += [(p, f"📋 简报 {n}") for p in people for n in range(args.per_person)]
-    rng.shuffle(batch)
-    notices = Outbox(store.outbox, NOTICE)
-    async with db.transaction():
-        for chat, text in batch:
-            await notices.message(chat, text)
-    if args.errors:
-        world.fail("sendMessage", 429, retry_after=1, times=int(len(batch) * args.errors))
-    waits: list[float] = []
-    async with bot:
-        sender = Sender(bot, store.outbox)
-        started = time.perf_counter()
-        await sender.start()
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="kabot-fanout-"))
+        db = await Database.open(folder / "kabot.db")
+        store = Store(db, SystemClock(ZoneInfo("Asia/Shanghai")))
+        bot = ExtBot(
+            TOKEN,
+            base_url=f"{url}/bot",
+            defaults=Defaults(parse_mode=ParseMode.HTML),
+            rate_limiter=KabotRateLimiter(),
+        )
+        batch = [(g, f"⏰ 提醒 {n}") for g in groups for n in range(args.per_group)]
+        batch += [(p, f"📋 简报 {n}") for p in people for n in range(args.per_person)]
+        rng.shuffle(batch)
+        notices = Outbox(store.outbox, NOTICE)
+        async with db.transaction():
+            for chat, text in batch:
+                await notices.message(chat, text)
+        waits: list[float] = []
+        async with bot:
+            sender = Sender(bot, store.outbox)
+            started = time.perf_counter()
+            await sender.start()
 
-        async def ask() -> None:
-            replies = Outbox(store.outbox, INTERACTIVE)
-            for n in range(10_000):
-                before = len(world.messages[ASKER])
-                asked = time.perf_counter()
-                await replies.message(ASKER, f"下一题 {n}")
-                sender.wake()
-                condition = world.changed()
-                async with condition:
-                    await asyncio.wait_for(
-                        condition.wait_for(lambda n=before: len(world.messages[ASKER]) > n), 30
-                    )
-                waits.append(time.perf_counter() - asked)
-                await asyncio.sleep(1.0)
+            async def ask() -> None:
+                replies = Outbox(store.outbox, INTERACTIVE)
+                for n in range(10_000):
+                    before = len(world.messages[ASKER])
+                    asked = time.perf_counter()
+                    await replies.message(ASKER, f"下一题 {n}")
+                    sender.wake()
+                    condition = world.changed()
+                    async with condition:
+                        await asyncio.wait_for(
+                            condition.wait_for(lambda n=before: len(world.messages[ASKER]) > n), 30
+                        )
+                    waits.append(time.perf_counter() - asked)
+                    await asyncio.sleep(1.0)
 
-        asker = asyncio.create_task(ask())
-        while await store.outbox.depth() > 0 or sender.delivered < len(batch):
-            if time.perf_counter() - started > args.timeout:
-                break
-            await asyncio.sleep(0.05)
-        elapsed = time.perf_counter() - started
-        asker.cancel()
-        await asyncio.gather(asker, return_exceptions=True)
-        await sender.stop()
-    await db.close()
-    await server.stop()
+            asker = asyncio.create_task(ask())
+            while await store.outbox.depth() > 0 or sender.delivered < len(batch):
+                if time.perf_counter() - started > args.timeout:
+                    break
+                await asyncio.sleep(0.05)
+            elapsed = time.perf_counter() - started
+            asker.cancel()
+            await asyncio.gather(asker, return_exceptions=True)
+            await sender.stop()
+        await db.close()
+    finally:
+        await server.stop()
     arrived: Counter[tuple[int, str]] = Counter()
     for chat in {c for c, _ in batch}:
         for message in world.bot_messages(chat):

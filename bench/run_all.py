@@ -22,8 +22,16 @@ BENCHMARKS = [
     ("bench_when.py", [], []),
     ("bench_delivery.py", [], ["--updates", "20", "--people", "2"]),
     ("bench_fanout.py", [], ["--groups", "5", "--people", "10", "--per-group", "2"]),
-    ("bench_fanout.py", ["--errors", "0.1"], ["--groups", "3", "--people", "5", "--errors", "0.1"]),
-    ("bench_fanout.py", ["--errors", "0.3"], ["--groups", "3", "--people", "5", "--errors", "0.3"]),
+    (
+        "bench_fanout.py",
+        ["--errors", "0.1"],
+        ["--groups", "3", "--people", "5", "--errors", "0.1"],
+    ),
+    (
+        "bench_fanout.py",
+        ["--errors", "0.3"],
+        ["--groups", "3", "--people", "5", "--errors", "0.3"],
+    ),
     ("bench_due.py", [], ["--locals", "300", "--issues", "100"]),
 ]
 

@@ -13,6 +13,7 @@ back-off; a timeout is not retried.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -86,8 +87,14 @@ class SlidingWindow:
         self._events.append(event)
         return event
 
-    def done(self, event: list[float]) -> None:
-        event[0] = self._clock()
+    def done(self, event: list[float], arrived: bool = True) -> None:
+        """The answer came: the event counts from now — or not at all, when Telegram
+        refused the message (a 429: nothing arrived)."""
+        if arrived:
+            event[0] = self._clock()
+            return
+        with contextlib.suppress(ValueError):  # already out of the window
+            self._events.remove(event)
 
 
 class _Windows:
@@ -171,13 +178,13 @@ class KabotRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 with windows.lock:
                     windows.replies_waiting -= 1
 
-    def _finished(self, chat_id: Any, events: list[list[float]]) -> None:
+    def _finished(self, chat_id: Any, events: list[list[float]], arrived: bool) -> None:
         windows = self._windows
         with windows.lock:
-            windows.overall.done(events[0])
+            windows.overall.done(events[0], arrived)
             group = self._group_of(chat_id)
             if group is not None and len(events) > 1:
-                windows.groups[group].done(events[1])
+                windows.groups[group].done(events[1], arrived)
 
     @staticmethod
     def _group_of(chat_id: Any) -> int | str | None:
@@ -243,11 +250,15 @@ class KabotRateLimiter(BaseRateLimiter[dict[str, Any]]):
         # An album arrives as one message per photo, and counts so.
         messages = len(data.get("media") or ()) if endpoint == "sendMediaGroup" else 1
         taken = [await self._take_slot(chat_id, bulk) for _ in range(max(messages, 1))]
+        arrived = True
         try:
             return await callback(*args, **kwargs)
+        except RetryAfter:
+            arrived = False  # refused, not delivered: its slot goes to the next message
+            raise
         finally:
             for events in taken:
-                self._finished(chat_id, events)
+                self._finished(chat_id, events, arrived)
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
