@@ -105,16 +105,17 @@ async def gather(
             quota=quota if is_centre and person.role is Role.MANAGER else None,
         )
     summary.by_grade = dict.fromkeys(GRADES, 0)
-    for visit in await store.summaries.visits(first, last, unit_id=scope):
-        summary.by_grade[visit["grade"]] += 1
+    for group in await store.summaries.visit_counts(first, last, scope):
+        count = int(group["visits"])
+        summary.by_grade[group["grade"]] += count
         line = people.setdefault(
-            visit["staff_id"], PersonLine(visit["staff_name"], visit["unit_name"])
+            group["staff_id"], PersonLine(group["staff_name"], group["unit_name"])
         )
-        line.visits += 1
-        if visit["customer_kind"] == CustomerKind.KA_RETAILER.value:
-            line.key_customers += 1
-        elif visit["customer_kind"] == CustomerKind.KEY_DISTRIBUTOR.value:
-            line.key_distributors += 1
+        line.visits += count
+        if group["customer_kind"] == CustomerKind.KA_RETAILER.value:
+            line.key_customers += count
+        elif group["customer_kind"] == CustomerKind.KEY_DISTRIBUTOR.value:
+            line.key_distributors += count
     summary.people = sorted(people.values(), key=lambda p: (p.unit, -p.visits, p.name))
     r4 = rules.rules.get("R4")
     for issue in await store.summaries.issues(first, last, scope):

@@ -57,3 +57,11 @@ class Repository:
                 None if a is None else json.dumps(a, ensure_ascii=False, sort_keys=True),
             ),
         )
+
+
+def month_range(month: str) -> tuple[str, str]:
+    """ "2026-11" → ("2026-11-01", "2026-12-01"): the month as a range over ISO times, which
+    an index can serve (``substr(column, 1, 7) = month`` reads every row)."""
+    year, number = int(month[:4]), int(month[5:7])
+    following = f"{year + number // 12:04d}-{number % 12 + 1:02d}-01"
+    return f"{month}-01", following

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot.models import Obligation, Staff
-from bot.store.base import Repository
+from bot.store.base import Repository, month_range
 from bot.store.db import Row
 
 
@@ -203,9 +203,9 @@ class ObligationRepository(Repository):
         """When a unit first reported for ``month`` (R2): an issue, or "none"."""
         row = await self.db.fetch_one(
             "SELECT MIN(at) FROM (SELECT created_at AS at FROM issues WHERE unit_id = ?"
-            " AND substr(created_at, 1, 7) = ? UNION ALL SELECT created_at FROM"
+            " AND created_at >= ? AND created_at < ? UNION ALL SELECT created_at FROM"
             " issue_declarations WHERE unit_id = ? AND month = ?)",
-            (unit_id, month, unit_id, month),
+            (unit_id, *month_range(month), unit_id, month),
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
@@ -280,8 +280,9 @@ class ObligationRepository(Repository):
         """(customer kind, when filed) of a person's visits in ``month``, in filing order."""
         rows = await self.db.fetch_all(
             "SELECT c.kind, v.created_at FROM visits v JOIN customers c ON c.id = v.customer_id"
-            " WHERE v.staff_id = ? AND substr(v.visited_at, 1, 7) = ? ORDER BY v.created_at",
-            (staff_id, month),
+            " WHERE v.staff_id = ? AND v.visited_at >= ? AND v.visited_at < ?"
+            " ORDER BY v.created_at",
+            (staff_id, *month_range(month)),
         )
         return [(r["kind"], datetime.fromisoformat(r["created_at"])) for r in rows]
 

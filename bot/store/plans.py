@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.store.base import Repository
+from bot.store.base import Repository, month_range
 
 
 class PlanRepository(Repository):
@@ -76,7 +76,7 @@ class PlanRepository(Repository):
         """The customers ``staff_id`` visited in ``month``, with when the first visit was filed."""
         rows = await self.db.fetch_all(
             "SELECT customer_id, MIN(created_at) AS at FROM visits WHERE staff_id = ?"
-            " AND substr(visited_at, 1, 7) = ? GROUP BY customer_id",
-            (staff_id, month),
+            " AND visited_at >= ? AND visited_at < ? GROUP BY customer_id",
+            (staff_id, *month_range(month)),
         )
         return {r["customer_id"]: datetime.fromisoformat(r["at"]) for r in rows}
