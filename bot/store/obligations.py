@@ -51,6 +51,7 @@ class Due:
     due_on: date
     unit_id: int | None
     due_at: datetime | None = None
+    staff_id: int | None = None  # a person's own obligation (R8's quota)
 
 
 class ObligationRepository(Repository):
@@ -60,7 +61,7 @@ class ObligationRepository(Repository):
         now = self.now_text()
         await self.db.execute_many(
             "INSERT OR IGNORE INTO obligations (rule, subject, period, due_on, unit_id,"
-            " staff_id, created_at, due_at) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
+            " staff_id, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     d.rule,
@@ -68,6 +69,7 @@ class ObligationRepository(Repository):
                     d.period,
                     d.due_on.isoformat(),
                     d.unit_id,
+                    d.staff_id,
                     now,
                     d.due_at.isoformat(timespec="seconds") if d.due_at else None,
                 )
@@ -94,20 +96,7 @@ class ObligationRepository(Repository):
         staff_id: int | None = None,
         due_at: datetime | None = None,
     ) -> None:
-        await self.db.execute(
-            "INSERT OR IGNORE INTO obligations (rule, subject, period, due_on, unit_id,"
-            " staff_id, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                rule,
-                subject,
-                period,
-                due_on.isoformat(),
-                unit_id,
-                staff_id,
-                self.now_text(),
-                due_at.isoformat(timespec="seconds") if due_at else None,
-            ),
-        )
+        await self.ensure_all([Due(rule, subject, period, due_on, unit_id, due_at, staff_id)])
 
     async def open(self, due_by: date | None = None) -> list[Obligation]:
         """Obligations not met yet; ``due_by``: only those due by that day (the ones whose
