@@ -299,3 +299,20 @@ async def test_leave_needs_a_stand_in_other_than_oneself(org: Kabot) -> None:
     await sun.press("郑芳 ·")
     await sun.press("提交")
     assert "2026-11-23 至 2026-11-27" in sun.last_reply()
+
+
+async def test_the_director_gets_one_message_for_a_runs_escalations(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R1")
+    wang = org.person(500100101, "王建国")
+    await wang.send("/start")
+    await heads(org)
+    await due(org, monkeypatch, "2026-12-09T09:00")  # R1 missed by every unit: overdue
+    await due(org, monkeypatch, "2026-12-11T09:30")  # two days on: up to the director
+    escalations = [t for t in wang.private.texts() if "升级：R1" in t]
+    assert len(escalations) == 1  # one message for the run, not one per unit
+    units = escalations[0].count("升级：R1")
+    assert units >= 3 and "液态奶事业本部" in escalations[0] and "冰品事业本部" in escalations[0]
+    await due(org, monkeypatch, "2026-12-12T09:30")
+    assert len([t for t in wang.private.texts() if "升级：R1" in t]) == 1  # never again

@@ -105,6 +105,7 @@ async def run_due(
         async with store.db.transaction():
             await _obligation(outbox, store, rules, texts, rule, obligation, now, quiet, report)
     if not quiet:  # a digest, summary or approval reminder missed while down waits too
+        await _send_escalations(outbox, store, rules, texts, now, report)
         report.digests = await send_digests(outbox, store, rules, texts, now)
         report.summaries = await send_summaries(outbox, store, rules, texts, now)
         report.sent += await _grading_call(outbox, store, rules, texts, now)
@@ -212,7 +213,7 @@ async def _notices(
             )
         to_director = overdue_at + timedelta(days=general.director_after_days)
         if "director" in rule.escalate_to and now >= to_director and "director" not in done:
-            await _to_directors(outbox, store, texts, rule, obligation, now, to_director, report)
+            await _to_directors(store, obligation)
         return
     if not passed:
         return
@@ -311,41 +312,58 @@ async def _send(
     report.late += int(late)
 
 
-async def _to_directors(
-    outbox: Outbox,
-    store: Store,
-    texts: Texts,
-    rule: Rule,
-    obligation: Obligation,
-    now: datetime,
-    planned: datetime,
-    report: RunReport,
+async def _to_directors(store: Store, obligation: Obligation) -> None:
+    """The ladder's last step: a deadline still missed reaches the directors, once — queued
+    with the obligation's change, sent with the run's other escalations in one message."""
+    await store.obligations.claim(obligation, "director", "queued")
+
+
+async def _send_escalations(
+    outbox: Outbox, store: Store, rules: Rules, texts: Texts, now: datetime, report: RunReport
 ) -> None:
-    """The ladder's last step: a deadline still missed reaches the directors, once."""
-    if not await store.obligations.claim(obligation, "director", "sent"):
-        return
-    person = await responsible(store, rule, obligation)
-    unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
-    for director in await store.staff.deciders("centre"):
-        if director.telegram_id is None:
-            continue
-        lang = texts.lang(director.language)
-        text = texts.render(
-            lang,
-            "obligation_director.html",
-            rule=rule,
-            obligation=obligation,
-            person=person,
-            unit=unit,
-            subject=await penalties.describe(store, obligation),
-            days=(now.date() - obligation.due_on).days,
-            late=now - planned > LATE_AFTER,
-        )
-        await outbox.message(director.telegram_id, text)  # waits if they never wrote
-        if director.first_seen_at is None:
-            report.unreachable += 1
-        else:
-            report.sent += 1
+    """Each director gets one message for all the deadlines escalated to them by this run
+    (or left queued by a run that stopped), in one transaction with marking them sent."""
+    async with store.db.transaction():
+        queued = await store.obligations.queued("director")
+        if not queued:
+            return
+        general, tz = rules.general, now.tzinfo
+        for director in await store.staff.deciders("centre"):
+            if director.telegram_id is None:
+                continue
+            lang = texts.lang(director.language)
+            parts = []
+            for obligation in queued:
+                rule = rules.rules.get(obligation.rule)
+                if rule is None:
+                    continue
+                overdue_at = obligation.due_at or datetime.combine(
+                    obligation.due_on + timedelta(days=1), general.reminder_time, tz
+                )
+                planned = overdue_at + timedelta(days=general.director_after_days)
+                unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
+                parts.append(
+                    texts.render(
+                        lang,
+                        "obligation_director.html",
+                        rule=rule,
+                        obligation=obligation,
+                        person=await responsible(store, rule, obligation),
+                        unit=unit,
+                        subject=await penalties.describe(store, obligation),
+                        days=(now.date() - obligation.due_on).days,
+                        late=now - planned > LATE_AFTER,
+                    )
+                )
+            if not parts:
+                continue
+            # Waits in the outbox if they never wrote; split at lines past 4,096 characters.
+            await outbox.message(director.telegram_id, "\n\n".join(parts))
+            if director.first_seen_at is None:
+                report.unreachable += 1
+            else:
+                report.sent += 1
+        await store.obligations.dequeue(queued, "director")
 
 
 def snooze_until(length: str, now: datetime, general: GeneralRules) -> datetime:

@@ -128,6 +128,24 @@ class ObligationRepository(Repository):
         )
         return changed > 0
 
+    async def queued(self, kind: str) -> list[Obligation]:
+        """Obligations whose ``kind`` notice is claimed but waits to go out with others of
+        the run (the directors' escalations: one message a run, however many)."""
+        rows = await self.db.fetch_all(
+            "SELECT o.* FROM obligations o JOIN notices_sent n ON n.obligation_id = o.id"
+            " WHERE n.kind = ? AND n.outcome = 'queued' ORDER BY o.due_on, o.id",
+            (kind,),
+        )
+        return [_obligation(r) for r in rows]
+
+    async def dequeue(self, obligations: list[Obligation], kind: str) -> None:
+        """The queued ``kind`` notices of ``obligations`` went out."""
+        await self.db.execute_many(
+            "UPDATE notices_sent SET outcome = 'sent' WHERE obligation_id = ? AND kind = ?"
+            " AND outcome = 'queued'",
+            [(o.id, kind) for o in obligations],
+        )
+
     async def notices(self, obligation: Obligation) -> dict[str, str]:
         rows = await self.db.fetch_all(
             "SELECT kind, outcome FROM notices_sent WHERE obligation_id = ?", (obligation.id,)
