@@ -9,6 +9,7 @@ repository method can be used alone or as part of a larger unit of work (a roste
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import sqlite3
@@ -91,16 +92,30 @@ class Database:
             return
         async with self._lock:
             token = self._current.set(self._conn)
-            await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
+                if self._conn.in_transaction:
+                    # A transaction that could not end (a COMMIT refused, a task cancelled
+                    # while its BEGIN ran): what it wrote is not kept, and kabot goes on.
+                    _LOGGER.warning("A transaction was left open: rolled back")
+                    await self._conn.execute("ROLLBACK")
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    await self._roll_back()
+                    raise
+                try:
+                    await self._conn.execute("COMMIT")
+                except BaseException:
+                    await self._roll_back()
+                    raise
             finally:
                 self._current.reset(token)
+
+    async def _roll_back(self) -> None:
+        if self._conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await self._conn.execute("ROLLBACK")
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         async with self.transaction() as conn, conn.execute(sql, params) as cur:
