@@ -9,7 +9,9 @@ and says so.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -154,8 +156,17 @@ async def gather(
     return summary
 
 
+# pyplot keeps state per process: one chart at a time, whichever thread draws it.
+_DRAWING = threading.Lock()
+
+
 def chart_of(texts: Texts, lang: str, summary: MonthlySummary) -> bytes:
     scope = summary.unit.name if summary.unit else texts.label(lang, "chart.whole_group")
+    with _DRAWING:
+        return _chart(texts, lang, summary, scope)
+
+
+def _chart(texts: Texts, lang: str, summary: MonthlySummary, scope: str) -> bytes:
     return charts.monthly(
         texts,
         lang,
@@ -186,17 +197,20 @@ async def send_summaries(
     lang = texts.default_language
     sent = 0
     for unit in await store.units.all():
-        if not unit.active:
+        if not unit.active or await store.summaries.sent(unit.id, month):
             continue
-        # The claim and the summary's three messages are one commit; each message is then
-        # delivered (or refused, a group that takes no photos say) on its own.
+        if unit.group_chat_id is None:
+            await store.summaries.claim(unit.id, month, "unreachable")
+            continue
+        # Figures, chart and workbook are made first — the chart and the workbook in a worker
+        # thread, with no transaction open, so every chat goes on meanwhile; then the claim
+        # and the summary's messages are one commit, each message delivered on its own.
+        summary = await gather(store, rules, month, unit)
+        chart = await asyncio.to_thread(chart_of, texts, lang, summary)
+        book = await workbook.month(store, rules, texts, lang, month) if unit.is_centre else None
         async with store.db.transaction():
-            if unit.group_chat_id is None:
-                await store.summaries.claim(unit.id, month, "unreachable")
-                continue
             if not await store.summaries.claim(unit.id, month, "late" if late else "sent"):
                 continue
-            summary = await gather(store, rules, month, unit)
             text = texts.render(
                 lang,
                 "monthly_summary.html",
@@ -205,10 +219,8 @@ async def send_summaries(
                 money=lambda fen: money(texts, lang, fen),
             )
             await outbox.message(unit.group_chat_id, text)
-            chart = chart_of(texts, lang, summary)
             await outbox.photo(unit.group_chat_id, chart, name=f"{month}.png")
-            if unit.is_centre:
-                book = await workbook.month(store, rules, texts, lang, month)
+            if book is not None:
                 name = texts.label(lang, "workbook.file", month=month)
                 await outbox.document(unit.group_chat_id, book, name=name)
         sent += 1

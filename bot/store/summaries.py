@@ -136,6 +136,13 @@ class SummaryRepository(Repository):
             (month, *params),
         )
 
+    async def sent(self, unit_id: int, month: str) -> bool:
+        """Whether the unit's summary of ``month`` was claimed already."""
+        row = await self.db.fetch_one(
+            "SELECT 1 FROM summaries_sent WHERE unit_id = ? AND month = ?", (unit_id, month)
+        )
+        return row is not None
+
     async def claim(self, unit_id: int, month: str, outcome: str) -> bool:
         changed = await self.db.changes(
             "INSERT OR IGNORE INTO summaries_sent (unit_id, month, sent_at, outcome)"
