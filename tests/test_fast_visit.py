@@ -228,3 +228,22 @@ async def test_a_visit_button_with_a_draft_open_offers_to_continue(org: Kabot) -
     await person.press("放弃它，重新开始")
     reply = person.last_reply()
     assert "✓ 客户：家乐福（华东区）" in reply and "什么时候拜访的" in reply
+
+
+async def test_one_by_one_and_the_rest_left_for_the_summary(org: Kabot) -> None:
+    person = org.person(ZHOU, "周丽")
+    await person.send("/visit")
+    await person.press("家乐福（华东区）")
+    await person.press("就是现在")
+    await person.press("逐项填写")
+    # Nothing said yet: the rest may not be left (the report would be empty).
+    assert not [t for _, t, _ in person.buttons() if "其余不填" in t]
+    await person.press("跳过")  # participants
+    await person.send("同比持平")
+    assert "合作中有什么问题" in person.last_reply()
+    await person.press("其余不填，直接确认")
+    summary = person.last_reply()
+    assert "⏩ 其余各项跳过" in summary and "请确认拜访报告" in summary
+    await person.press("提交")
+    report = await org.store.reports.by_id("visit", 1)
+    assert report is not None and report.answers["business_review"] == "同比持平"
