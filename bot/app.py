@@ -33,6 +33,7 @@ from bot.delivery.sender import Sender
 from bot.forms import when
 from bot.handlers import (
     access,
+    approvals,
     claims,
     contracts,
     customers,
@@ -206,6 +207,7 @@ def _register_handlers(app: Application) -> None:
         groups,
         reports,
         decisions,
+        approvals,
         issue_handling,
         ledger,
         reminders,

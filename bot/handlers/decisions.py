@@ -1,9 +1,10 @@
 """Review and approval with inline buttons: cards to the deciders, exactly one decision.
 
-Callback data ``d:<decision id>:<report version>:<ok|no>``. The button is never the
+Callback data ``d:<decision id>:<report version>:<ok|no|note>``. The button is never the
 authority: each press is checked against the decision's row (still pending?), the report
 (still the version on the card?) and the presser (one of its deciders?). Every decision and
 every refusal is in the audit log. A card is edited in place once decided — every copy of it.
+/approvals, the list of what waits, is ``bot.handlers.approvals``.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ from __future__ import annotations
 import html
 import logging
 import re
-from dataclasses import dataclass
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler
 
 from bot.context import KabotContext
 from bot.forms import present
@@ -34,7 +34,7 @@ _LOGGER = logging.getLogger(__name__)
 _DATA = re.compile(r"^d:(\d{1,12}):(\d{1,6}):(ok|no|note)$")
 
 
-async def _subject(context: KabotContext, decision: Decision) -> Report | None:
+async def subject(context: KabotContext, decision: Decision) -> Report | None:
     return await context.store.reports.by_id(decision.subject_kind, decision.subject_id)
 
 
@@ -109,7 +109,7 @@ def _buttons(context: KabotContext, decision: Decision, lang: str) -> InlineKeyb
 
 async def send_card(context: KabotContext, decision: Decision, person: Staff) -> None:
     """A card with the decision's buttons, in ``person``'s private chat."""
-    report = await _subject(context, decision)
+    report = await subject(context, decision)
     if report is None or person.telegram_id is None:
         _LOGGER.warning("%s has no Telegram account yet: no card for %s", person.code, decision.id)
         return
@@ -163,7 +163,7 @@ async def _send_cards(context: KabotContext, decision: Decision) -> None:
 async def refresh_cards(context: KabotContext, decision: Decision) -> None:
     """Show every copy of the card as it is now: decided, by whom, buttons gone."""
     current = await context.store.decisions.by_id(decision.id) or decision
-    report = await _subject(context, current)
+    report = await subject(context, current)
     if report is None:
         return
     lang = context.texts.default_language
@@ -200,7 +200,7 @@ async def _refuse(query_answer: str, context: KabotContext, data: str, reason: s
     return query_answer
 
 
-async def _check(context: KabotContext, data: str) -> tuple[Decision, Report, str] | str:
+async def check(context: KabotContext, data: str) -> tuple[Decision, Report, str] | str:
     """The decision, its report and the action — or the answer to give the presser."""
     m = _DATA.match(data)
     if m is None:
@@ -219,7 +219,7 @@ async def _check(context: KabotContext, data: str) -> tuple[Decision, Report, st
             outcome=context.label(f"decision.outcome.{decision.status}"),
             at=f"{decision.decided_at:%m-%d %H:%M}" if decision.decided_at else "",
         )
-    report = await _subject(context, decision)
+    report = await subject(context, decision)
     versions = {int(m[2]), decision.subject_version, report.version if report else -1}
     if report is None or len(versions) != 1:
         return await _refuse(context.label("decision.changed"), context, data, "stale card")
@@ -229,7 +229,7 @@ async def _check(context: KabotContext, data: str) -> tuple[Decision, Report, st
 async def pressed(update: Update, context: KabotContext) -> None:
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and query.data is not None and chat is not None
-    checked = await _check(context, query.data)
+    checked = await check(context, query.data)
     if isinstance(checked, str):
         await context.outbox.answer(query, checked, alert=True)
         return
@@ -319,7 +319,7 @@ async def comment_submitted(
         return None
     approving = form.name in APPROVAL_NOTE_FORMS.values()
     action = "note" if approving else "no"
-    checked = await _check(context, f"d:{decision.id}:{decision.subject_version}:{action}")
+    checked = await check(context, f"d:{decision.id}:{decision.subject_version}:{action}")
     await store.drafts.discard(draft.id)
     if isinstance(checked, str):
         await context.outbox.message(chat.id, checked)
@@ -333,146 +333,7 @@ async def comment_submitted(
     return ""
 
 
-# ---------------------------------------------------------------------------- /approvals
-
-
-async def waiting_for(context: KabotContext, person: Staff) -> list[Decision]:
-    """The steps waiting for ``person``'s decision, oldest first."""
-    waiting = []
-    for approver in ("centre", "marketing"):
-        deciders = await context.store.staff.deciders(approver)
-        if person.id in {p.id for p in deciders}:
-            waiting += await context.store.decisions.waiting((approver,))
-    waiting.sort(key=lambda d: (d.created_at, d.id))
-    return waiting
-
-
-LISTED = 20  # items in the /approvals list; the cards of the first few follow it
-CARDS = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Waiting:
-    decision: Decision
-    report: Report
-    age: str
-    earlier: list[Decision]  # the steps already approved (a promotion's centre step …)
-
-
-async def _waiting(context: KabotContext) -> list[Waiting]:
-    now = context.clock.now()
-    items = []
-    for decision in await waiting_for(context, context.person):
-        report = await _subject(context, decision)
-        if report is None:
-            continue
-        steps = await context.store.decisions.of_subject(report.kind, report.id)
-        earlier = [
-            d
-            for d in steps
-            if d.status == "approved"
-            and d.subject_version == report.version
-            and d.id != decision.id
-        ]
-        age = present.age(context.texts, context.lang, decision.created_at, now)
-        items.append(Waiting(decision, report, age, earlier))
-    return items
-
-
-def _routine(item: Waiting) -> bool:
-    """What may be approved in one go: a routine visit report (例行拜访)."""
-    return item.report.kind == "visit" and item.report.answers.get("visit_kind") == "routine"
-
-
-async def approvals_command(update: Update, context: KabotContext) -> None:
-    """What waits for the person, oldest first, which step each is at and who approved the
-    steps before; the routine visits may be approved together. The first cards follow."""
-    chat = update.effective_chat
-    assert chat is not None
-    items = await _waiting(context)
-    listed = items[:LISTED]
-    routine = [i for i in listed if _routine(i)]
-    markup = None
-    if len(routine) > 1:
-        newest = max(i.decision.id for i in routine)
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        context.label("decision.button.approve_routine", count=len(routine)),
-                        callback_data=f"ab:{newest}",
-                    )
-                ]
-            ]
-        )
-    await context.outbox.message(
-        chat.id,
-        context.render("approvals.html", items=listed, total=len(items), routine=len(routine)),
-        markup,
-    )
-    for item in listed[:CARDS]:
-        await send_card(context, item.decision, context.person)
-
-
-_BULK = re.compile(r"^ab:(\d{1,12})(:yes)?$")
-
-
-async def bulk_pressed(update: Update, context: KabotContext) -> None:
-    """ "Approve the routine visits": first the list to confirm, then each approved — the
-    ones listed then (ids up to the newest shown), still pending, still routine."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    m = _BULK.match(query.data)
-    if m is None:
-        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
-        return
-    chosen = [i for i in await _waiting(context) if _routine(i) and i.decision.id <= int(m[1])][
-        :LISTED
-    ]
-    if not chosen:
-        await context.outbox.answer(query, context.label("decision.bulk_none"), alert=True)
-        return
-    numbers = "、".join(i.report.number for i in chosen)
-    if not m[2]:
-        await context.outbox.answer(query)
-        confirm = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        context.label("decision.button.bulk_confirm", count=len(chosen)),
-                        callback_data=f"ab:{m[1]}:yes",
-                    )
-                ]
-            ]
-        )
-        await context.outbox.message(
-            query.message.chat.id if query.message else context.person.telegram_id or 0,
-            context.label("decision.bulk_ask", count=len(chosen), numbers=numbers),
-            confirm,
-        )
-        return
-    approved = []
-    for item in chosen:
-        checked = await _check(context, f"d:{item.decision.id}:{item.report.version}:ok")
-        if isinstance(checked, str):
-            continue
-        decision, report, _ = checked
-        await approve(context, decision, report)
-        approved.append(report.number)
-    await context.outbox.answer(
-        query, context.label("decision.bulk_done", count=len(approved)), alert=True
-    )
-    if isinstance(query.message, Message):
-        await context.outbox.edit(
-            query.message.chat.id,
-            query.message.message_id,
-            context.label("decision.bulk_done_list", numbers="、".join(approved) or "—"),
-        )
-
-
 def handlers() -> list[object]:
     return [
-        CommandHandler("approvals", approvals_command, filters=filters.ChatType.PRIVATE),
         CallbackQueryHandler(pressed, pattern=r"^d:"),
-        CallbackQueryHandler(bulk_pressed, pattern=r"^ab:"),
     ]

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import KabotContext
-from bot.handlers import customers, decisions, forms, ledger, reports, roster, start
+from bot.handlers import approvals, customers, forms, ledger, reports, roster, start
 from bot.menus import commands_for
 
 _ACTIONS: dict[str, Callable[[Update, KabotContext], Awaitable[None]]] = {
@@ -17,7 +17,7 @@ _ACTIONS: dict[str, Callable[[Update, KabotContext], Awaitable[None]]] = {
     "promo": forms.promo_command,
     "data": forms.data_command,
     "admission": forms.admission_command,
-    "approvals": decisions.approvals_command,
+    "approvals": approvals.approvals_command,
     "penalties": ledger.penalties_command,
     "myvisits": reports.myvisits_command,
     "issues": reports.issues_command,

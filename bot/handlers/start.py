@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
 from bot.forms.catalogue import FORMS
-from bot.handlers import decisions, forms
+from bot.handlers import approvals, forms
 from bot.menus import commands_for, main_menu, register_person_commands
 from bot.models import Staff
 from bot.settings import LANGUAGES
@@ -66,7 +66,7 @@ async def _send_welcome(update: Update, context: KabotContext, person: Staff) ->
     unit = await context.store.units.by_id(person.unit_id) if person.unit_id else None
     message = update.effective_message
     assert message is not None
-    waiting = len(await decisions.waiting_for(context, person))
+    waiting = len(await approvals.waiting_for(context, person))
     await context.outbox.message(
         message.chat_id,
         context.render("welcome.html", person=person, unit=unit, waiting=waiting),
