@@ -12,17 +12,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.forms.periods import Period, parse_period
 from bot.forms.when import (
     Ambiguous,
     Found,
     InFuture,
     NotUnderstood,
     Part,
-    Period,
     Precision,
     TooVague,
     When,
-    parse_period,
     parse_when,
 )
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from telegram import Message
 
-from bot.forms import when
+from bot.forms import periods, when
 from bot.forms.catalogue import Field, Kind
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".csv", ".et", ".ods")
@@ -132,7 +132,7 @@ async def _read_text(spec: Field, text: str, now: datetime) -> Reading:
                 return Problem("past_day")
             return Accepted(day.isoformat())
         case Kind.PERIOD:
-            period = await asyncio.to_thread(when.parse_period, text, now)
+            period = await asyncio.to_thread(periods.parse_period, text, now)
             if period is None:
                 return Problem("not_a_period")
             return Accepted({"first": period.first.isoformat(), "last": period.last.isoformat()})

@@ -24,7 +24,7 @@ from telegram import (
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import KabotContext
-from bot.forms import inputs, when
+from bot.forms import inputs, periods
 from bot.models import Customer, Role
 from bot.policy import customer_scope, may_see_customer
 from bot.reminders import workbook
@@ -122,7 +122,7 @@ async def _customer(chat: Chat, context: KabotContext, query: str) -> None:
 async def _period(text: str, now: datetime) -> tuple[date, date] | None:
     if _MONTH.match(text):
         return month_bounds(text)
-    period = await asyncio.to_thread(when.parse_period, text, now)
+    period = await asyncio.to_thread(periods.parse_period, text, now)
     return (period.first, period.last) if period else None
 
 
