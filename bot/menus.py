@@ -6,6 +6,7 @@ language and scope), /help and the /start menu are all derived from it.
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.models import Role, Staff
+from bot.models import Customer, Role, Staff
 from bot.settings import LANGUAGES
 from bot.texts import Texts
 
@@ -100,6 +101,15 @@ def main_menu(texts: Texts, person: Staff, in_centre: bool) -> InlineKeyboardMar
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     return InlineKeyboardMarkup(rows)
+
+
+def visit_button(texts: Texts, lang: str, customer: Customer) -> InlineKeyboardButton:
+    """📝 a visit report about this customer, the customer question answered (``vs:<id>``,
+    ``bot.handlers.forms.visit_for``): on its card, on the digest's overdue lines."""
+    return InlineKeyboardButton(
+        html.unescape(texts.label(lang, "button.visit_customer", name=customer.name))[:60],
+        callback_data=f"vs:{customer.id}",
+    )
 
 
 async def register_default_commands(bot: ExtBot[None], texts: Texts, default_lang: str) -> None:

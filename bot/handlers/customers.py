@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
@@ -11,6 +9,7 @@ from bot.context import KabotContext
 from bot.forms import inputs
 from bot.forms.catalogue import FORMS
 from bot.handlers.messages import edit_in_place
+from bot.menus import visit_button
 from bot.models import Customer, Page
 from bot.policy import customer_scope, may_see_customer
 
@@ -121,18 +120,10 @@ async def customer_pressed(update: Update, context: KabotContext) -> None:
         ]
     ]
     if context.person.role in FORMS["visit"].roles:
-        rows.insert(0, [visit_button(context, customer)])
+        rows.insert(0, [visit_button(context.texts, context.lang, customer)])
     back = InlineKeyboardMarkup(rows)
     await context.outbox.answer(query)
     await edit_in_place(context, query, context.render("customer_card.html", c=customer), back)
-
-
-def visit_button(context: KabotContext, customer: Customer) -> InlineKeyboardButton:
-    """📝 a visit report about this customer, the customer question answered."""
-    return InlineKeyboardButton(
-        html.unescape(context.label("button.visit_customer", name=customer.name))[:60],
-        callback_data=f"vs:{customer.id}",
-    )
 
 
 def handlers() -> list[object]:

@@ -6,14 +6,14 @@ downtime the day's digest is sent late, once, and says so.
 
 from __future__ import annotations
 
-import html
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.delivery.outbox import Outbox
+from bot.menus import visit_button
 from bot.models import Customer, Staff, VisitClass
 from bot.policy import customer_scope
 from bot.reminders.rules import Rules
@@ -161,14 +161,4 @@ def _visit_buttons(
     """📝 for each customer listed as overdue: the visit report starts there."""
     if not customers:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    html.unescape(texts.label(lang, "button.visit_customer", name=c.name))[:60],
-                    callback_data=f"vs:{c.id}",
-                )
-            ]
-            for c in customers
-        ]
-    )
+    return InlineKeyboardMarkup([[visit_button(texts, lang, c)] for c in customers])
