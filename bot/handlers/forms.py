@@ -25,7 +25,7 @@ from bot.forms import engine, inputs
 from bot.forms.catalogue import FORMS, Form, Kind, form_of, is_comment, records_facts
 from bot.forms.keyboards import Buttons
 from bot.handlers import form_questions as questions
-from bot.models import REPORT_PREFIXES, Draft, Report
+from bot.models import REPORT_PREFIXES, Customer, Draft, Report
 from bot.policy import may_correct
 from bot.workflow import speaks_for_centre
 
@@ -164,18 +164,24 @@ async def visit_for(update: Update, context: KabotContext) -> None:
     report with the customer answered (``vs:<customer id>``)."""
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and query.data is not None and chat is not None
-    number = inputs.record_id(query.data.removeprefix("vs:"))
-    customer = await questions.visible_customer(context, number) if number is not None else None
-    form = FORMS["visit"]
-    person = context.person
-    if customer is None or person.role not in form.roles or person.unit_id is None:
+    customer = await _visit_customer(context, query.data.removeprefix("vs:"))
+    if customer is None:
         await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
         return
     await context.outbox.answer(query, context.label("form.visit_started", name=customer.name))
-    private = Chat(person.telegram_id or chat.id, Chat.PRIVATE)
-    restart = f"visitfor-{customer.id}"
-    if not await _unfinished(private, context, form.name, restart):
-        await _begin_draft(private, context, form, given={"customer": customer.id})
+    private = Chat(context.person.telegram_id or chat.id, Chat.PRIVATE)
+    if not await _unfinished(private, context, "visit", f"visitfor-{customer.id}"):
+        await _begin_draft(private, context, FORMS["visit"], given={"customer": customer.id})
+
+
+async def _visit_customer(context: KabotContext, number: str) -> Customer | None:
+    """The customer a 📝 button (or its "start over") names, if the presser may file a visit
+    report about it — checked again, never taken from the button."""
+    person = context.person
+    customer_id = inputs.record_id(number)
+    if customer_id is None or person.role not in FORMS["visit"].roles or person.unit_id is None:
+        return None
+    return await questions.visible_customer(context, customer_id)
 
 
 async def correct(chat: Chat, context: KabotContext, report: Report) -> None:
@@ -196,8 +202,8 @@ async def start_over(chat: Chat, context: KabotContext, restart: str) -> bool:
     """What "drop it and start over" starts: a form, a form about something, a correction."""
     name, _, target = restart.partition("-")
     if name == "visitfor":
-        customer = await questions.visible_customer(context, inputs.record_id(target) or 0)
-        if customer is None or context.person.role not in FORMS["visit"].roles:
+        customer = await _visit_customer(context, target)
+        if customer is None:
             return False
         await _begin_draft(chat, context, FORMS["visit"], given={"customer": customer.id})
         return True
