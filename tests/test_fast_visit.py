@@ -184,6 +184,7 @@ async def test_more_text_at_the_summary_adds_to_its_section(org: Kabot) -> None:
     await person.press("家乐福（华东区）")
     await person.press("就是现在")
     await person.send("陈列：端架到位")
+    await org.restart()  # the summary and what it holds survive a restart
     await person.send("陈列：收银台陈列缺货\n竞品：蒙牛降价5%")
     await person.press("提交")
     report = await org.store.reports.by_id("visit", 1)

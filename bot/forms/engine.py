@@ -34,13 +34,13 @@ def _asked(form: Form, steps: bool, index: int) -> bool:
     """Whether field ``index`` is a question of the walk (``steps``: one by one)."""
     if form.fields[index].default is not None:
         return False
-    return not form.sections or steps or index < form.index(form.sections[0])
+    return not form.sections or steps or index < _first(form)
 
 
 def _step_after(form: Form, steps: bool, index: int) -> str:
     """The step after field ``index`` (-1: the first step)."""
     for i in range(index + 1, len(form.fields)):
-        if form.sections and i == form.index(form.sections[0]) and not steps:
+        if form.sections and i == _first(form) and not steps:
             return NOTES
         if _asked(form, steps, i):
             return form.fields[i].key
