@@ -1,7 +1,7 @@
 """What the durable path costs: kabot (inbox + outbox + one transaction per update) against a
 bare python-telegram-bot echo bot, both on the same local Bot API in this process.
 
-    .venv/bin/python bench/bench_delivery.py [--updates 300] [--people 10]
+    .venv/bin/python bench/bench_delivery.py [--updates 300] [--people 10] [--visits 40]
 
 Each simulated person sends a message and waits for the answer before the next (closed loop):
 ``/help`` for kabot (read the person, render the help, one sendMessage), the text itself for
@@ -9,6 +9,11 @@ the echo bot (one sendMessage). Printed: p50/p99 reply latency for one person al
 per second with ``--people`` at once, process CPU per update, and kabot's figures as ratios
 of the echo bot's measured in the same run. Telegram's flood limits are lifted on both sides
 so the figures are the bots' own cost, not the 30 messages/s ceiling.
+
+Then whole visits (``--visits`` each, by every field person at once, with kabot's own rate
+limiter on): /visit, the customer's button, "就是现在", the notes, "提交" — five updates a
+visit; printed with the Bot API calls, the store's trips to its thread and the transactions
+an update took.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,6 +42,7 @@ from bot.cli import import_roster
 from bot.clock import ManualClock
 from bot.delivery.ratelimit import KabotRateLimiter
 from bot.settings import DEFAULT_RULES, Settings
+from bot.store.db import Database
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROSTER = Path(__file__).resolve().parents[1] / "examples" / "roster"
@@ -44,6 +51,11 @@ PEOPLE = [
     500200102, 500200101, 500100101, 500100102, 500100103, 500100105, 500400101, 500300101,
     500400104, 500200105, 500200104, 500300102, 500300103, 500400102, 500400103, 500100106,
 ]  # fmt: skip
+
+
+# Field staff of the sample organisation, who file visits.
+FIELD = [500200102, 500200104, 500300102, 500400102, 500200105, 500300103, 500400103]
+NOTES = "业绩：本月同比增长8%\n陈列：端架到位\n下一步：下周补堆头"
 
 
 async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -72,6 +84,57 @@ class Run:
                 condition.wait_for(lambda: len(self.world.messages[person]) >= before + 2), 30
             )
         return time.perf_counter() - started
+
+    def buttons(self, person: int) -> list[tuple[int, str, str]]:
+        """(message id, label, data) of the buttons under the bot's newest message."""
+        messages = self.world.bot_messages(person)
+        if not messages:
+            return []
+        newest = messages[-1]
+        return [
+            (newest["message_id"], button["text"], button["callback_data"])
+            for row in newest.get("reply_markup", {}).get("inline_keyboard", [])
+            for button in row
+            if "callback_data" in button
+        ]
+
+    async def until(self, done: Callable[[], bool]) -> None:
+        condition = self.world.changed()
+        async with condition:
+            await asyncio.wait_for(condition.wait_for(done), 30)
+
+    async def visit(self, person: int) -> None:
+        """One visit the quick way; raises if kabot answers something unexpected."""
+
+        def newest_text() -> str:
+            messages = self.world.bot_messages(person)
+            return (messages[-1].get("text") or "") if messages else ""
+
+        async def act(update: dict[str, object], done: Callable[[], bool]) -> None:
+            del update
+            await self.server.deliver()
+            await self.until(done)
+
+        def shown(label: str | None) -> Callable[[], bool]:
+            return lambda: any(label is None or label in t for _, t, _ in self.buttons(person))
+
+        before = newest_text()
+        await act(
+            self.world.send_text(person, person, "/visit"),
+            lambda: newest_text() != before and shown(None)(),
+        )
+        message_id, _, data = self.buttons(person)[0]  # the first customer offered
+        await act(self.world.press(person, person, message_id, data), shown("就是现在"))
+        message_id, _, data = next(b for b in self.buttons(person) if "就是现在" in b[1])
+        await act(
+            self.world.press(person, person, message_id, data), lambda: "业绩" in newest_text()
+        )
+        await act(self.world.send_text(person, person, NOTES), shown("提交"))
+        message_id, _, data = next(b for b in self.buttons(person) if b[1].endswith("提交"))
+        await act(
+            self.world.press(person, person, message_id, data),
+            lambda: "已提交拜访报告" in newest_text(),
+        )
 
     async def measure(self, text: str, updates: int, people: int) -> dict[str, float]:
         for person in PEOPLE[:people]:  # warm up: first contact, caches, dateparser
@@ -118,10 +181,8 @@ async def echo_bot(updates: int, people: int) -> dict[str, float]:
         await run.server.stop()
 
 
-async def kabot(updates: int, people: int, folder: Path) -> dict[str, float]:
-    run = Run("222222222:BENCH-kabot")
-    await run.server.start()
-    settings = Settings(
+def _settings(run: Run, folder: Path) -> Settings:
+    return Settings(
         token=run.world.token,
         api_url=run.server.url,
         db_path=folder / "kabot.db",
@@ -129,15 +190,88 @@ async def kabot(updates: int, people: int, folder: Path) -> dict[str, float]:
         rules_path=DEFAULT_RULES,
         default_language="zh",
     )
+
+
+async def kabot(updates: int, people: int, folder: Path) -> dict[str, float]:
+    run = Run("222222222:BENCH-kabot")
+    await run.server.start()
     limiter = KabotRateLimiter(overall_per_second=100_000, group_per_minute=100_000)
     app = build_application(
-        settings, ManualClock(datetime(2026, 12, 1, 10, tzinfo=TZ)), rate_limiter=limiter
-    )
+        _settings(run, folder), ManualClock(datetime(2026, 12, 1, 10, tzinfo=TZ)),
+        rate_limiter=limiter,
+    )  # fmt: skip
     await start_polling(app)
     with contextlib.redirect_stdout(io.StringIO()):
         await import_roster(app.bot_data.store, app.bot_data.texts, "zh", ROSTER)
     try:
         return await run.measure("/help", updates, people)
+    finally:
+        await stop_application(app)
+        await run.server.stop()
+
+
+class Statements:
+    """What the store ran, from SQLite's own trace: statements (each a trip to the
+    connection's thread, but for the rows of one executemany) and commits (a BEGIN … COMMIT,
+    or a write alone, which SQLite commits by itself)."""
+
+    def __init__(self) -> None:
+        self.statements = self.commits = 0
+        self._open = False
+
+    def __call__(self, sql: str) -> None:
+        self.statements += 1
+        word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        if word == "BEGIN":
+            self._open = True
+        elif word in ("COMMIT", "ROLLBACK"):
+            self._open = False
+            self.commits += word == "COMMIT"
+        elif word in ("INSERT", "UPDATE", "DELETE") and not self._open:
+            self.commits += 1
+
+
+async def kabot_visits(visits: int, folder: Path) -> dict[str, float]:
+    """Whole visits by every field person at once, Telegram's limits kept by kabot's limiter."""
+    run = Run("333333333:BENCH-visits")
+    for person in FIELD:
+        run.world.add_user(person, f"P{person}")
+    await run.server.start()
+    app = build_application(
+        _settings(run, folder), ManualClock(datetime(2026, 12, 1, 10, tzinfo=TZ))
+    )
+    await start_polling(app)
+    with contextlib.redirect_stdout(io.StringIO()):
+        await import_roster(app.bot_data.store, app.bot_data.texts, "zh", ROSTER)
+    try:
+        for person in FIELD:  # first contact, the first visit's cold paths
+            await run.ask(person, "/start")
+            await run.visit(person)
+        database: Database = app.bot_data.store.db
+        traced = Statements()
+        await database.trace(traced)
+        calls_before = len(run.world.calls)
+        cpu, wall = time.process_time(), time.perf_counter()
+
+        async def one(person: int) -> None:
+            for _ in range(visits):
+                await run.visit(person)
+
+        await asyncio.gather(*(one(p) for p in FIELD))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        await database.trace(None)
+        done = visits * len(FIELD) * 5
+        calls = [c for c in run.world.calls[calls_before:] if c.method != "getUpdates"]
+        figures = {
+            "per_s": done / wall,
+            "cpu_ms": cpu / done * 1000,
+            "calls": len(calls) / done,
+            "statements": traced.statements / done,
+            "commits": traced.commits / done,
+        }
+        for method in sorted({c.method for c in calls}):
+            figures[method] = sum(c.method == method for c in calls) / done
+        return figures
     finally:
         await stop_application(app)
         await run.server.stop()
@@ -157,20 +291,35 @@ def _row(name: str, figures: dict[str, float], base: dict[str, float] | None) ->
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
-async def main(updates: int, people: int) -> None:
+_FIGURES = ("per_s", "cpu_ms", "calls", "statements", "commits")
+
+
+async def main(updates: int, people: int, visits: int) -> None:
     echo = await echo_bot(updates, people)
     with tempfile.TemporaryDirectory() as folder:
         ours = await kabot(updates, people, Path(folder))
+    with tempfile.TemporaryDirectory() as folder:
+        flow = await kabot_visits(visits, Path(folder))
     print(f"{updates} updates, 1 person alone (latency) and {people} at once (throughput)")
     print("| bot | p50 ms | p99 ms | updates/s | CPU ms/update | against echo |")
     print("|---|---|---|---|---|---|")
     print(_row("PTB echo bot", echo, None))
     print(_row("kabot /help (inbox + outbox)", ours, echo))
+    print()
+    print(f"{visits} visits by each of {len(FIELD)} field people at once, kabot's limiter on")
+    print(
+        f"{flow['per_s']:.0f} updates/s = {flow['per_s'] / echo['per_s']:.2f}× echo; "
+        f"CPU {flow['cpu_ms']:.2f} ms an update = {flow['cpu_ms'] / echo['cpu_ms']:.1f}× echo"
+    )
+    methods = ", ".join(f"{k} {v:.2f}" for k, v in flow.items() if k not in _FIGURES)
+    print(f"Bot API calls an update: {flow['calls']:.2f} ({methods})")
+    print(f"store: {flow['statements']:.1f} statements, {flow['commits']:.2f} commits an update")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--people", type=int, default=10)
+    parser.add_argument("--visits", type=int, default=40, help="visits per field person")
     args = parser.parse_args()
-    asyncio.run(main(args.updates, min(args.people, len(PEOPLE))))
+    asyncio.run(main(args.updates, min(args.people, len(PEOPLE)), args.visits))

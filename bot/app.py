@@ -124,7 +124,8 @@ class KabotApplication(Application):
         started, outcome = time.monotonic(), "done"
         try:
             async with store.db.transaction():
-                if not await store.inbox.is_new(update.update_id):
+                # Marked done first, undone with everything else if the handler fails.
+                if not await store.inbox.take(update.update_id):
                     if not await store.inbox.known(update.update_id):
                         _LOGGER.warning("Update %s is not in the inbox", update.update_id)
                     outcome = "handled before"
@@ -132,7 +133,6 @@ class KabotApplication(Application):
                 await super().process_update(update)
                 if failure:
                     raise _RollBack
-                await store.inbox.done(update.update_id)
         except _RollBack:
             outcome = "failed"
         finally:
@@ -143,8 +143,6 @@ class KabotApplication(Application):
                 await store.inbox.failed(update.update_id, type(failure[0]).__name__)
                 await access.note_contact(store, update)
                 await super().process_error(update, failure[0])
-        if resources.sender is not None:
-            resources.sender.wake()
 
     async def process_error(
         self,

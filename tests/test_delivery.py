@@ -183,7 +183,7 @@ async def test_an_update_stored_but_not_handled_is_handled_at_the_next_start(
     await org.restart()
     await org.settle()
     assert "/customers" in zhou.private.texts()[-1]
-    assert not await org.store.inbox.is_new(update["update_id"])
+    assert not await org.store.inbox.take(update["update_id"])
 
 
 async def test_a_second_bot_on_the_same_database_refuses_to_start(org: Kabot) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from telegram import CallbackQuery, TelegramObject
 
 from bot.botapi.html import EntityParseError, parse_html, telegram_length
-from bot.store.outbox import CALLBACK_ANSWER, OutboxRepository
+from bot.store.outbox import CALLBACK_ANSWER, REPLY, OutboxRepository
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
@@ -25,7 +25,7 @@ SPLIT_AT = 4000
 
 Markup = TelegramObject | None
 
-INTERACTIVE, NOTICE = 0, 1
+INTERACTIVE, NOTICE = REPLY, REPLY + 1
 
 
 def _utf16(text: str) -> int:

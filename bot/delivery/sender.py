@@ -121,6 +121,7 @@ class Sender:
         self._failures: dict[int, int] = {}  # chat id → attempts failed in a row
         self._task: asyncio.Task[None] | None = None
         self._on_held = on_held
+        self._backlog = False  # rows were pending that the last look did not start
         self.delivered = 0
 
     # ------------------------------------------------------------------ running
@@ -128,12 +129,26 @@ class Sender:
     def wake(self) -> None:
         self._wake.set()
 
+    def may_take(self, chat_id: int) -> bool:
+        return (
+            self._task is not None
+            and len(self._flying) < self.workers
+            and self._resting.get(chat_id, 0) <= time.monotonic()
+        )
+
+    def take(self, row: OutboxRow) -> None:
+        """A reply written claimed in a transaction that has committed: made at once."""
+        self._launch(row)
+
     async def start(self) -> None:
         await self.outbox.recover()
+        self.outbox.courier = self
         self._task = asyncio.create_task(self._run(), name="kabot-sender")
 
     async def stop(self) -> None:
         """Stop taking rows; let the requests under way finish (briefly) so they are recorded."""
+        if self.outbox.courier is self:
+            self.outbox.courier = None
         await cancel(self._task)
         self._task = None
         if self._flying:
@@ -144,6 +159,7 @@ class Sender:
 
     async def _run(self) -> None:
         while True:
+            self._wake.clear()  # before the look: a wake during it means look again
             try:
                 started = await self._start_due()
             except Exception:  # the store failed for a moment: try again, do not die
@@ -151,7 +167,6 @@ class Sender:
                 started = 0
             if started:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._pause())
 
@@ -168,7 +183,8 @@ class Sender:
         started = 0
         # Bulk rows never take the last workers: a reply someone waits for always has one.
         bulk_free = self.workers - REPLY_WORKERS - len(self._flying_bulk)
-        for row in await self.outbox.due(limit=free + len(self._resting) + len(self._flying)):
+        rows, pending = await self.outbox.due(limit=free + len(self._resting) + len(self._flying))
+        for row in rows:
             if started >= free:
                 break
             if row.id in self._flying or self._resting.get(row.chat_id, 0) > now:
@@ -178,20 +194,28 @@ class Sender:
                 continue
             if not await self.outbox.claim(row):
                 continue
-            task = asyncio.create_task(self._attempt(row), name=f"kabot-send-{row.id}")
-            self._flying[row.id] = task
+            self._launch(row)
             if bulk:
-                self._flying_bulk.add(row.id)
                 bulk_free -= 1
-            task.add_done_callback(functools.partial(self._landed, row.id))
             started += 1
+        # Rows left pending (behind another of their chat, resting, no worker free) are
+        # looked for again when a request lands; otherwise a landing needs no look.
+        self._backlog = pending > started
         return started
+
+    def _launch(self, row: OutboxRow) -> None:
+        task = asyncio.create_task(self._attempt(row), name=f"kabot-send-{row.id}")
+        self._flying[row.id] = task
+        if row.priority != INTERACTIVE:
+            self._flying_bulk.add(row.id)
+        task.add_done_callback(functools.partial(self._landed, row.id))
 
     def _landed(self, row_id: int, _: object) -> None:
         self._flying.pop(row_id, None)
         self._flying_bulk.discard(row_id)
         self._changed.set()
-        self._wake.set()
+        if self._backlog:
+            self._wake.set()
 
     async def settle(self, within: float = 30.0) -> None:
         """Wait until nothing is due, nothing is under way and no chat is resting (tests, the

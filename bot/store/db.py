@@ -1,9 +1,10 @@
 """The SQLite connection: WAL, foreign keys, versioned migrations and the transaction owner.
 
-kabot keeps one connection per process. Every read and write goes through
-:meth:`Database.transaction`, which serialises access with a lock (SQLite has one writer
-anyway) and lets nested calls join the transaction already open in the same task, so a
-repository method can be used alone or as part of a larger unit of work (a roster import).
+kabot keeps one connection per process, and a lock serialises access to it (SQLite has one
+writer anyway). :meth:`Database.transaction` is BEGIN IMMEDIATE … COMMIT, and nested calls
+join the transaction already open in the same task, so a repository method can be used alone
+or as part of a larger unit of work (a roster import, an update's handling). A statement run
+alone is its own transaction, one trip to the connection's thread (see ``_one_statement``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import contextlib
 import contextvars
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from importlib import resources
@@ -42,6 +43,9 @@ class Database:
         self._lock = asyncio.Lock()
         self._current: contextvars.ContextVar[aiosqlite.Connection | None] = (
             contextvars.ContextVar(f"kabot_tx_{id(self)}", default=None)
+        )
+        self._after: contextvars.ContextVar[list[Callable[[], None]] | None] = (
+            contextvars.ContextVar(f"kabot_after_{id(self)}", default=None)
         )
 
     @classmethod
@@ -83,6 +87,11 @@ class Database:
     async def close(self) -> None:
         await self._conn.close()
 
+    async def trace(self, statement: Callable[[str], None] | None) -> None:
+        """Have SQLite call ``statement(sql)`` for each statement it runs (``bench/`` counts
+        them); None stops it."""
+        await self._conn.set_trace_callback(statement)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT, or join the transaction this task already has open."""
@@ -90,8 +99,9 @@ class Database:
         if joined is not None:
             yield joined
             return
+        after: list[Callable[[], None]] = []
         async with self._lock:
-            token = self._current.set(self._conn)
+            token, after_token = self._current.set(self._conn), self._after.set(after)
             try:
                 if self._conn.in_transaction:
                     # A transaction that could not end (a COMMIT refused, a task cancelled
@@ -111,28 +121,58 @@ class Database:
                     raise
             finally:
                 self._current.reset(token)
+                self._after.reset(after_token)
+        for call in after:
+            try:
+                call()
+            except Exception:
+                _LOGGER.exception("After a commit: %s failed", call)
+
+    def after_commit(self, call: Callable[[], None]) -> None:
+        """``call()`` once the transaction open in this task has committed (never, if it rolls
+        back); at once outside a transaction, whose one statement has committed already."""
+        waiting = self._after.get()
+        if waiting is None:
+            call()
+        else:
+            waiting.append(call)
 
     async def _roll_back(self) -> None:
         if self._conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 await self._conn.execute("ROLLBACK")
 
+    async def _one_statement(
+        self, run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params
+    ) -> Any:
+        """Run one statement and read its result on the connection's thread: one hop there
+        and back (aiosqlite's cursor API takes three: execute, fetch, close). Inside a
+        transaction it joins it; alone, the statement is its own transaction (SQLite's
+        autocommit), so a read or a one-statement write needs no BEGIN and no COMMIT."""
+        if self._current.get() is not None:
+            return await self._conn._execute(_statement, self._conn._conn, run, sql, params)
+        async with self._lock:
+            if self._conn.in_transaction:
+                _LOGGER.warning("A transaction was left open: rolled back")
+                await self._conn.execute("ROLLBACK")
+            return await self._conn._execute(_statement, self._conn._conn, run, sql, params)
+
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self.transaction() as conn, conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        row: Row | None = await self._one_statement(_fetch_one, sql, params)
+        return row
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self.transaction() as conn, conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        rows: list[Row] = await self._one_statement(_fetch_all, sql, params)
+        return rows
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns lastrowid (inserts) — rowcount is on :meth:`changes`."""
-        async with self.transaction() as conn, conn.execute(sql, params) as cur:
-            return cur.lastrowid or 0
+        row_id: int = await self._one_statement(_last_row_id, sql, params)
+        return row_id
 
     async def changes(self, sql: str, params: Params = ()) -> int:
-        async with self.transaction() as conn, conn.execute(sql, params) as cur:
-            return cur.rowcount
+        count: int = await self._one_statement(_row_count, sql, params)
+        return count
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction() as conn:
@@ -155,6 +195,32 @@ class Database:
             applied = version
         if applied != current:
             _LOGGER.info("Database %s: schema %s → %s", self.path.name, current, applied)
+
+
+def _statement(
+    conn: sqlite3.Connection, run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params
+) -> Any:
+    cursor = conn.execute(sql, params)
+    try:
+        return run(cursor)
+    finally:
+        cursor.close()
+
+
+def _fetch_one(cursor: sqlite3.Cursor) -> Any:
+    return cursor.fetchone()
+
+
+def _fetch_all(cursor: sqlite3.Cursor) -> Any:
+    return cursor.fetchall()
+
+
+def _last_row_id(cursor: sqlite3.Cursor) -> int:
+    return cursor.lastrowid or 0
+
+
+def _row_count(cursor: sqlite3.Cursor) -> int:
+    return cursor.rowcount
 
 
 def _migrations() -> list[tuple[int, str, str]]:

@@ -18,19 +18,21 @@ JSON = dict[str, Any]
 
 class Inbox(Repository):
     async def receive(self, updates: Sequence[JSON]) -> list[int]:
-        """Store a batch in one commit; the ids of those not seen before, in order."""
-        fresh = []
-        async with self.db.transaction() as conn:
-            for update in updates:
-                update_id = int(update["update_id"])
-                async with conn.execute(
-                    "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT (update_id) DO NOTHING",
-                    (update_id, json.dumps(update, ensure_ascii=False), self.now_text()),
-                ) as cur:
-                    if cur.rowcount:
-                        fresh.append(update_id)
-        return fresh
+        """Store a batch in one statement (one commit); the ids of those not seen before."""
+        if not updates:
+            return []
+        now = self.now_text()
+        params: list[object] = []
+        for update in updates:
+            params += [int(update["update_id"]), json.dumps(update, ensure_ascii=False), now]
+        rows = await self.db.fetch_all(
+            "INSERT INTO inbox (update_id, payload, received_at) VALUES "
+            + ", ".join(["(?, ?, ?)"] * len(updates))
+            + " ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+            params,
+        )
+        fresh = {int(r["update_id"]) for r in rows}
+        return [int(u["update_id"]) for u in updates if int(u["update_id"]) in fresh]
 
     async def unhandled(self) -> list[JSON]:
         """Updates stored but not handled (kabot stopped or died meanwhile), oldest first."""
@@ -39,22 +41,20 @@ class Inbox(Repository):
         )
         return [json.loads(r["payload"]) for r in rows]
 
-    async def is_new(self, update_id: int) -> bool:
-        row = await self.db.fetch_one(
-            "SELECT 1 FROM inbox WHERE update_id = ? AND status = 'new'", (update_id,)
+    async def take(self, update_id: int) -> bool:
+        """Mark a new update done, inside the transaction of its own changes (a rollback
+        makes it new again); False if it was handled (or given up on) before."""
+        return bool(
+            await self.db.changes(
+                "UPDATE inbox SET status = 'done', handled_at = ?"
+                " WHERE update_id = ? AND status = 'new'",
+                (self.now_text(), update_id),
+            )
         )
-        return row is not None
 
     async def known(self, update_id: int) -> bool:
         row = await self.db.fetch_one("SELECT 1 FROM inbox WHERE update_id = ?", (update_id,))
         return row is not None
-
-    async def done(self, update_id: int) -> None:
-        """Call inside the transaction of the update's own changes."""
-        await self.db.execute(
-            "UPDATE inbox SET status = 'done', handled_at = ? WHERE update_id = ?",
-            (self.now_text(), update_id),
-        )
 
     async def failed(self, update_id: int, error: str) -> None:
         """The handler raised: its changes were rolled back; the error is kept (its class name,

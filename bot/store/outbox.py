@@ -9,10 +9,11 @@ and edited; an edit of a message not yet delivered changes the row that will be 
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.store.base import Repository
 
@@ -20,6 +21,7 @@ JSON = dict[str, Any]
 
 EDITS = ("editMessageText", "editMessageReplyMarkup", "editMessageCaption")
 CALLBACK_ANSWER = "answerCallbackQuery"
+REPLY = 0  # the priority of what someone is waiting for (a reply, an answer to a press)
 # A row that may be sent now: pending, and an answer to a press or the first open message of
 # its chat (messages to one chat go in the order they were written).
 _DELIVERABLE = (
@@ -59,6 +61,19 @@ class Undelivered:
     unit_id: int | None
 
 
+class Courier(Protocol):
+    """The sender in this process, as the outbox sees it."""
+
+    def may_take(self, chat_id: int) -> bool:
+        """Could a reply to this chat start at once (a worker free, the chat not resting)?"""
+
+    def take(self, row: OutboxRow) -> None:
+        """Deliver this row, written as 'sending' in a transaction that has committed."""
+
+    def wake(self) -> None:
+        """Rows became pending: look at the table."""
+
+
 def _row(r: Any) -> OutboxRow:
     return OutboxRow(
         id=r["id"],
@@ -84,6 +99,8 @@ def _dumps(params: JSON) -> str:
 class OutboxRepository(Repository):
     # ------------------------------------------------------------------ writing
 
+    courier: Courier | None = None
+
     async def add(
         self,
         chat_id: int,
@@ -95,40 +112,68 @@ class OutboxRepository(Repository):
         upload_name: str | None = None,
         target: int | None = None,
     ) -> int:
-        """One request to make; its handle (``-id``). Joins the caller's transaction."""
+        """One request to make; its handle (``-id``). Joins the caller's transaction.
+
+        A reply that may go at once — nothing before it in its chat, a sender worker free — is
+        written claimed ('sending') and handed to the sender when the transaction commits, so
+        it costs no second look at the table and no claim; a crash before the request leaves
+        it 'sending', made at the next start like any request under way."""
         async with self.db.transaction():
-            status = "pending"
-            if method != CALLBACK_ANSWER and await self._held(chat_id):
-                status = "waiting"
+            status, courier = "pending", self.courier
+            if method == CALLBACK_ANSWER:
+                behind = False
+            else:
+                held, behind = await self._held_or_behind(chat_id)
+                if held:
+                    status = "waiting"
+            if (
+                status == "pending"
+                and not behind
+                and priority == REPLY
+                and courier is not None
+                and courier.may_take(chat_id)
+            ):
+                status = "sending"
+            now, dumped = self.now_text(), _dumps(params)
             row_id = await self.db.execute(
                 "INSERT INTO outbox (chat_id, method, params, upload, upload_name, target,"
-                " priority, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " priority, status, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     chat_id,
                     method,
-                    _dumps(params),
+                    dumped,
                     upload,
                     upload_name,
                     target,
                     priority,
                     status,
-                    self.now_text(),
+                    1 if status == "sending" else 0,
+                    now,
                 ),
             )
+            if courier is not None and status == "sending":
+                row = OutboxRow(
+                    row_id, chat_id, method, params, upload, upload_name, target, priority,
+                    status, 1, None, None, now,
+                )  # fmt: skip
+                self.db.after_commit(functools.partial(courier.take, row))
+            elif courier is not None and status == "pending":
+                self.db.after_commit(courier.wake)
         return -row_id
 
-    async def _held(self, chat_id: int) -> bool:
-        """A private chat whose messages wait: the person never wrote to kabot (Telegram lets
-        no bot write first), or blocked it; what comes later waits behind what waits."""
-        if chat_id <= 0:
-            return False
+    async def _held_or_behind(self, chat_id: int) -> tuple[bool, bool]:
+        """Held: a private chat whose messages wait — the person never wrote to kabot
+        (Telegram lets no bot write first), or blocked it; what comes later waits behind what
+        waits. Behind: a message to the chat is still to go or under way (order per chat)."""
         row = await self.db.fetch_one(
             "SELECT EXISTS (SELECT 1 FROM outbox WHERE chat_id = ? AND status = 'waiting')"
             " OR EXISTS (SELECT 1 FROM staff WHERE telegram_id = ? AND first_seen_at IS NULL)"
-            " AS held",
-            (chat_id, chat_id),
+            " AS held, EXISTS (SELECT 1 FROM outbox WHERE chat_id = ?"
+            " AND status IN ('pending', 'sending') AND method != 'answerCallbackQuery') AS behind",
+            (chat_id, chat_id, chat_id),
         )
-        return bool(row and row["held"])
+        assert row is not None
+        return chat_id > 0 and bool(row["held"]), bool(row["behind"])
 
     async def edit(
         self, chat_id: int, message: int, method: str, params: JSON, priority: int
@@ -171,14 +216,19 @@ class OutboxRepository(Repository):
         r = await self.db.fetch_one("SELECT * FROM outbox WHERE id = ?", (row_id,))
         return _row(r) if r else None
 
-    async def due(self, limit: int) -> list[OutboxRow]:
+    async def due(self, limit: int) -> tuple[list[OutboxRow], int]:
         """What may be sent now: the first open message of each chat (answers to presses
-        whatever comes before them), people waiting before notices, oldest first."""
+        whatever comes before them), people waiting before notices, oldest first; and how
+        many rows are pending in all (those behind others too) — read in one statement."""
         rows = await self.db.fetch_all(
-            f"SELECT * FROM outbox o WHERE {_DELIVERABLE} ORDER BY o.priority, o.id LIMIT ?",
+            "SELECT d.*, t.pending FROM (SELECT COUNT(*) AS pending FROM outbox"
+            " WHERE status = 'pending') t LEFT JOIN (SELECT * FROM outbox o"
+            f" WHERE {_DELIVERABLE} ORDER BY o.priority, o.id LIMIT ?) d ON 1"
+            " ORDER BY d.priority, d.id",
             (limit,),
         )
-        return [_row(r) for r in rows]
+        pending = int(rows[0]["pending"]) if rows else 0
+        return [_row(r) for r in rows if r["id"] is not None], pending
 
     async def in_flight(self) -> bool:
         """A request under way (this process's, or another's), or one due to start — asked
@@ -259,10 +309,13 @@ class OutboxRepository(Repository):
 
     async def release(self, chat_id: int) -> int:
         """The person wrote to kabot: what waited for them is delivered, oldest first."""
-        return await self.db.changes(
+        released = await self.db.changes(
             "UPDATE outbox SET status = 'pending' WHERE chat_id = ? AND status = 'waiting'",
             (chat_id,),
         )
+        if released and self.courier is not None:
+            self.db.after_commit(self.courier.wake)
+        return released
 
     async def waiting_for(self, chat_id: int) -> int:
         row = await self.db.fetch_one(
