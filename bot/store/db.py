@@ -90,7 +90,8 @@ class Database:
     async def trace(self, statement: Callable[[str], None] | None) -> None:
         """Have SQLite call ``statement(sql)`` for each statement it runs (``bench/`` counts
         them); None stops it."""
-        await self._conn.set_trace_callback(statement)
+        # aiosqlite types the argument as a callable; sqlite3 takes None to stop.
+        await self._conn.set_trace_callback(statement)  # type: ignore[arg-type]
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
