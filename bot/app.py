@@ -220,7 +220,13 @@ def _register_handlers(app: Application) -> None:
     ):
         for handler in module.handlers():
             app.add_handler(handler, 0)
+    # 1: a question answered with its own button that no next question replaced loses it.
+    app.add_handler(TypeHandler(Update, _settle_pressed), 1)
     app.add_error_handler(errors.on_error)
+
+
+async def _settle_pressed(update: Update, context: KabotContext) -> None:
+    await context.settle_pressed()
 
 
 async def _open_resources(app: Application) -> None:

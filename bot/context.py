@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from telegram import Message, Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
@@ -48,6 +50,22 @@ class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         self._person: Staff | None = None
         self.group_unit: BusinessUnit | None = None
+        # The text message whose button this update pressed, and — once the question it
+        # asked is answered — its chat's entry here: it becomes the next question, edited in
+        # place (one request, not "take its buttons away" and "send the next one").
+        self.pressed: Message | None = None
+        self._replaceable: dict[int, int] = {}
+
+    @classmethod
+    def from_update(
+        cls, update: object, application: Application[Any, Any, Any, Any, Any, Any]
+    ) -> KabotContext:
+        context = super().from_update(update, application)
+        assert isinstance(context, KabotContext)
+        query = update.callback_query if isinstance(update, Update) else None
+        if query is not None and isinstance(query.message, Message) and query.message.text:
+            context.pressed = query.message
+        return context
 
     @property
     def store(self) -> Store:
@@ -59,7 +77,42 @@ class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):
     @property
     def outbox(self) -> Outbox:
         """Where a handler's messages go: delivered once the update's transaction commits."""
-        return Outbox(self.store.outbox, INTERACTIVE)
+        chats = frozenset(c for c in (self._chat_id, self._user_id) if c is not None)
+        return Outbox(
+            self.store.outbox,
+            INTERACTIVE,
+            replies_to=chats or None,
+            before_message=self.settle_pressed if self._replaceable else None,
+        )
+
+    async def answered_pressed(self, chat_id: int, question: int) -> bool:
+        """The question (a message id or handle) was answered by pressing one of its own
+        buttons: True, and its buttons stay until what comes next is known — the next question
+        replaces it, or, if none does, they are taken away (:meth:`settle_pressed`)."""
+        pressed = self.pressed
+        if pressed is None or pressed.chat.id != chat_id:
+            return False
+        if question < 0:
+            status, delivered = await self.store.outbox.message_of(question)
+            if status != "sent" or delivered is None:
+                return False
+            question = delivered
+        if question != pressed.message_id:
+            return False
+        self._replaceable[chat_id] = question
+        return True
+
+    def take_pressed(self, chat_id: int) -> int | None:
+        """The answered question of this chat that the next one may replace (once)."""
+        return self._replaceable.pop(chat_id, None)
+
+    async def settle_pressed(self, chat_id: int | None = None) -> None:
+        """Take the buttons off answered questions nothing replaced (this chat's, or all): a
+        message is about to go to the chat, or the update is done."""
+        for chat in [chat_id] if chat_id is not None else list(self._replaceable):
+            question = self._replaceable.pop(chat, None)
+            if question is not None:
+                await Outbox(self.store.outbox, INTERACTIVE).edit_markup(chat, question, None)
 
     @property
     def texts(self) -> Texts:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import io
 import itertools
+import re
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -198,6 +199,15 @@ class Chat:
     def texts(self) -> list[str]:
         return [m.get("text") or m.get("caption") or "" for m in self.bot_messages()]
 
+    def reminders(self) -> list[str]:
+        """Each reminder shown, one by one (one person's reminders of a run share a message)."""
+        return [
+            part
+            for text in self.texts()
+            for part in re.split(r"\n\n(?=⏰ )", text)
+            if part.startswith("⏰ ")
+        ]
+
 
 class Group(Chat):
     async def add_bot(self, by: Person) -> None:
@@ -211,12 +221,16 @@ class Person:
         self.user = user
         self.id: int = user["id"]
         self.private = Chat(kabot, kabot.world.chats[self.id])
-        self._marks: dict[int, int] = {}  # chat id → last message id before my last action
+        # chat id → (its last message id, the world's last change) before my last action there
+        self._marks: dict[int, tuple[int, int]] = {}
+        self._pressed: dict[int, int] = {}  # chat id → the message my last action pressed
         self._last_query: str | None = None
 
     def _mark(self, chat_id: int) -> None:
         """Before each action: remember what was shown; a person takes a moment to act."""
-        self._marks[chat_id] = max(self.kabot.world.messages[chat_id], default=0)
+        world = self.kabot.world
+        self._marks[chat_id] = (max(world.messages[chat_id], default=0), world.last_change)
+        self._pressed.pop(chat_id, None)
         self.kabot.clock.advance(THINKING_TIME)
 
     def _chat_id(self, chat: Chat | None) -> int:
@@ -309,6 +323,7 @@ class Person:
         for message_id, text, data in self.buttons(chat):
             if label in text:
                 self._mark(chat_id)
+                self._pressed[chat_id] = message_id
                 update = self.kabot.world.press(self.id, chat_id, message_id, data)
                 self._last_query = update["callback_query"]["id"]
                 return update
@@ -327,19 +342,22 @@ class Person:
         """Send a callback query with any data (a forged or stale button) under a message."""
         chat_id = self._chat_id(chat)
         self._mark(chat_id)
+        self._pressed[chat_id] = message_id
         update = self.kabot.world.press(self.id, chat_id, message_id, data)
         self._last_query = update["callback_query"]["id"]
         await self.kabot.deliver(update)
 
     def replies(self, chat: Chat | None = None) -> list[str]:
-        """Texts the bot sent to this chat since my last action there."""
+        """Texts the bot sent to this chat since my last action there: the message I pressed
+        a button of, if its text changed (a question answered with its own button becomes the
+        next one), then the new messages."""
         chat_id = self._chat_id(chat)
-        mark = self._marks.get(chat_id, 0)
-        return [
-            m.get("text") or m.get("caption") or ""
-            for m in self.kabot.world.bot_messages(chat_id)
-            if m["message_id"] > mark
-        ]
+        last_id, change = self._marks.get(chat_id, (0, 0))
+        pressed = self._pressed.get(chat_id)
+        messages = self.kabot.world.bot_messages(chat_id)
+        shown = [m for m in messages if m["message_id"] == pressed and m["_change"] > change]
+        shown += [m for m in messages if m["message_id"] > last_id]
+        return [m.get("text") or m.get("caption") or "" for m in shown]
 
     def last_reply(self, chat: Chat | None = None) -> str:
         replies = self.replies(chat)

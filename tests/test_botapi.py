@@ -220,3 +220,48 @@ async def test_a_group_at_its_limit_does_not_hold_up_other_chats() -> None:
     assert await asyncio.wait_for(request(-200), 1) is True  # and so does another group
     assert not waiting.done() and sent.count(-100) == 20
     waiting.cancel()
+
+
+async def test_replies_in_private_chats_are_not_held_to_the_bulk_rate() -> None:
+    now = [0.0]  # a clock that stands still: a full second stays full
+    limiter = KabotRateLimiter(clock=lambda: now[0])
+    sent: list[int] = []
+
+    async def send(chat_id: int) -> bool:
+        sent.append(chat_id)
+        return True
+
+    async def request(chat_id: int, bulk: bool) -> object:
+        return await limiter.process_request(
+            send, (chat_id,), {}, "sendMessage", {"chat_id": chat_id}, {"bulk": bulk}
+        )
+
+    for person in range(1, 30):  # 29 notices: bulk leaves one slot of the second free
+        await request(person, bulk=True)
+    notice = asyncio.create_task(request(100, bulk=True))
+    await asyncio.sleep(0)
+    # Sixty people answered at once: every reply goes, the second full of notices or not.
+    for person in range(200, 260):
+        assert await asyncio.wait_for(request(person, bulk=False), 1) is True
+    assert not notice.done() and len(sent) == 29 + 60
+    # In a group everything counts: the one free slot goes to the reply, then it waits.
+    assert await asyncio.wait_for(request(-100, bulk=False), 1) is True
+    group = asyncio.create_task(request(-200, bulk=False))
+    await asyncio.sleep(0.01)
+    assert not group.done()
+    notice.cancel()
+    group.cancel()
+
+
+async def test_the_local_api_counts_replies_apart_from_the_bulk_rate(api: Api) -> None:
+    for person in range(1000, 1040):
+        api.world.add_user(person, f"P{person}")
+        api.world.started.add(person)
+    for person in range(1000, 1030):  # notices to people who have not written lately
+        status, _ = await api.call("sendMessage", chat_id=person, text="notice")
+        assert status == 200
+    status, _ = await api.call("sendMessage", chat_id=1030, text="one notice too many")
+    assert status == 429 and "more than 30 messages in one second" in api.world.violations[0]
+    api.world.send_text(1031, 1031, "你好")  # 1031 just wrote: the answer is a reply
+    status, _ = await api.call("sendMessage", chat_id=1031, text="reply")
+    assert status == 200 and len(api.world.violations) == 1

@@ -7,10 +7,12 @@ location sent; the prose a person chooses to type is not a tap. The clock stands
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 
+from bot.delivery.outbox import INTERACTIVE, NOTICE
 from tests.harness import Kabot, Person
 from tests.test_monthly_rules import due, heads, only
 from tests.test_visit import zhou_id
@@ -248,3 +250,51 @@ async def test_one_by_one_and_the_rest_left_for_the_summary(org: Kabot) -> None:
     await person.press("提交")
     report = await org.store.reports.by_id("visit", 1)
     assert report is not None and report.answers["business_review"] == "同比持平"
+
+
+async def test_a_button_answer_turns_its_question_into_the_next_one(org: Kabot) -> None:
+    """Two requests a step: the press answered and the question edited in place; a typed
+    answer gets the next question below it and the old one loses its buttons."""
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/visit")
+    question = zhou.last_message()
+    before = len(org.world.calls)
+    await zhou.press("家乐福（华东区）")
+    step = [c.method for c in org.world.calls[before:] if c.method != "getUpdates"]
+    assert sorted(step) == ["answerCallbackQuery", "editMessageText"], step
+    now = zhou.last_message()
+    assert now["message_id"] == question["message_id"]  # the same message, now the next step
+    assert "✓ 客户：家乐福（华东区）" in now["text"] and "什么时候拜访的" in now["text"]
+    assert "✓ 客户：家乐福（华东区）" in zhou.last_reply()
+
+    await zhou.press("就是现在")
+    before = len(org.world.calls)
+    await zhou.send("业绩：同比增长5%")
+    step = [c.method for c in org.world.calls[before:] if c.method != "getUpdates"]
+    assert sorted(step) == ["editMessageReplyMarkup", "sendMessage"], step
+    assert "reply_markup" not in org.world.messages[ZHOU][question["message_id"]]
+    summary = zhou.last_message()
+    assert summary["message_id"] > question["message_id"] and "请确认拜访报告" in summary["text"]
+
+    await zhou.press("提交")  # the summary stays, as the record, with the receipt under it
+    receipt = org.world.messages[ZHOU][summary["message_id"]]
+    assert "请确认拜访报告" in receipt["text"] and "已提交拜访报告 V1" in receipt["text"]
+    assert "reply_markup" not in receipt
+    assert zhou.last_message()["message_id"] == summary["message_id"]
+    # Her replies go first; the director's card, which nobody waits for, is a notice.
+    rows = await org.store.db.fetch_all("SELECT chat_id, priority FROM outbox")
+    assert {r["priority"] for r in rows if r["chat_id"] == ZHOU} == {INTERACTIVE}
+    assert {r["priority"] for r in rows if r["chat_id"] == WANG} == {NOTICE}
+
+
+async def test_a_button_pressed_on_an_old_question_does_not_rewrite_it(org: Kabot) -> None:
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/visit")
+    first = copy.deepcopy(zhou.last_message())  # as it was shown
+    await zhou.send("家乐福")  # typed: the search answer comes as a new message
+    assert zhou.last_message()["message_id"] > first["message_id"]
+    await zhou.press_data(
+        first["reply_markup"]["inline_keyboard"][0][0]["callback_data"], first["message_id"]
+    )
+    assert "过期" in zhou.alert_text()
+    assert org.world.messages[ZHOU][first["message_id"]]["text"] == first["text"]

@@ -228,6 +228,7 @@ async def edit_message_text(world: World, params: JSON) -> JSON:
     message.pop("entities", None)
     message.pop("reply_markup", None)
     message.update(content, edit_date=int(world.clock()))
+    world.touch(message)
     return message
 
 

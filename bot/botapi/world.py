@@ -22,6 +22,9 @@ JSON = dict[str, Any]
 
 OVERALL_PER_SECOND = 30
 GROUP_PER_MINUTE = 20
+# Telegram's 30 a second is for bulk notifications: a message into the private chat of a
+# person who wrote or pressed within this many seconds is a reply, and not counted in it.
+REPLY_SECONDS = 60.0
 
 
 class ApiError(Exception):
@@ -100,9 +103,14 @@ class World:
         default_factory=lambda: defaultdict(lambda: itertools.count(1))
     )
     _callback_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    # Each new message and each change of a message's text takes the next number: whether a
+    # person saw a message change since a moment.
+    _changes: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _last_change: int = 0
     _group_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _sent_overall: deque[float] = field(default_factory=deque)
     _sent_group: dict[int, deque[float]] = field(default_factory=lambda: defaultdict(deque))
+    _spoke: dict[int, float] = field(default_factory=dict)  # person → when (monotonic)
     _changed: asyncio.Condition | None = None
 
     @property
@@ -163,6 +171,11 @@ class World:
             self._message_ids[chat_id] = itertools.count(max(messages, default=0) + 1)
         self._group_ids = itertools.count(snapshot["groups"] + 1)
         self._callback_ids = itertools.count(snapshot["callbacks"])
+        self._last_change = max(
+            (m.get("_change", 0) for chat in self.messages.values() for m in chat.values()),
+            default=0,
+        )
+        self._changes = itertools.count(self._last_change + 1)
 
     # ------------------------------------------------------------------ people and chats
 
@@ -210,9 +223,21 @@ class World:
             **content,
         }
         self.messages[chat_id][message_id] = message
+        self.touch(message)
         return message
 
+    def touch(self, message: JSON) -> None:
+        """The message is new, or its text changed."""
+        self._last_change = message["_change"] = next(self._changes)
+
+    @property
+    def last_change(self) -> int:
+        return self._last_change
+
     def _push(self, kind: str, payload: JSON) -> JSON:
+        person = payload.get("from", {}).get("id")
+        if person is not None:
+            self._spoke[person] = self.monotonic()
         update = {"update_id": self._next_update_id, kind: payload}
         self._next_update_id += 1
         self._updates.append(update)
@@ -364,6 +389,8 @@ class World:
         if not self.flood_limits:
             return
         now = self.monotonic()
+        if chat_id > 0 and now - self._spoke.get(chat_id, -REPLY_SECONDS) < REPLY_SECONDS:
+            return  # a reply to what the person just did
         overall = self._sent_overall
         overall.append(now)
         while overall and now - overall[0] >= 1.0:

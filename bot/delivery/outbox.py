@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import CallbackQuery, TelegramObject
@@ -104,17 +105,48 @@ def split_html(text: str, limit: int = SPLIT_AT, fits: int = MAX_TEXT) -> list[s
     return [p for p in parts if p.strip()]
 
 
+def fits(text: str) -> bool:
+    """Whether ``text`` goes as one message (else :meth:`Outbox.message` splits it)."""
+    return len(split_html(text)) == 1
+
+
 def _markup(markup: Markup) -> dict[str, Any]:
     return {} if markup is None else {"reply_markup": markup.to_dict()}
 
 
 class Outbox:
     """The one way out. ``priority``: INTERACTIVE for a reply someone is waiting for,
-    NOTICE for reminders, posts and summaries (delivered after people who wait)."""
+    NOTICE for reminders, posts and summaries (delivered after people who wait).
+    ``replies_to``: the chats of the person an update came from (their private chat, the
+    group they pressed in); what goes anywhere else — the director's card for a report just
+    filed — is a notice, which keeps to Telegram's bulk rate."""
 
-    def __init__(self, repository: OutboxRepository, priority: int = INTERACTIVE) -> None:
+    def __init__(
+        self,
+        repository: OutboxRepository,
+        priority: int = INTERACTIVE,
+        *,
+        replies_to: frozenset[int] | None = None,
+        before_message: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
+        """``before_message(chat_id)``: awaited before a new message goes to a chat."""
         self._rows = repository
         self.priority = priority
+        self.replies_to = replies_to
+        self._before = before_message
+
+    async def _add(self, chat_id: int, method: str, params: dict[str, Any], **row: Any) -> int:
+        """A new message (not an edit, not an answer to a press)."""
+        if self._before is not None:
+            await self._before(chat_id)
+        return await self._rows.add(
+            chat_id, method, params, priority=self._priority(chat_id), **row
+        )
+
+    def _priority(self, chat_id: int) -> int:
+        if self.replies_to is None or chat_id in self.replies_to:
+            return self.priority
+        return NOTICE
 
     async def message(
         self,
@@ -135,7 +167,7 @@ class Outbox:
             if reply_to is not None and i == 0:
                 params["reply_to_message_id"] = reply_to
             params["link_preview_options"] = {"is_disabled": True}
-            handle = await self._rows.add(chat_id, "sendMessage", params, priority=self.priority)
+            handle = await self._add(chat_id, "sendMessage", params)
         return handle
 
     async def edit(self, chat_id: int, message: int, text: str, markup: Markup = None) -> None:
@@ -143,11 +175,11 @@ class Outbox:
         before. A card too long for one message keeps its first part and the rest is cut."""
         params: dict[str, Any] = {"text": split_html(text)[0], **_markup(markup)}
         params["link_preview_options"] = {"is_disabled": True}
-        await self._rows.edit(chat_id, message, "editMessageText", params, self.priority)
+        await self._rows.edit(chat_id, message, "editMessageText", params, self._priority(chat_id))
 
     async def edit_markup(self, chat_id: int, message: int, markup: Markup = None) -> None:
         await self._rows.edit(
-            chat_id, message, "editMessageReplyMarkup", _markup(markup), self.priority
+            chat_id, message, "editMessageReplyMarkup", _markup(markup), self._priority(chat_id)
         )
 
     async def photo(
@@ -167,10 +199,8 @@ class Outbox:
             params["reply_to_message_id"] = reply_to
         if isinstance(photo, str):
             params["photo"] = photo
-            return await self._rows.add(chat_id, "sendPhoto", params, priority=self.priority)
-        return await self._rows.add(
-            chat_id, "sendPhoto", params, priority=self.priority, upload=photo, upload_name=name
-        )
+            return await self._add(chat_id, "sendPhoto", params)
+        return await self._add(chat_id, "sendPhoto", params, upload=photo, upload_name=name)
 
     async def photos(
         self,
@@ -195,7 +225,7 @@ class Outbox:
             params: dict[str, Any] = {"media": media}
             if reply_to is not None:
                 params["reply_to_message_id"] = reply_to
-            await self._rows.add(chat_id, "sendMediaGroup", params, priority=self.priority)
+            await self._add(chat_id, "sendMediaGroup", params)
 
     async def document(
         self,
@@ -212,14 +242,9 @@ class Outbox:
             params["caption"] = split_html(caption, MAX_CAPTION - 24, MAX_CAPTION)[0]
         if isinstance(document, str):
             params["document"] = document
-            return await self._rows.add(chat_id, "sendDocument", params, priority=self.priority)
-        return await self._rows.add(
-            chat_id,
-            "sendDocument",
-            params,
-            priority=self.priority,
-            upload=document,
-            upload_name=name or "kabot.xlsx",
+            return await self._add(chat_id, "sendDocument", params)
+        return await self._add(
+            chat_id, "sendDocument", params, upload=document, upload_name=name or "kabot.xlsx"
         )
 
     async def location(
@@ -228,7 +253,7 @@ class Outbox:
         params: dict[str, Any] = {"latitude": latitude, "longitude": longitude}
         if reply_to is not None:
             params["reply_to_message_id"] = reply_to
-        return await self._rows.add(chat_id, "sendLocation", params, priority=self.priority)
+        return await self._add(chat_id, "sendLocation", params)
 
     async def answer(
         self,

@@ -2,7 +2,14 @@
 
 PTB's AIORateLimiter lets more than 20 messages a minute through to a group (PTB #3772) and
 leaves RetryAfter to the caller by default, so kabot throttles with exact sliding windows:
-at most 30 messages in any second overall and 20 in any minute per group.
+at most 30 bulk messages in any second overall and 20 in any minute per group.
+
+Telegram's FAQ puts the 30 a second on *bulk notifications*; a reply in the private chat of
+the person whose message or press it answers counts against that chat alone (about one a
+second, short bursts allowed), and kabot sends one reply per thing a person did, so the
+person's own pace keeps it there. Such replies are not held by the overall window: a busy
+morning of people filing visits is not capped at 30 replies a second, and notices go at
+their full rate meanwhile. Everything in a group counts against both windows.
 
 Requests that put something in a chat come from the outbox's sender, which decides retries
 itself (the row waits in the outbox; nothing is held here): they are throttled, never retried
@@ -153,6 +160,8 @@ class KabotRateLimiter(BaseRateLimiter[dict[str, Any]]):
         message leaves ``INTERACTIVE_HEADROOM`` slots free and waits while a reply waits.
         """
         group = self._group_of(chat_id)
+        if group is None and not bulk:
+            return []  # a reply in a private chat: the person's own pace (see above)
         windows = self._windows
         waiting_counted = False
         try:
@@ -179,6 +188,8 @@ class KabotRateLimiter(BaseRateLimiter[dict[str, Any]]):
                     windows.replies_waiting -= 1
 
     def _finished(self, chat_id: Any, events: list[list[float]], arrived: bool) -> None:
+        if not events:
+            return
         windows = self._windows
         with windows.lock:
             windows.overall.done(events[0], arrived)

@@ -1,7 +1,9 @@
 """Asking a draft's current question (or its summary) and moving from one to the next.
 
-Every question is a new message whose buttons carry the draft's id and sequence number; the
-previous question's buttons are taken away as the person moves on.
+Every question's buttons carry the draft's id and sequence number. A question answered with
+one of its own buttons becomes the next question, edited in place (one request to Telegram);
+one answered otherwise (typed text, a photo) keeps its text and loses its buttons, and the
+next question is a new message below the answer.
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import Any
 
 from telegram import (
     Chat,
+    InlineKeyboardMarkup,
     Message,
     ReplyKeyboardRemove,
 )
 
 from bot.context import KabotContext
+from bot.delivery.outbox import fits
 from bot.forms import engine, inputs, present
 from bot.forms.catalogue import FORMS, Field, Form, Kind, is_comment
 from bot.forms.keyboards import Buttons
@@ -53,7 +57,14 @@ async def ask(
     )
     if echo:
         text = f"{echo}\n\n{text}"
-    handle = await context.outbox.message(chat.id, text, markup)
+    pressed = context.take_pressed(chat.id)
+    if pressed is not None and isinstance(markup, InlineKeyboardMarkup | None) and fits(text):
+        await context.outbox.edit(chat.id, pressed, text, markup)
+        handle = pressed
+    else:
+        if pressed is not None:
+            await context.outbox.edit_markup(chat.id, pressed, None)
+        handle = await context.outbox.message(chat.id, text, markup)
     draft = replace(draft, prompt_message_id=handle)
     await context.store.drafts.save(draft)
     return draft
@@ -271,6 +282,19 @@ async def records(context: KabotContext, source: str) -> list[tuple[int, str]]:
     raise ValueError(source)
 
 
+async def conclude(chat: Chat, context: KabotContext, text: str) -> None:
+    """Say how a form ended: under the summary it was submitted from when that was pressed
+    (the summary stays as the record, without its buttons, in one request), else anew."""
+    pressed, summary = context.take_pressed(chat.id), context.pressed
+    if pressed is not None and summary is not None and summary.text_html:
+        receipt = f"{summary.text_html}\n\n{text}"
+        if fits(receipt):
+            await context.outbox.edit(chat.id, pressed, receipt)
+            return
+        await context.outbox.edit_markup(chat.id, pressed, None)
+    await context.outbox.message(chat.id, text)
+
+
 async def retire(context: KabotContext, message: object) -> None:
     """Take the buttons off a question that has been answered."""
     if not isinstance(message, Message) or message.reply_markup is None:
@@ -284,6 +308,8 @@ async def retire_prompt(chat: Chat, context: KabotContext, draft: Draft) -> None
     spec = FORMS[draft.form].field(draft.step)
     if spec is not None and spec.kind is Kind.LOCATION:
         return  # a reply keyboard: it goes with the next message
+    if await context.answered_pressed(chat.id, draft.prompt_message_id):
+        return  # the next question takes its place, or its buttons go when the update ends
     await context.outbox.edit_markup(chat.id, draft.prompt_message_id, None)
 
 

@@ -152,8 +152,9 @@ async def _confirm(
     chat: Chat, context: KabotContext, form: Form, report: Report, *, corrected: bool
 ) -> None:
     window = context.settings.edit_window
-    await context.outbox.message(
-        chat.id,
+    await questions.conclude(
+        chat,
+        context,
         context.render(
             "form_saved.html",
             form=form.name,
