@@ -176,3 +176,27 @@ async def test_minutes_of_flood_control_hold_nothing_up(org: Kabot) -> None:
     org.world.fail("sendMessage", 429, retry_after=600)
     await zhou.send("/help")  # the 429 is waited out at the cap, in the outbox
     assert "/customers" in zhou.last_reply()
+
+
+async def test_a_read_asked_again_in_a_transaction_is_answered_until_a_write(org: Kabot) -> None:
+    db, statements = org.store.db, list[str]()
+    count = "SELECT COUNT(*) AS n FROM audit_log"
+    await db.trace(statements.append)
+    try:
+        async with db.transaction():
+            first = await db.fetch_one(count)
+            assert first is not None
+            again = await db.fetch_one(count)
+            assert again is not None and again["n"] == first["n"]
+            assert statements.count(count) == 1  # asked once
+            await db.execute(
+                "INSERT INTO audit_log (at, actor, action, entity, entity_id)"
+                " VALUES ('now', 'test', 'x', 'y', '1')"
+            )
+            after = await db.fetch_one(count)
+            assert after is not None and after["n"] == first["n"] + 1  # a write: asked again
+        alone = await db.fetch_one(count)  # outside a transaction: always asked
+        assert alone is not None and alone["n"] == first["n"] + 1
+        assert statements.count(count) == 3
+    finally:
+        await db.trace(None)

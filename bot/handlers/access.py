@@ -31,7 +31,7 @@ async def gate(update: Update, context: KabotContext) -> None:
         raise ApplicationHandlerStop
 
     store = context.store
-    person = await store.staff.by_telegram_id(user.id)
+    person, waiting = await store.staff.writing(user.id)
     private = chat.type == Chat.PRIVATE
 
     if person is not None and not person.active:
@@ -59,7 +59,8 @@ async def gate(update: Update, context: KabotContext) -> None:
         raise ApplicationHandlerStop
 
     if private:
-        await _release(store, person)
+        if waiting:
+            await _release(store, person)
         return
     context.group_unit = await store.units.by_group_chat(chat.id)
     if context.group_unit is not None:

@@ -41,11 +41,8 @@ class Database:
         self._conn = conn
         self.path = path
         self._lock = asyncio.Lock()
-        self._current: contextvars.ContextVar[aiosqlite.Connection | None] = (
-            contextvars.ContextVar(f"kabot_tx_{id(self)}", default=None)
-        )
-        self._after: contextvars.ContextVar[list[Callable[[], None]] | None] = (
-            contextvars.ContextVar(f"kabot_after_{id(self)}", default=None)
+        self._current: contextvars.ContextVar[_Transaction | None] = contextvars.ContextVar(
+            f"kabot_tx_{id(self)}", default=None
         )
 
     @classmethod
@@ -96,13 +93,12 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT, or join the transaction this task already has open."""
-        joined = self._current.get()
-        if joined is not None:
-            yield joined
+        if self._current.get() is not None:
+            yield self._conn
             return
-        after: list[Callable[[], None]] = []
+        open_ = _Transaction()
         async with self._lock:
-            token, after_token = self._current.set(self._conn), self._after.set(after)
+            token = self._current.set(open_)
             try:
                 if self._conn.in_transaction:
                     # A transaction that could not end (a COMMIT refused, a task cancelled
@@ -122,8 +118,7 @@ class Database:
                     raise
             finally:
                 self._current.reset(token)
-                self._after.reset(after_token)
-        for call in after:
+        for call in open_.after:
             try:
                 call()
             except Exception:
@@ -132,11 +127,17 @@ class Database:
     def after_commit(self, call: Callable[[], None]) -> None:
         """``call()`` once the transaction open in this task has committed (never, if it rolls
         back); at once outside a transaction, whose one statement has committed already."""
-        waiting = self._after.get()
-        if waiting is None:
+        open_ = self._current.get()
+        if open_ is None:
             call()
         else:
-            waiting.append(call)
+            open_.after.append(call)
+
+    def notes(self) -> dict[Any, Any] | None:
+        """A dict that lives as long as the transaction open in this task (None outside one):
+        what a repository learnt in it and need not ask again."""
+        open_ = self._current.get()
+        return None if open_ is None else open_.notes
 
     async def _roll_back(self) -> None:
         if self._conn.in_transaction:
@@ -158,25 +159,45 @@ class Database:
                 await self._conn.execute("ROLLBACK")
             return await self._conn._execute(_statement, self._conn._conn, run, sql, params)
 
+    async def _read(self, run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params) -> Any:
+        """A SELECT asked again in a transaction with no write since gets the answer it got
+        (one person's update reads the centre, a customer, twice over several modules)."""
+        open_ = self._current.get()
+        key = _memo_key(run, sql, params) if open_ is not None else None
+        if open_ is None or key is None:
+            return await self._one_statement(run, sql, params)
+        if key not in open_.reads:
+            open_.reads[key] = await self._one_statement(run, sql, params)
+        return open_.reads[key]
+
+    async def _write(self, run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params) -> Any:
+        open_ = self._current.get()
+        if open_ is not None:
+            open_.reads.clear()
+        return await self._one_statement(run, sql, params)
+
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        row: Row | None = await self._one_statement(_fetch_one, sql, params)
+        row: Row | None = await self._read(_fetch_one, sql, params)
         return row
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        rows: list[Row] = await self._one_statement(_fetch_all, sql, params)
-        return rows
+        rows: list[Row] = await self._read(_fetch_all, sql, params)
+        return list(rows)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; returns lastrowid (inserts) — rowcount is on :meth:`changes`."""
-        row_id: int = await self._one_statement(_last_row_id, sql, params)
+        row_id: int = await self._write(_last_row_id, sql, params)
         return row_id
 
     async def changes(self, sql: str, params: Params = ()) -> int:
-        count: int = await self._one_statement(_row_count, sql, params)
+        count: int = await self._write(_row_count, sql, params)
         return count
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
         async with self.transaction() as conn:
+            open_ = self._current.get()
+            assert open_ is not None
+            open_.reads.clear()
             await conn.executemany(sql, rows)
 
     async def user_version(self) -> int:
@@ -196,6 +217,32 @@ class Database:
             applied = version
         if applied != current:
             _LOGGER.info("Database %s: schema %s → %s", self.path.name, current, applied)
+
+
+class _Transaction:
+    """What lives as long as one transaction: calls for after its commit, the answers to its
+    reads since its last write, and the repositories' notes."""
+
+    __slots__ = ("after", "notes", "reads")
+
+    def __init__(self) -> None:
+        self.after: list[Callable[[], None]] = []
+        self.reads: dict[tuple[Any, ...], Any] = {}
+        self.notes: dict[Any, Any] = {}
+
+
+def _memo_key(
+    run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params
+) -> tuple[Any, ...] | None:
+    """A read's key, or None for what is not a plain SELECT (an INSERT … RETURNING writes)."""
+    if sql.lstrip()[:6].upper() != "SELECT":
+        return None
+    values = tuple(sorted(params.items())) if isinstance(params, dict) else tuple(params)
+    try:
+        hash(values)
+    except TypeError:
+        return None
+    return (run, sql, values)
 
 
 def _statement(

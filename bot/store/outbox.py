@@ -120,12 +120,17 @@ class OutboxRepository(Repository):
         it 'sending', made at the next start like any request under way."""
         async with self.db.transaction():
             status, courier = "pending", self.courier
+            notes, noted = self.db.notes(), ("outbox.open", chat_id)
             if method == CALLBACK_ANSWER:
                 behind = False
+            elif notes is not None and noted in notes:
+                # A message to this chat was written in this transaction: this one is behind
+                # it, and held if it was.
+                held, behind = notes[noted], True
             else:
                 held, behind = await self._held_or_behind(chat_id)
-                if held:
-                    status = "waiting"
+            if method != CALLBACK_ANSWER and held:
+                status = "waiting"
             if (
                 status == "pending"
                 and not behind
@@ -151,6 +156,8 @@ class OutboxRepository(Repository):
                     now,
                 ),
             )
+            if notes is not None and method != CALLBACK_ANSWER:
+                notes[noted] = status == "waiting"
             if courier is not None and status == "sending":
                 row = OutboxRow(
                     row_id, chat_id, method, params, upload, upload_name, target, priority,
@@ -313,8 +320,12 @@ class OutboxRepository(Repository):
             "UPDATE outbox SET status = 'pending' WHERE chat_id = ? AND status = 'waiting'",
             (chat_id,),
         )
-        if released and self.courier is not None:
-            self.db.after_commit(self.courier.wake)
+        if released:
+            notes = self.db.notes()
+            if notes is not None:
+                notes.pop(("outbox.open", chat_id), None)
+            if self.courier is not None:
+                self.db.after_commit(self.courier.wake)
         return released
 
     async def waiting_for(self, chat_id: int) -> int:

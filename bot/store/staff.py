@@ -40,6 +40,16 @@ class StaffRepository(Repository):
         row = await self.db.fetch_one("SELECT * FROM staff WHERE telegram_id = ?", (telegram_id,))
         return _staff(row) if row else None
 
+    async def writing(self, telegram_id: int) -> tuple[Staff | None, bool]:
+        """The person writing to kabot, and whether messages wait for them (they had never
+        written, or had blocked kabot): asked together, as every update asks."""
+        row = await self.db.fetch_one(
+            "SELECT s.*, EXISTS (SELECT 1 FROM outbox o WHERE o.chat_id = s.telegram_id"
+            " AND o.status = 'waiting') AS waiting FROM staff s WHERE s.telegram_id = ?",
+            (telegram_id,),
+        )
+        return (_staff(row), bool(row["waiting"])) if row else (None, False)
+
     async def in_unit(self, unit_id: int) -> list[Staff]:
         rows = await self.db.fetch_all(
             "SELECT * FROM staff WHERE unit_id = ? AND active = 1 ORDER BY role, code",
