@@ -145,7 +145,8 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
     at(kabot, "2026-01-03T10:00")
     await no_issues(lin)  # NF: no issues this month (R2)
     await w.days(date(2026, 1, 1), date(2026, 1, 4))
-    assert any("R5" in t and "年度促销协议" in t for t in zhang.private.texts())  # 3 days before
+    # R5, three days before:
+    assert any("R5" in t and "年度促销协议" in t for t in zhang.private.reminders())
 
     at(kabot, "2026-01-05T10:00")
     await submit_data(sun, "2025-12")  # YT: December's data on time (R1)
@@ -153,8 +154,8 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
     await store.contracts.mark_local(north, "signed_on", date(2026, 1, 5), by)
     await w.run("2026-01-05T09:00")
     # 林峰 is on leave: his R1 reminder reaches 徐婷, his stand-in.
-    assert any(t.startswith("⏰ R1") and "休假" in t for t in xu.private.texts())
-    assert not any(t.startswith("⏰ R1") for t in lin.private.texts())
+    assert any(t.startswith("⏰ R1") and "休假" in t for t in xu.private.reminders())
+    assert not any(t.startswith("⏰ R1") for t in lin.private.reminders())
     await w.run("2026-01-06T09:00")
 
     at(kabot, "2026-01-07T10:00")
@@ -164,7 +165,7 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
     assert "发送 0 条" in out and "因免打扰时段稍后发送" in out
     assert since(centre, centre_seen) == [] and len(lin.private.texts()) == lin_seen
     await w.run("2026-01-08T08:00")  # the morning: sent, late
-    assert any(t.startswith("⏰ R1") and "就是今天" in t for t in lin.private.texts())
+    assert any(t.startswith("⏰ R1") and "就是今天" in t for t in lin.private.reminders())
     assert "逾期：R5" in " ".join(since(centre, centre_seen))
     assert "开始计罚：R5" in " ".join(since(centre, centre_seen))
 
@@ -259,7 +260,7 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
     r10 = [t for t in centre.texts() if "逾期：R10" in t]
     assert len(r10) == 1 and "2026-02-13" in r10[0]
     # 13 Feb, the 调休 Saturday 14 Feb, then 24–26 Feb after the Spring Festival.
-    assert any(t.startswith("⏰ R11") and "2026-02-26" in t for t in zhang.private.texts())
+    assert any(t.startswith("⏰ R11") and "2026-02-26" in t for t in zhang.private.reminders())
     at(kabot, "2026-02-27T10:00")
     await w.run("2026-02-27T09:00")
     assert any("逾期：R11" in t and "2026-02-26" in t for t in centre.texts())

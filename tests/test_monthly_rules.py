@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,6 +52,11 @@ async def heads(org: Kabot) -> tuple[Group, Person, Person]:
 
 def reminders(person: Person) -> list[str]:
     return [t for t in person.private.texts() if t.startswith("⏰ R1")]
+
+
+def _reminder(person: Person) -> dict[str, Any]:
+    """The newest message of reminders to the person."""
+    return [m for m in person.private.bot_messages() if "⏰ R" in (m.get("text") or "")][-1]
 
 
 def digests(person: Person) -> list[str]:
@@ -316,3 +322,38 @@ async def test_the_director_gets_one_message_for_a_runs_escalations(
     assert units >= 3 and "液态奶事业本部" in escalations[0] and "冰品事业本部" in escalations[0]
     await due(org, monkeypatch, "2026-12-12T09:30")
     assert len([t for t in wang.private.texts() if "升级：R1" in t]) == 1  # never again
+
+
+async def test_one_persons_reminders_of_a_run_come_as_one_message(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R1", "R2")
+    _, sun, lin = await heads(org)
+    # 12-07: R1 (data, due the 8th) one day ahead, R2 (issues, due the 10th) three days ahead.
+    assert "发送 4 条" in await due(org, monkeypatch, "2026-12-07T09:00")  # 2 each, SUN and LIN
+    texts = [t for t in sun.private.texts() if "⏰ R" in t]
+    assert len(texts) == 1, texts
+    assert texts[0].startswith("您有 2 项提醒") and "⏰ R1" in texts[0] and "⏰ R2" in texts[0]
+    reminder = _reminder(sun)
+    mine = reminder["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[1]
+    theirs = _reminder(lin)["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+
+    # One of them not his: the press puts off nothing.
+    forged = f"sz:{mine}.{theirs.split(':')[1].split('.')[0]}:hour"
+    assert len(mine.split(".")) == 2
+    await sun.press_data(forged, reminder["message_id"])
+    assert "没有权限" in sun.alert_text()
+    assert await org.store.db.fetch_all("SELECT * FROM snoozes") == []
+
+    org.clock.set(datetime(2026, 12, 7, 9, 5, tzinfo=TZ))
+    await sun.press("1小时后再提醒")
+    assert "12-07 10:05 再提醒您" in sun.alert_text()
+    assert len(await org.store.db.fetch_all("SELECT * FROM snoozes")) == 2
+    assert "发送 2 条" in await due(org, monkeypatch, "2026-12-07T10:10")
+    again = [t for t in sun.private.texts() if "⏰ R" in t]
+    assert len(again) == 2 and again[-1].startswith("您有 2 项提醒")
+    await sun.press("明天再提醒")  # both again, from the message they came in together
+    assert "12-08 09:00" in sun.alert_text()
+    assert len(await org.store.db.fetch_all("SELECT * FROM snoozes")) == 4
+    await sun.press("明天再提醒")
+    assert "已经推迟过" in sun.alert_text()

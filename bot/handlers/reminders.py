@@ -1,4 +1,8 @@
-"""Buttons under a reminder: ask for it again in an hour, or tomorrow morning."""
+"""Buttons under a reminder: ask for it again in an hour, or tomorrow morning.
+
+A message may list several reminders (one person's, from one run): its buttons put all of
+them off, ``sz:<id>.<id>…:<hour|tomorrow>``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import KabotContext
 from bot.reminders.engine import responsible, snooze_until
 
-_DATA = re.compile(r"^sz:(\d{1,12}):(hour|tomorrow)$")
+_DATA = re.compile(r"^sz:(\d{1,12}(?:\.\d{1,12}){0,25}):(hour|tomorrow)$")
 
 
 async def snooze_pressed(update: Update, context: KabotContext) -> None:
@@ -18,29 +22,36 @@ async def snooze_pressed(update: Update, context: KabotContext) -> None:
     assert query is not None and query.data is not None
     store, person = context.store, context.person
     m = _DATA.match(query.data)
-    obligation = await store.obligations.by_id(int(m[1])) if m else None
-    if m is None or obligation is None:
+    ids = sorted({int(i) for i in m[1].split(".")}) if m else []
+    obligations = [await store.obligations.by_id(i) for i in ids]
+    if m is None or not obligations or None in obligations:
         await store.decisions.refused(person, query.data, "malformed")
         await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
-    if obligation.met_at is not None:
-        await context.outbox.answer(query, context.label("snooze.met"), alert=True)
-        return
     rules = context.bot_data.rules
     assert rules is not None
-    rule = rules.rules.get(obligation.rule)
-    owner = await responsible(store, rule, obligation) if rule else None
-    stand_in = await store.staff.stand_in_for(owner, context.clock.now().date()) if owner else None
-    if person.id not in {p.id for p in (owner, stand_in) if p is not None}:
-        # Only whoever the reminder was for (or stands in for them) may put it off.
-        await store.decisions.refused(person, query.data, "not theirs to snooze")
-        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
+    today = context.clock.now().date()
+    for obligation in obligations:
+        assert obligation is not None
+        rule = rules.rules.get(obligation.rule)
+        owner = await responsible(store, rule, obligation) if rule else None
+        stand_in = await store.staff.stand_in_for(owner, today) if owner else None
+        if person.id not in {p.id for p in (owner, stand_in) if p is not None}:
+            # Only whoever the reminder was for (or stands in for them) may put it off.
+            await store.decisions.refused(person, query.data, "not theirs to snooze")
+            await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
+            return
+    open_ = [o for o in obligations if o is not None and o.met_at is None]
+    if not open_:
+        await context.outbox.answer(query, context.label("snooze.met"), alert=True)
         return
-    if await store.obligations.snoozed(obligation, person.id):
+    waiting = [o for o in open_ if not await store.obligations.snoozed(o, person.id)]
+    if not waiting:
         await context.outbox.answer(query, context.label("snooze.already"), alert=True)
         return
     until = snooze_until(m[2], context.clock.now(), rules.general)
-    await store.obligations.snooze(obligation, person.id, until)
+    for obligation in waiting:
+        await store.obligations.snooze(obligation, person.id, until)
     await context.outbox.answer(query, context.label("snooze.done", at=f"{until:%m-%d %H:%M}"))
 
 

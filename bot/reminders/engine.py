@@ -98,12 +98,23 @@ async def run_due(
     quiet = _in_quiet_hours(rules.general, now.timetz().replace(tzinfo=None))
     # An obligation further off than its first reminder has nothing to send or charge yet:
     # the run looks at it when it comes within reach (met early, it is found met then).
+    # One person's obligations are worked together, so their reminders go as one message;
+    # each batch is one transaction (its claims, fines and that message), kept short.
+    batches: dict[tuple[object, ...], list[tuple[Rule, Obligation]]] = {}
     for obligation in await store.obligations.open(due_by=now.date() + reach(rules)):
         rule = rules.rules.get(obligation.rule)
-        if rule is None:
-            continue
-        async with store.db.transaction():
-            await _obligation(outbox, store, rules, texts, rule, obligation, now, quiet, report)
+        if rule is not None:
+            batches.setdefault(_whose(rule, obligation), []).append((rule, obligation))
+    for batch in batches.values():
+        for start in range(0, len(batch), BATCH):
+            async with store.db.transaction():
+                reminders = _Reminders()
+                for rule, obligation in batch[start : start + BATCH]:
+                    await _obligation(
+                        outbox, store, rules, texts, rule, obligation, now, quiet, report,
+                        reminders,
+                    )  # fmt: skip
+                await reminders.send(outbox, texts)
     if not quiet:  # a digest, summary or approval reminder missed while down waits too
         await _send_escalations(outbox, store, rules, texts, now, report)
         report.digests = await send_digests(outbox, store, rules, texts, now)
@@ -113,6 +124,71 @@ async def run_due(
             outbox, store, texts, now, settings.approval_reminder
         )
     return report
+
+
+# Obligations worked in one transaction at most (a person's reminders beyond go in another
+# message): the store's lock is never held long while people wait for replies.
+BATCH = 50
+# Telegram's callback data holds 64 bytes: a "snooze them all" button names at most this many.
+SNOOZE_DATA = 64
+
+
+def _whose(rule: Rule, obligation: Obligation) -> tuple[object, ...]:
+    """Who answers for an obligation, without asking the store (see :func:`responsible`): a
+    person's own, the KA centre's, or a unit's first responsible person."""
+    if obligation.staff_id is not None:
+        return ("staff", obligation.staff_id)
+    if rule.responsible in CENTRE_RESPONSIBLE:
+        return ("centre",)
+    return ("unit", obligation.unit_id)
+
+
+def _snooze_data(ids: list[int], length: str) -> str:
+    """``sz:12.40.41:hour`` (one id alone is what reminders always carried)."""
+    return f"sz:{'.'.join(str(i) for i in ids)}:{length}"
+
+
+class _Reminders:
+    """The reminders of one batch, by chat: sent as one message a chat when it ends."""
+
+    def __init__(self) -> None:
+        self.chats: dict[tuple[int, str], list[tuple[int, str]]] = {}
+
+    def add(self, chat_id: int, lang: str, obligation_id: int, text: str) -> None:
+        self.chats.setdefault((chat_id, lang), []).append((obligation_id, text))
+
+    async def send(self, outbox: Outbox, texts: Texts) -> None:
+        for (chat_id, lang), items in self.chats.items():
+            for part in _parts(items):
+                ids = [obligation_id for obligation_id, _ in part]
+                text = "\n\n".join(t.strip() for _, t in part)
+                if len(part) > 1:
+                    header = texts.label(lang, "snooze.several", count=len(part))
+                    text = f"{header}\n\n{text}"
+                # Put off in an hour, or tomorrow morning: all of the message's reminders.
+                markup = InlineKeyboardMarkup(
+                    [
+                        [
+                            InlineKeyboardButton(
+                                texts.label(lang, f"snooze.{length}"),
+                                callback_data=_snooze_data(ids, length),
+                            )
+                            for length in ("hour", "tomorrow")
+                        ]
+                    ]
+                )
+                await outbox.message(chat_id, text, markup)
+
+
+def _parts(items: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """Cut a chat's reminders where the snooze buttons could not name more of them."""
+    parts: list[list[tuple[int, str]]] = [[]]
+    for item in items:
+        ids = [i for i, _ in parts[-1]] + [item[0]]
+        if parts[-1] and len(_snooze_data(ids, "tomorrow").encode()) > SNOOZE_DATA:
+            parts.append([])
+        parts[-1].append(item)
+    return parts
 
 
 async def _obligation(
@@ -125,6 +201,7 @@ async def _obligation(
     now: datetime,
     quiet: bool,
     report: RunReport,
+    reminders: _Reminders,
 ) -> None:
     met = await monthly.met_at(store, rules, obligation, now)
     person = await responsible(store, rule, obligation)
@@ -138,7 +215,7 @@ async def _obligation(
         await penalties.stopped(outbox, store, texts, rules, rule, obligation, person, now)
         await store.obligations.met(obligation, met)
         return
-    await _notices(outbox, store, rules, texts, rule, obligation, now, report)
+    await _notices(outbox, store, rules, texts, rule, obligation, now, report, reminders)
     if not quiet:
         report.fines += await penalties.charge(
             outbox, store, rules, texts, rule, obligation, person, now, None
@@ -170,19 +247,20 @@ async def _notices(
     obligation: Obligation,
     now: datetime,
     report: RunReport,
+    reminders: _Reminders,
 ) -> None:
     general, tz = rules.general, now.tzinfo
     done = await store.obligations.notices(obligation)
     overdue_at = obligation.due_at or datetime.combine(
         obligation.due_on + timedelta(days=1), general.reminder_time, tz
     )
-    reminders = {
+    moments = {
         f"remind:{days}": datetime.combine(
             obligation.due_on - timedelta(days=days), general.reminder_time, tz
         )
         for days in rule.remind_days_before
     }
-    passed = [kind for kind, at in reminders.items() if at <= now and kind not in done]
+    passed = [kind for kind, at in moments.items() if at <= now and kind not in done]
     if _in_quiet_hours(general, now.timetz().replace(tzinfo=None)):
         # Nothing is sent in quiet hours, to a person or a group: it waits for the morning.
         if passed or (now >= overdue_at and "overdue" not in done):
@@ -192,8 +270,9 @@ async def _notices(
         for snooze_id in await store.obligations.due_snoozes(obligation, now):
             if await store.obligations.snooze_done(snooze_id):
                 await _send(
-                    outbox, store, texts, obligation, rule, f"snooze:{snooze_id}", now, now, report
-                )
+                    outbox, store, texts, obligation, rule, f"snooze:{snooze_id}", now, now,
+                    report, reminders=reminders,
+                )  # fmt: skip
     if now >= overdue_at:
         for kind in passed:  # replaced by the overdue notice
             if await store.obligations.claim(obligation, kind, "skipped"):
@@ -217,11 +296,14 @@ async def _notices(
         return
     if not passed:
         return
-    latest = max(passed, key=lambda kind: reminders[kind])
+    latest = max(passed, key=lambda kind: moments[kind])
     for kind in passed:
         if kind != latest and await store.obligations.claim(obligation, kind, "skipped"):
             report.skipped += 1
-    await _send(outbox, store, texts, obligation, rule, latest, now, reminders[latest], report)
+    await _send(
+        outbox, store, texts, obligation, rule, latest, now, moments[latest], report,
+        reminders=reminders,
+    )  # fmt: skip
 
 
 async def _send(
@@ -235,6 +317,7 @@ async def _send(
     planned: datetime,
     report: RunReport,
     mention_limit: int = 0,
+    reminders: _Reminders | None = None,
 ) -> None:
     late = now - planned > LATE_AFTER
     person = await responsible(store, rule, obligation)
@@ -283,28 +366,22 @@ async def _send(
     if not await store.obligations.claim(obligation, kind, outcome):
         return
     chat_id, lang = target
-    name = "obligation_overdue.html" if kind == "overdue" else "obligation_reminder.html"
-    markup = None
-    if kind != "overdue":
-        # A reminder can be asked for again later: in an hour, or tomorrow morning.
-        markup = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        texts.label(lang, f"snooze.{length}"),
-                        callback_data=f"sz:{obligation.id}:{length}",
-                    )
-                    for length in ("hour", "tomorrow")
-                ]
-            ]
+    if kind == "overdue":
+        markup = None
+        if rule.id == "R2":
+            # 如属出现问题没有报送的情况 … 负激励50元/次: the centre records each such issue.
+            label = texts.label(lang, "r2.button.record", amount=rule.fine.amount_fen // 100)
+            markup = InlineKeyboardMarkup(
+                [[InlineKeyboardButton(label, callback_data=f"r2:{obligation.id}")]]
+            )
+        await outbox.message(
+            chat_id, texts.render(lang, "obligation_overdue.html", **params), markup
         )
-    if kind == "overdue" and rule.id == "R2":
-        # 如属出现问题没有报送的情况 … 负激励50元/次: the KA centre records each such issue.
-        label = texts.label(lang, "r2.button.record", amount=rule.fine.amount_fen // 100)
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(label, callback_data=f"r2:{obligation.id}")]]
-        )
-    await outbox.message(chat_id, texts.render(lang, name, **params), markup)
+    else:
+        # With the batch's other reminders to the same chat, in one message (see _Reminders).
+        assert reminders is not None
+        text = texts.render(lang, "obligation_reminder.html", **params)
+        reminders.add(chat_id, lang, obligation.id, text)
     if never_wrote:
         report.unreachable += 1
         return
