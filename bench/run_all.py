@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 # (script, full-size arguments, smoke arguments)
 BENCHMARKS = [
     ("bench_when.py", [], []),
-    ("bench_delivery.py", [], ["--updates", "20", "--people", "2"]),
+    ("bench_delivery.py", [], ["--updates", "20", "--people", "2", "--visits", "1"]),
     ("bench_fanout.py", [], ["--groups", "5", "--people", "10", "--per-group", "2"]),
     (
         "bench_fanout.py",
@@ -33,6 +33,12 @@ BENCHMARKS = [
         ["--groups", "3", "--people", "5", "--errors", "0.3"],
     ),
     ("bench_due.py", [], ["--locals", "300", "--issues", "100"]),
+    ("bench_due.py", ["--years", "3"], ["--locals", "300", "--issues", "100", "--years", "3"]),
+    (
+        "bench_summary.py",
+        [],
+        ["--units", "2", "--people", "20", "--visits", "500", "--month-visits", "50"],
+    ),
 ]
 
 

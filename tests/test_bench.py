@@ -24,4 +24,7 @@ def test_every_benchmark_runs_at_a_smoke_size() -> None:
     assert out.count("fan-out: ") == 3
     # Delivered exactly once, within Telegram's limits, 429s or not.
     assert out.count("missing 0, doubled 0, limits broken 0") == 3
-    assert out.count("due work, ") == 2
+    assert out.count("due work, ") == 4  # one year of history, then three
+    assert out.count("start-up on that database: first getUpdates after") == 2
+    assert "Bot API calls an update:" in out
+    assert "figures + chart of 3 summaries" in out and "the whole job (3 summaries sent)" in out

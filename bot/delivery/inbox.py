@@ -63,10 +63,14 @@ class Poller:
         failures = 0
         while True:
             try:
-                updates = await self.app.bot.get_updates(
-                    offset=self._offset,
-                    timeout=self.timeout,
-                    allowed_updates=self.allowed_updates,
+                # As Telegram sent them: stored so, and made Update objects only once.
+                updates = await self.app.bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={
+                        "offset": self._offset,
+                        "timeout": self.timeout,
+                        "allowed_updates": self.allowed_updates,
+                    },
                     read_timeout=self.timeout + 10,
                 )
             except Conflict:
@@ -77,19 +81,19 @@ class Poller:
                 failures += 1
             else:
                 failures = 0
-                await self._take(list(updates))
+                await self._take(list(updates or []))
                 continue
             await asyncio.sleep(RETRY_SECONDS[min(failures, len(RETRY_SECONDS)) - 1])
 
-    async def _take(self, updates: list[Update]) -> None:
+    async def _take(self, updates: list[dict[str, Any]]) -> None:
         if not updates:
             return
-        fresh = set(await self.inbox.receive([u.to_dict() for u in updates]))
+        fresh = set(await self.inbox.receive(updates))
         # Only now may Telegram forget them: the next getUpdates confirms this batch.
-        self._offset = updates[-1].update_id + 1
-        for update in updates:
-            if update.update_id in fresh:
-                await self.app.update_queue.put(update)
+        self._offset = int(updates[-1]["update_id"]) + 1
+        for payload in updates:
+            if payload["update_id"] in fresh:
+                await self.app.update_queue.put(Update.de_json(payload, self.app.bot))
 
 
 class WebhookReceiver:

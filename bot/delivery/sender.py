@@ -22,16 +22,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from telegram import (
-    Bot,
-    ForceReply,
-    InlineKeyboardMarkup,
-    InputFile,
-    InputMediaPhoto,
-    Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-)
+from telegram import InputFile, InputMediaPhoto
+from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -41,6 +33,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.ext import ExtBot
 
 from bot.delivery import cancel
 from bot.delivery.backoff import Backoff
@@ -58,17 +51,10 @@ _GONE = (
     "query id is invalid",
     "message to delete not found",
 )
-_METHODS = {
-    "sendMessage": "send_message",
-    "sendPhoto": "send_photo",
-    "sendDocument": "send_document",
-    "sendMediaGroup": "send_media_group",
-    "sendLocation": "send_location",
-    "editMessageText": "edit_message_text",
-    "editMessageReplyMarkup": "edit_message_reply_markup",
-    "editMessageCaption": "edit_message_caption",
-    CALLBACK_ANSWER: "answer_callback_query",
-}
+# Requests whose text or caption is HTML (kabot writes every text so).
+_HTML = frozenset(
+    {"sendMessage", "editMessageText", "sendPhoto", "sendDocument", "editMessageCaption"}
+)
 _UPLOAD_FIELD = {"sendPhoto": "photo", "sendDocument": "document"}
 REPLY_WORKERS = 4  # of the workers, kept for replies people wait for
 
@@ -79,24 +65,10 @@ class _Retry(Exception):
         self.seconds, self.reason = seconds, reason
 
 
-def _markup(data: dict[str, Any] | None) -> Any:
-    if not data:
-        return None
-    for key, kind in (
-        ("inline_keyboard", InlineKeyboardMarkup),
-        ("keyboard", ReplyKeyboardMarkup),
-        ("remove_keyboard", ReplyKeyboardRemove),
-        ("force_reply", ForceReply),
-    ):
-        if key in data:
-            return kind.de_json(data, None)
-    return None
-
-
 class Sender:
     def __init__(
         self,
-        bot: Bot,
+        bot: ExtBot[Any],
         outbox: OutboxRepository,
         *,
         workers: int = 16,
@@ -122,6 +94,10 @@ class Sender:
         self._task: asyncio.Task[None] | None = None
         self._on_held = on_held
         self._backlog = False  # rows were pending that the last look did not start
+        self._fresh: set[int] = set()  # rows handed over as their transaction committed
+        # Deliveries to record: written together by one task while the store is busy.
+        self._delivered: list[tuple[int, int | None, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
         self.delivered = 0
 
     # ------------------------------------------------------------------ running
@@ -137,7 +113,9 @@ class Sender:
         )
 
     def take(self, row: OutboxRow) -> None:
-        """A reply written claimed in a transaction that has committed: made at once."""
+        """A reply written claimed in a transaction that has committed: made at once (nothing
+        written after it can have overtaken it yet, so it is not looked for)."""
+        self._fresh.add(row.id)
         self._launch(row)
 
     async def start(self) -> None:
@@ -156,6 +134,10 @@ class Sender:
             for task in late:  # left 'sending': made again at the next start
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
+        if self._recorder is not None:
+            await asyncio.wait([self._recorder], timeout=2.0)
+            self._recorder.cancel()
+            self._recorder = None
 
     async def _run(self) -> None:
         while True:
@@ -211,6 +193,7 @@ class Sender:
         task.add_done_callback(functools.partial(self._landed, row.id))
 
     def _landed(self, row_id: int, _: object) -> None:
+        self._fresh.discard(row_id)
         self._flying.pop(row_id, None)
         self._flying_bulk.discard(row_id)
         self._changed.set()
@@ -281,7 +264,7 @@ class Sender:
             _LOGGER.exception("Outbox: could not record an outcome")
 
     async def _deliver(self, row: OutboxRow) -> None:
-        if await self.outbox.superseded(row):
+        if row.id not in self._fresh and await self.outbox.superseded(row):
             await self.outbox.skip(row, "superseded")
             return
         kwargs = await self._arguments(row)
@@ -291,8 +274,15 @@ class Sender:
         if row.priority != INTERACTIVE and getattr(self.bot, "rate_limiter", None):
             kwargs["rate_limit_args"] = {"bulk": True}  # the limiter lets replies go first
         try:
-            result = await getattr(self.bot, _METHODS[row.method])(
-                **kwargs, read_timeout=self.request_timeout, write_timeout=self.request_timeout
+            # The row's parameters as the Bot API takes them: no typed objects built and
+            # taken apart again on the way out, nor a Message made of the answer.
+            rate_limit_args = kwargs.pop("rate_limit_args", None)
+            result = await self.bot.do_api_request(
+                row.method,
+                api_kwargs=kwargs,
+                read_timeout=self.request_timeout,
+                write_timeout=self.request_timeout,
+                rate_limit_args=rate_limit_args,
             )
         except RetryAfter as exc:
             raise _Retry(retry_after_seconds(exc), "flood control") from exc
@@ -312,8 +302,35 @@ class Sender:
             await self.outbox.fail(row, exc.message)
             _LOGGER.warning("Outbox %s to %s failed: %s", row.id, row.chat_id, exc.message)
             return
-        await self.outbox.sent(row, _message_id(result))
+        await self._record_delivered(row, _message_id(result))
         self.delivered += 1
+
+    async def _record_delivered(self, row: OutboxRow, message_id: int | None) -> None:
+        """Commit that ``row`` was delivered before the attempt ends. Deliveries that land
+        while another is being written go together in the next statement (a press's answer
+        and its edit, a fan-out's messages): no wait is added, the window in which a crash
+        could make a message arrive twice stays the time to the commit."""
+        done = asyncio.get_running_loop().create_future()
+        self._delivered.append((row.id, message_id, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._write_delivered(), name="kabot-sent")
+        await done
+
+    async def _write_delivered(self) -> None:
+        while self._delivered:
+            batch, self._delivered = self._delivered, []
+            try:
+                await self.outbox.sent_many(
+                    [(row_id, message_id) for row_id, message_id, _ in batch]
+                )
+            except Exception as exc:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for _, _, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     async def _refused(self, row: OutboxRow, reason: str) -> None:
         if row.method == CALLBACK_ANSWER:
@@ -338,24 +355,25 @@ class Sender:
             _LOGGER.warning("Outbox %s to %s refused: %s", row.id, row.chat_id, reason)
 
     async def _arguments(self, row: OutboxRow) -> dict[str, Any] | None:
-        """The typed call's keyword arguments; None when the message an edit is for is gone."""
+        """The request's parameters; None when the message an edit is for is gone."""
         kwargs: dict[str, Any] = dict(row.params)
         if row.method != CALLBACK_ANSWER:
             kwargs["chat_id"] = row.chat_id
-        if "reply_markup" in kwargs:
-            kwargs["reply_markup"] = _markup(kwargs["reply_markup"])
+        if row.method in _HTML:
+            kwargs["parse_mode"] = ParseMode.HTML
         reply_to = kwargs.pop("reply_to_message_id", None)
         if reply_to is not None:
             resolved = await self._resolve(reply_to)
             if resolved is not None:
-                kwargs["reply_to_message_id"] = resolved
+                kwargs["reply_parameters"] = {"message_id": resolved}
         if row.target is not None:
             target = await self._resolve(row.target)
             if target is None:
                 return None
             kwargs["message_id"] = target
         if row.method == "sendMediaGroup":
-            # Each item: a file id, or {"file_id", "caption"} for a photo with its caption.
+            # Each item: a file id, or {"file_id", "caption"} for a photo with its caption
+            # (PTB takes an album's items only as its objects).
             kwargs["media"] = [
                 InputMediaPhoto(item)
                 if isinstance(item, str)
@@ -380,8 +398,10 @@ class Sender:
 
 
 def _message_id(result: object) -> int | None:
-    if isinstance(result, Message):
-        return result.message_id
-    if isinstance(result, tuple | list) and result and isinstance(result[0], Message):
-        return result[0].message_id
+    """The message id in Telegram's answer: a message, an album's messages, or True."""
+    if isinstance(result, dict) and isinstance(result.get("message_id"), int):
+        return int(result["message_id"])
+    if isinstance(result, list) and result and isinstance(result[0], dict):
+        first = result[0].get("message_id")
+        return first if isinstance(first, int) else None
     return None

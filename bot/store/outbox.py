@@ -277,10 +277,17 @@ class OutboxRepository(Repository):
         return row.status, row.message_id
 
     async def sent(self, row: OutboxRow, message_id: int | None) -> None:
+        await self.sent_many([(row.id, message_id)])
+
+    async def sent_many(self, delivered: list[tuple[int, int | None]]) -> None:
+        """Rows delivered (row id, Telegram's message id), recorded in one statement."""
+        cases = " ".join("WHEN ? THEN ?" for _ in delivered)
+        marks = ",".join("?" * len(delivered))
+        params: list[object] = [value for pair in delivered for value in pair]
         await self.db.execute(
-            "UPDATE outbox SET status = 'sent', message_id = ?, sent_at = ?, upload = NULL,"
-            " error = NULL WHERE id = ?",
-            (message_id, self.now_text(), row.id),
+            f"UPDATE outbox SET status = 'sent', message_id = CASE id {cases} END,"
+            f" sent_at = ?, upload = NULL, error = NULL WHERE id IN ({marks})",
+            (*params, self.now_text(), *(row_id for row_id, _ in delivered)),
         )
 
     async def retry(self, row: OutboxRow, error: str) -> None:
