@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import threading
 from pathlib import Path
 
 from telegram import Bot
@@ -32,7 +33,7 @@ def write(folder: Path, data: bytes) -> str:
     target = folder / digest[:2] / digest
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{digest}.part")
+        partial = target.with_name(f".{digest}.{threading.get_ident()}.part")
         partial.write_bytes(data)
         os.replace(partial, target)
     return digest
@@ -43,6 +44,7 @@ class Downloader:
         self.bot, self.files, self.folder, self.pause = bot, files, folder, pause
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._pass = asyncio.Lock()  # one pass at a time (the loop's, or one asked for)
 
     def wake(self) -> None:
         self._wake.set()
@@ -66,6 +68,10 @@ class Downloader:
 
     async def run_once(self) -> None:
         """Download what is pending now (what fails waits for the next pass)."""
+        async with self._pass:
+            await self._download_pending()
+
+    async def _download_pending(self) -> None:
         for pending in await self.files.pending(limit=20):
             try:
                 handle = await self.bot.get_file(pending.file_id)

@@ -14,11 +14,12 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from bot.delivery.outbox import Outbox
 from bot.forms.present import money
 from bot.models import GRADES, BusinessUnit, CustomerKind, Role
-from bot.reminders import charts, workbook
+from bot.reminders import charts, workbook, worker
 from bot.reminders.calendar import add_months, day_of_month
 from bot.reminders.events import reply_due
 from bot.reminders.rules import Rules
@@ -94,9 +95,9 @@ async def gather(
         else None
     )
     people: dict[int, PersonLine] = {}
-    staff = [
-        p for u in units.values() if scope in (None, u.id) for p in await store.staff.in_unit(u.id)
-    ]
+    staff = (
+        await store.staff.in_unit(scope) if scope is not None else await store.staff.all_active()
+    )
     for person in staff:
         if person.role not in (Role.FIELD, Role.MANAGER) or not person.unit_id:
             continue
@@ -160,6 +161,11 @@ async def gather(
 _DRAWING = threading.Lock()
 
 
+def chart_in_worker(root: str, default_language: str, lang: str, summary: MonthlySummary) -> bytes:
+    """In the worker process (see :mod:`bot.reminders.worker`): the summary's chart."""
+    return chart_of(Texts(Path(root), default_language), lang, summary)
+
+
 def chart_of(texts: Texts, lang: str, summary: MonthlySummary) -> bytes:
     scope = summary.unit.name if summary.unit else texts.label(lang, "chart.whole_group")
     with _DRAWING:
@@ -195,33 +201,51 @@ async def send_summaries(
         return 0
     month, late = previous_month(now.date()), now - planned > LATE_AFTER
     lang = texts.default_language
-    sent = 0
+    due: list[tuple[BusinessUnit, MonthlySummary]] = []
     for unit in await store.units.all():
         if not unit.active or await store.summaries.sent(unit.id, month):
             continue
         if unit.group_chat_id is None:
             await store.summaries.claim(unit.id, month, "unreachable")
             continue
-        # Figures, chart and workbook are made first — the chart and the workbook in a worker
-        # thread, with no transaction open, so every chat goes on meanwhile; then the claim
-        # and the summary's messages are one commit, each message delivered on its own.
-        summary = await gather(store, rules, month, unit)
-        chart = await asyncio.to_thread(chart_of, texts, lang, summary)
-        book = await workbook.month(store, rules, texts, lang, month) if unit.is_centre else None
-        async with store.db.transaction():
-            if not await store.summaries.claim(unit.id, month, "late" if late else "sent"):
-                continue
-            text = texts.render(
-                lang,
-                "monthly_summary.html",
-                s=summary,
-                late=late,
-                money=lambda fen: money(texts, lang, fen),
-            )
-            await outbox.message(unit.group_chat_id, text)
-            await outbox.photo(unit.group_chat_id, chart, name=f"{month}.png")
-            if book is not None:
-                name = texts.label(lang, "workbook.file", month=month)
-                await outbox.document(unit.group_chat_id, book, name=name)
-        sent += 1
+        due.append((unit, await gather(store, rules, month, unit)))
+    if not due:
+        return 0
+    # Charts and the workbook are made in the worker processes, all asked for at once (they
+    # draw side by side), with no transaction open, so every chat goes on meanwhile; then
+    # each summary's claim and messages are one commit, each message delivered on its own.
+    root = str(texts.root)
+    charts_made = [
+        asyncio.ensure_future(
+            worker.run(chart_in_worker, root, texts.default_language, lang, summary)
+        )
+        for _, summary in due
+    ]
+    try:
+        book = None
+        if any(unit.is_centre for unit, _ in due):
+            book = await workbook.month(store, rules, texts, lang, month)
+        sent = 0
+        for (unit, summary), chart_made in zip(due, charts_made, strict=True):
+            chart = await chart_made
+            assert unit.group_chat_id is not None
+            async with store.db.transaction():
+                if not await store.summaries.claim(unit.id, month, "late" if late else "sent"):
+                    continue
+                text = texts.render(
+                    lang,
+                    "monthly_summary.html",
+                    s=summary,
+                    late=late,
+                    money=lambda fen: money(texts, lang, fen),
+                )
+                await outbox.message(unit.group_chat_id, text)
+                await outbox.photo(unit.group_chat_id, chart, name=f"{month}.png")
+                if unit.is_centre and book is not None:
+                    name = texts.label(lang, "workbook.file", month=month)
+                    await outbox.document(unit.group_chat_id, book, name=name)
+            sent += 1
+    finally:
+        for chart_made in charts_made:
+            chart_made.cancel()
     return sent

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -22,10 +23,12 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.models import Customer, Staff
+from bot.clock import SystemClock
+from bot.models import Customer, LedgerEntry, Staff
+from bot.reminders import worker
 from bot.reminders.rules import Rules
 from bot.store import Store
-from bot.store.db import Row
+from bot.store.db import Database, Row
 from bot.store.files import StoredFile
 from bot.store.gradings import Proposal
 from bot.texts import Texts
@@ -177,9 +180,8 @@ def _promotion_rows(texts: Texts, lang: str, promotions: list[Row]) -> list[list
 
 async def month(store: Store, rules: Rules, texts: Texts, lang: str, month: str) -> bytes:
     """The month's workbook for the whole group: the figures per unit, then every record."""
-    from bot.reminders.summary import gather, month_bounds
+    from bot.reminders.summary import gather
 
-    first, last = month_bounds(month)
     figures: list[list[Cell]] = []
     for unit in [u for u in await store.units.all() if u.active and not u.is_centre] + [None]:
         s = await gather(store, rules, month, unit)
@@ -199,14 +201,59 @@ async def month(store: Store, rules: Rules, texts: Texts, lang: str, month: str)
                 _yuan(s.waived_fen),
             ]
         )
-    month_visits = await store.summaries.visits(first, last)
+    # The records made into rows and written in the worker process, which reads them
+    # itself: a month's tens of thousands of visits never hold up a chat.
+    return await worker.run(
+        _month_in_worker, str(store.db.path), str(texts.root), texts.default_language, lang,
+        month, figures,
+    )  # fmt: skip
+
+
+def _month_in_worker(
+    path: str, root: str, default_language: str, lang: str, month: str, figures: list[list[Cell]]
+) -> bytes:
+    """In the worker process: the month's records read, made into rows and written."""
+    return asyncio.run(
+        _month_read_and_written(
+            Path(path), Texts(Path(root), default_language), lang, month, figures
+        )
+    )
+
+
+async def _month_read_and_written(
+    path: Path, texts: Texts, lang: str, month: str, figures: list[list[Cell]]
+) -> bytes:
+    from bot.reminders.summary import month_bounds
+
+    first, last = month_bounds(month)
+    db = await Database.open(path)
+    try:
+        store = Store(db, SystemClock(ZoneInfo("UTC")))  # only read: the clock is not asked
+        visits = await store.summaries.visits(first, last)
+        kept = await _kept(store, visits)
+        issues = await store.summaries.issues(first, last, None)
+        promotions = await store.summaries.promotions(first, last, None)
+        entries = await store.ledger.month(month)
+    finally:
+        await db.close()
+    return _month_book(texts, lang, figures, visits, kept, issues, promotions, entries)
+
+
+def _month_book(
+    texts: Texts,
+    lang: str,
+    figures: list[list[Cell]],
+    visits: list[Row],
+    kept: dict[str, Any],
+    issues: list[Row],
+    promotions: list[Row],
+    entries: list[LedgerEntry],
+) -> bytes:
     sheets: dict[str, list[list[Cell]]] = {
         "figures": figures,
-        "visits": _visit_rows(texts, lang, month_visits, await _kept(store, month_visits)),
-        "issues": _issue_rows(texts, lang, await store.summaries.issues(first, last, None)),
-        "promotions": _promotion_rows(
-            texts, lang, await store.summaries.promotions(first, last, None)
-        ),
+        "visits": _visit_rows(texts, lang, visits, kept),
+        "issues": _issue_rows(texts, lang, issues),
+        "promotions": _promotion_rows(texts, lang, promotions),
         "ledger": [
             [
                 e.id,
@@ -218,11 +265,10 @@ async def month(store: Store, rules: Rules, texts: Texts, lang: str, month: str)
                 e.reason,
                 e.created_at.date(),
             ]
-            for e in await store.ledger.month(month)
+            for e in entries
         ],
     }
-    # Written in a worker thread, streamed (write-only): every chat goes on meanwhile.
-    return await asyncio.to_thread(_write, texts, lang, sheets)
+    return _write(texts, lang, sheets)
 
 
 def _write(texts: Texts, lang: str, sheets: dict[str, list[list[Cell]]]) -> bytes:
