@@ -17,6 +17,7 @@ ZHANG = 500100103  # 张敏, the KA centre's KA manager and its first responsibl
 WANG = 500100101  # 王建国, the centre's director
 SUN = 500200101  # 孙伟, YT's first responsible person
 ZHOU = 500200102  # 周丽, YT field
+XU = 500400102  # 徐婷, NF field
 LIN = 500400101  # 林峰, NF's first responsible person
 
 
@@ -170,31 +171,81 @@ async def test_r6_r7_charge_per_contract_with_the_step_up_at_three_months(
     assert sum(fen for _, fen, _ in r6 + r7) == 25000
 
 
-async def test_r4_charges_the_centre_per_unit_still_waiting_for_a_reply(
-    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    only(tmp_path, monkeypatch, "R4")
+async def file_nf_issue(xu: Person) -> None:
+    """徐婷 of NF reports an issue at 永辉超市（东北区）."""
+    await xu.send("/issue")
+    await xu.send("永辉")
+    await xu.press("永辉超市（东北区）")
+    await xu.send("沈阳店")
+    await xu.press("断货/供货")
+    await xu.press("一般")
+    await xu.send("酸奶断货两天")
+    await xu.press("跳过")
+    await xu.press("提交")
+    assert "已提交问题反馈" in xu.last_reply()
+
+
+async def r4_month(org: Kabot, monkeypatch: pytest.MonkeyPatch) -> tuple[Group, Person]:
+    """Two units' issues due a reply on 28 February, one more due on 30 March."""
     centre_group, zhang, _ = await centre(org)
-    zhou = org.person(ZHOU, "周丽")
-    at(org, "2027-02-05T10:00")  # reported up to the 20th: due the 30th — 28 February
+    zhou, xu = org.person(ZHOU, "周丽"), org.person(XU, "徐婷")
+    at(org, "2027-02-05T10:00")  # by the reporting day (the 10th): due the 30th — 28 February
     await file_issue(zhou, photos=0)
-    at(org, "2027-02-21T10:00")  # after the 20th: due 30 March
+    at(org, "2027-02-08T10:00")
+    await file_nf_issue(xu)
+    at(org, "2027-02-11T10:00")  # after the 10th: next month's report, due 30 March
     await file_issue(zhou, photos=0)
     await due(org, monkeypatch, "2027-03-01T09:00")
     await due(org, monkeypatch, "2027-03-02T09:00")
-    assert [s[-10:] for _, _, s in await penalties_of(org, "R4")] == ["2027-03-01", "2027-03-02"]
+    return centre_group, zhang
+
+
+async def test_r4_charges_the_centre_once_a_day_however_many_units_wait(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R4")
+    centre_group, zhang = await r4_month(org, monkeypatch)
+    fines = await penalties_of(org, "R4")
+    assert [s[-10:] for _, _, s in fines] == ["2027-03-01", "2027-03-02"]  # YT and NF wait
+    assert all(name == "张敏" and fen == 5000 for name, fen, _ in fines)
     assert any("开始计罚：R4" in t for t in centre_group.texts())
 
-    at(org, "2027-03-02T16:00")  # I1 answered: the unit waits for nothing due yet
+    at(org, "2027-03-02T16:00")  # YT's I1 answered: NF still waits, the fine runs on
     card = next(m for m in centre_group.bot_messages() if "I1" in (m.get("text") or ""))
     await zhang.press_data("ih:1:reply", card["message_id"], centre_group)
     await zhang.send("已与门店沟通，补货完成")
     await zhang.press("提交")
-    await due(org, monkeypatch, "2027-03-02T16:05")
-    assert "共逾期 2 天" in centre_group.texts()[-1]
-    await due(org, monkeypatch, "2027-03-20T09:00")
-    fines = await penalties_of(org, "R4")
-    assert [(name, fen) for name, fen, _ in fines] == [("张敏", 5000), ("张敏", 5000)]
+    await due(org, monkeypatch, "2027-03-03T09:00")
+    assert [s[-10:] for _, _, s in await penalties_of(org, "R4")][-1] == "2027-03-03"
+    assert len(await penalties_of(org, "R4")) == 3
+
+
+async def test_r4_per_unit_waiting_charges_each_unit_still_waiting(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R4")
+    site = tmp_path / "site-rules.toml"
+    text = site.read_text(encoding="utf-8")
+    assert "per_unit_waiting = false" in text
+    site.write_text(text.replace("per_unit_waiting = false", "per_unit_waiting = true"), "utf-8")
+    await r4_month(org, monkeypatch)
+    days = sorted(s[-10:] for _, _, s in await penalties_of(org, "R4"))
+    assert days == ["2027-03-01", "2027-03-01", "2027-03-02", "2027-03-02"]
+
+
+async def test_r4_cutoff_day_moves_which_report_an_issue_is_in(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R4")
+    site = tmp_path / "site-rules.toml"
+    text = site.read_text(encoding="utf-8")
+    site.write_text(text.replace("cutoff_day = 10", "cutoff_day = 20"), "utf-8")
+    await r4_month(org, monkeypatch)
+    # Up to the 20th: all three issues are in February's report, due 28 February.
+    due_dates = await org.store.db.fetch_all(
+        "SELECT DISTINCT due_on FROM obligations WHERE rule = 'R4' ORDER BY due_on"
+    )
+    assert [r["due_on"] for r in due_dates] == ["2027-02-28"]
 
 
 async def test_r12_reminds_the_unit_before_a_launch_and_only_the_centre_records_it(

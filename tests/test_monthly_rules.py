@@ -357,3 +357,60 @@ async def test_one_persons_reminders_of_a_run_come_as_one_message(
     assert len(await org.store.db.fetch_all("SELECT * FROM snoozes")) == 4
     await sun.press("明天再提醒")
     assert "已经推迟过" in sun.alert_text()
+
+
+def site_rule(tmp_path: Path, old: str, new: str) -> None:
+    """Change the site's rules file written by ``only`` (the office editing its copy)."""
+    site = tmp_path / "site-rules.toml"
+    text = site.read_text(encoding="utf-8")
+    assert old in text, old
+    site.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+ESCALATE_ALL = 'escalate_to = ["unit_group", "manager", "director"]'
+
+
+async def test_without_unit_group_the_overdue_notice_goes_to_the_person(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R1")
+    site_rule(tmp_path, ESCALATE_ALL, 'escalate_to = ["manager", "director"]')
+    group, sun, _ = await heads(org)
+    await due(org, monkeypatch, "2026-12-09T09:00")
+    assert not any("逾期：R1" in t for t in group.texts())
+    assert any("逾期：R1" in t for t in sun.private.texts())
+
+
+async def test_without_manager_a_missed_deadline_stays_out_of_the_digest(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R1")
+    site_rule(tmp_path, ESCALATE_ALL, 'escalate_to = ["unit_group", "director"]')
+    group, sun, _ = await heads(org)
+    await due(org, monkeypatch, "2026-12-10T08:30")
+    assert any("逾期：R1" in t for t in group.texts())
+    assert digests(sun) and "已逾期" not in digests(sun)[-1]
+
+
+async def test_a_setting_a_rule_does_not_have_stops_kabot_at_its_line(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R4")
+    site_rule(tmp_path, "per_unit_waiting = false", "per_unit_wating = false")
+    code, _, err = await run_cli(org, monkeypatch, "jobs", "run-due", "--now", "2026-12-01T09:00")
+    assert code != 0
+    assert "site-rules.toml:" in err and "per_unit_wating: unknown setting" in err
+
+
+@pytest.mark.parametrize(
+    ("holidays", "due_on"), [("keep", "2026-11-08"), ("working_days", "2026-11-09")]
+)
+async def test_holidays_decide_whether_a_deadline_on_a_rest_day_moves(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, holidays: str, due_on: str
+) -> None:
+    only(tmp_path, monkeypatch, "R1")
+    site_rule(tmp_path, 'holidays = "keep"', f'holidays = "{holidays}"')
+    await heads(org)
+    await due(org, monkeypatch, "2026-11-02T09:00")  # R1 falls on Sunday 8 November
+    rows = await org.store.db.fetch_all("SELECT due_on FROM obligations WHERE rule = 'R1'")
+    assert {r["due_on"] for r in rows} == {due_on}

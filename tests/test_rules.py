@@ -22,8 +22,8 @@ def test_the_shipped_rules_hold_r1_to_r12_with_the_manuals_words() -> None:
     assert all(rule.quote and rule.obligation["zh"] for rule in rules.rules.values())
     r2, r4, r6 = rules.rules["R2"], rules.rules["R4"], rules.rules["R6"]
     assert (r2.deadline.every_month_day, r2.fine.per, r2.fine.amount_fen) == (10, "time", 5000)
-    assert "50元/次" in r2.quote and r2.settings["overdue_notice_day"] == 11
-    assert r4.settings == {"cutoff_day": 20, "per_unit_waiting": True}
+    assert "50元/次" in r2.quote and r2.settings == {}
+    assert r4.settings == {"cutoff_day": 10, "per_unit_waiting": False}
     assert (r6.fine.amount_fen, r6.fine.step_up_after_months, r6.fine.step_up_fen) == (
         5000,
         3,
@@ -59,7 +59,7 @@ MISTAKES = [
     ),
     ('quiet_hours = "21:00-08:00"', 'quiet_hours = "21:00"', "write it as 21:00-08:00"),
     ('reminder_time = "09:00"', 'reminder_time = "9 am"', "'9 am' is not a time of day"),
-    ('escalate_to = ["director"]', 'escalate_to = ["ceo"]', "'ceo' is not one of unit_group"),
+    ('escalate_to = ["manager"]', 'escalate_to = ["ceo"]', "'ceo' is not one of unit_group"),
     ('quote = "每月至少拜访一个重点客户和两个重点经销商"', 'quote = ""', "quote the manual"),
     (
         'holidays = "working_days"',
@@ -67,6 +67,21 @@ MISTAKES = [
         "fines: unknown setting",
     ),
     ("[rules.R12]", "[rules.X12]", "a rule is named R1"),
+    # Every key a rule may have is known: a typo is refused, never silently ignored.
+    ("cutoff_day = 10", "cutof_day = 10", "cutof_day: unknown setting"),
+    ("cutoff_day = 10", "cutoff_day = 31", "31 is not a whole number from 1 to 28"),
+    ("per_unit_waiting = false", 'per_unit_waiting = "no"', "'no' is not true or false"),
+    ("key_customers = 1", "key_customers = 1\nquota_days = [20, 25]", "quota_days: unknown"),
+    (
+        'deadline = { every = "month", day = 8 }',
+        'deadline = { every = "month", day = 8, shift = 1 }',
+        "shift: unknown (known: every",
+    ),
+    (
+        'fine = { per = "time", amount = 50 }',
+        'fine = { per = "time", amount = 50, cap = 300 }',
+        "cap: unknown (known: per",
+    ),
 ]
 
 

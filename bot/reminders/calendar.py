@@ -32,6 +32,16 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
+def deadline_day(holidays: str, day: date) -> date:
+    """A deadline's day under a rule's ``holidays``: "keep" (遇节假日不得顺延) leaves it where
+    it fell; "working_days" moves one that falls on a rest day on to the next working day."""
+    if holidays != "working_days":
+        return day
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
 def add_working_days(start: date, count: int) -> date:
     """The ``count``-th working day after ``start``."""
     day = start

@@ -14,7 +14,7 @@ from telegram import InlineKeyboardMarkup
 
 from bot.delivery.outbox import Outbox
 from bot.menus import visit_button
-from bot.models import Customer, Staff, VisitClass
+from bot.models import Customer, Obligation, Staff, VisitClass
 from bot.policy import customer_scope
 from bot.reminders.rules import Rules
 from bot.reminders.visits import overdue_for_visit
@@ -62,7 +62,7 @@ class Digest:
         )
 
 
-async def gather(store: Store, person: Staff, now: datetime) -> Digest:
+async def gather(store: Store, rules: Rules, person: Staff, now: datetime) -> Digest:
     """The digest of ``person``'s scope: their unit, or every unit for the KA centre."""
     scope = customer_scope(person, await store.units.centre())
     digest = Digest()
@@ -85,7 +85,7 @@ async def gather(store: Store, person: Staff, now: datetime) -> Digest:
         unit = units.get(obligation.unit_id or 0, "")
         if in_scope and now.date() <= obligation.due_on <= now.date() + DUE_SOON:
             digest.due_soon.append((obligation.rule, unit, obligation.due_on))
-        elif in_scope and obligation.due_on < now.date():
+        elif in_scope and obligation.due_on < now.date() and _to_managers(rules, obligation):
             # After the group's overdue notice, the manager's digest (SPEC §3's ladder).
             digest.overdue.append((obligation.rule, unit, obligation.due_on))
     digest.unreachable = [
@@ -137,7 +137,7 @@ async def send_digests(
         async with store.db.transaction():
             scope = customer_scope(person, centre)
             if scope not in gathered:
-                gathered[scope] = await gather(store, person, now)
+                gathered[scope] = await gather(store, rules, person, now)
             digest = gathered[scope]
             outcome = "empty" if digest.empty else "late" if late else "sent"
             if not await store.obligations.claim_digest(person.id, now.date(), outcome):
@@ -162,3 +162,9 @@ def _visit_buttons(
     if not customers:
         return None
     return InlineKeyboardMarkup([[visit_button(texts, lang, c)] for c in customers])
+
+
+def _to_managers(rules: Rules, obligation: Obligation) -> bool:
+    """Whether a missed deadline reaches the managers' digests (escalate_to "manager")."""
+    rule = rules.rules.get(obligation.rule)
+    return rule is not None and "manager" in rule.escalate_to

@@ -341,11 +341,13 @@ async def _send(
         "plan_left": await monthly.plan_left(store, obligation) if rule.id == "R9" else [],
         "who": mentions([person], mention_limit) if person else "",
     }
-    # The overdue notice goes to the unit's group; reminders (and an overdue notice for a
-    # unit without a group) to the responsible person. A quota or a plan is a person's own.
+    # The overdue notice goes to the unit's group (escalate_to "unit_group"); reminders, and
+    # an overdue notice otherwise, to the responsible person. A quota or a plan is a person's
+    # own.
     target: tuple[int, str] | None = None
     if (
         kind == "overdue"
+        and "unit_group" in rule.escalate_to
         and obligation.staff_id is None
         and answering is not None
         and answering.group_chat_id is not None

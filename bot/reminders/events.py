@@ -1,8 +1,9 @@
 """Obligations that follow an event rather than the calendar (SPEC §3, seed 000 §5.3–5.7).
 
 - R4: every issue a unit reports is due the KA centre's written reply by the 30th of its
-  month when reported up to the 20th (``cutoff_day``), else by the 30th of the next month —
-  the last day in February. One obligation per unit and due date: "a unit still waiting".
+  month when reported up to the reporting day (``cutoff_day``, the 10th), else by the 30th of
+  the next month — the last day in February. One obligation per unit and due date; charged
+  once a day for them all unless ``per_unit_waiting`` (see penalties).
 - R5: a national contract is distributed to the units within 7 days of its completion.
 - R6: each local contract is signed within 2 months of the distribution; the step-up charge
   comes at 3 months.
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.models import Obligation
-from bot.reminders.calendar import add_months, add_working_days, day_of_month
+from bot.reminders.calendar import add_months, add_working_days, day_of_month, deadline_day
 from bot.reminders.rules import Rule, Rules
 from bot.store import Store
 from bot.store.obligations import Due
@@ -30,6 +31,11 @@ EVENT_RULES = ("R4", "R5", "R6", "R7", "R10", "R11", "R12")
 
 
 def _after(rule: Rule, start: date) -> date:
+    """The deadline ``start`` sets, moved off a rest day when the rule counts working days."""
+    return deadline_day(rule.holidays, _counted(rule, start))
+
+
+def _counted(rule: Rule, start: date) -> date:
     deadline = rule.deadline
     match deadline.unit:
         case "months":
@@ -43,21 +49,26 @@ def _after(rule: Rule, start: date) -> date:
     return start + timedelta(days=deadline.amount)
 
 
+CUTOFF_DAY = 10  # R4, when a site's rules file does not say: R2's reporting day
+
+
 def reply_due(rule: Rule, reported: date) -> date:
     """R4: the 30th of the month an issue was reported in, up to the cutoff day; else the
     30th of the next month (the month's last day when it is shorter)."""
-    cutoff = int(rule.settings.get("cutoff_day", 20))
+    cutoff = int(rule.settings.get("cutoff_day", CUTOFF_DAY))
     due_day = rule.deadline.every_month_day or 30
     month = reported if reported.day <= cutoff else add_months(reported.replace(day=1), 1)
-    return day_of_month(month.year, month.month, due_day)
+    return deadline_day(rule.holidays, day_of_month(month.year, month.month, due_day))
 
 
 def reported_for(rule: Rule, due: date) -> tuple[date, date]:
     """The days whose issues are due a reply on ``due`` (R4): from the day after the cutoff
     of the month before to the cutoff of the due date's month — a range that contains them
     (``reply_due`` then says which exactly), however long the unit's history."""
-    first = add_months(due.replace(day=1), -1)
-    return first, day_of_month(due.year, due.month, int(rule.settings.get("cutoff_day", 20)))
+    # A due date moved off a rest day may be early in the month after: a month more.
+    first = add_months(due.replace(day=1), -2 if rule.holidays == "working_days" else -1)
+    cutoff = int(rule.settings.get("cutoff_day", CUTOFF_DAY))
+    return first, day_of_month(due.year, due.month, cutoff)
 
 
 async def plan(store: Store, rules: Rules, today: date) -> None:

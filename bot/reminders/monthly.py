@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from bot.models import CustomerKind, Obligation, Role
 from bot.reminders import events
-from bot.reminders.calendar import day_of_month
+from bot.reminders.calendar import day_of_month, deadline_day
 from bot.reminders.rules import Rule, Rules
 from bot.store import Store
 
@@ -33,7 +33,9 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
             rule.deadline.every_month_day is None and not rule.deadline.last_day_of_month
         ):
             continue
-        due = day_of_month(today.year, today.month, rule.deadline.every_month_day)
+        due = deadline_day(
+            rule.holidays, day_of_month(today.year, today.month, rule.deadline.every_month_day)
+        )
         period = _previous_month(today) if which == "previous" else f"{today:%Y-%m}"
         for unit in units:
             await store.obligations.ensure(rule_id, f"unit:{unit.id}", period, due, unit.id)
@@ -42,7 +44,9 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
     centre, r3 = await store.units.centre(), rules.rules.get("R3")
     if r3 is not None and centre is not None and r3.deadline.every_month_day is not None:
         # R3: last month's national report by the 14th, from the units' data of the 8th.
-        due = day_of_month(today.year, today.month, r3.deadline.every_month_day)
+        due = deadline_day(
+            r3.holidays, day_of_month(today.year, today.month, r3.deadline.every_month_day)
+        )
         await store.obligations.ensure("R3", "centre", _previous_month(today), due, centre.id)
 
 
@@ -52,7 +56,9 @@ async def _plan_visits(store: Store, rules: Rules, today: date) -> None:
     if rule is None:
         return
     month = f"{today:%Y-%m}"
-    due = day_of_month(today.year, today.month, rule.deadline.every_month_day)
+    due = deadline_day(
+        rule.holidays, day_of_month(today.year, today.month, rule.deadline.every_month_day)
+    )
     for staff_id in await store.plans.confirmed(month):
         person = await store.staff.by_id(staff_id)
         if person is not None and person.active:
@@ -78,7 +84,9 @@ async def _plan_quotas(store: Store, rules: Rules, today: date) -> None:
     rule, centre = rules.rules.get("R8"), await store.units.centre()
     if rule is None or centre is None:
         return
-    due = day_of_month(today.year, today.month, rule.deadline.every_month_day)
+    due = deadline_day(
+        rule.holidays, day_of_month(today.year, today.month, rule.deadline.every_month_day)
+    )
     for person in await store.staff.in_unit(centre.id):
         if person.role is Role.MANAGER:
             await store.obligations.ensure(

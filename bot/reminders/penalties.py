@@ -86,8 +86,14 @@ async def publish(
         await post(outbox, store, texts, rules, entry, chat_id, lang)
 
 
-def _source(obligation: Obligation) -> str:
-    return f"{obligation.rule}:{obligation.subject}:{obligation.period}:"
+def _source(rule: Rule, obligation: Obligation) -> str:
+    """What a charge is of, on the ledger. A rule charged once a day however many units wait
+    (R4 unless ``per_unit_waiting``) shares one source among the units' obligations of a
+    period, so the first of them charges the day and the others find it charged."""
+    subject = obligation.subject
+    if rule.settings.get("per_unit_waiting") is False:
+        subject = "units"
+    return f"{obligation.rule}:{subject}:{obligation.period}:"
 
 
 async def charge(
@@ -117,8 +123,8 @@ async def charge(
         return 0
     # What is on the ledger already is not written again (the work of a run stays what is
     # new, however long a fine has run).
-    charged = await store.ledger.sources("penalty", _source(obligation))
-    due = [c for c in due if _source(obligation) + c.key not in charged]
+    charged = await store.ledger.sources("penalty", _source(rule, obligation))
+    due = [c for c in due if _source(rule, obligation) + c.key not in charged]
     if not due:
         return 0
     lang = texts.default_language
@@ -139,7 +145,7 @@ async def charge(
                 step_up=item.key == "step_up",
             ),
             period=f"{item.day:%Y-%m}",
-            source=_source(obligation) + item.key,
+            source=_source(rule, obligation) + item.key,
             rule=rule.id,
         )
         if entry is None:
@@ -205,7 +211,7 @@ async def _tell(
     template: str,
     now: datetime,
 ) -> None:
-    days, total, waived = await store.obligations.charged(_source(obligation))
+    days, total, waived = await store.obligations.charged(_source(rule, obligation))
     subject = await describe(store, obligation)
     for chat_id, lang in await _targets(store, texts, person):
         text = texts.render(

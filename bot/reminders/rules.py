@@ -21,6 +21,15 @@ FINE_PER = ("day", "item", "time", "none")
 ESCALATION = ("unit_group", "manager", "director")
 AFTER_UNITS = ("days", "months", "hours", "working_days")
 _RULE_ID = re.compile(r"^R\d{1,2}$")
+# What each rule's [rules.Rn.settings] may say: (kind, lowest, highest) or bool. Anything else
+# is refused, so a typo never leaves an office believing it changed kabot.
+RULE_SETTINGS: dict[str, dict[str, tuple[int, int] | type[bool]]] = {
+    # Issues reported up to this day are in that month's report, due a reply by the 30th.
+    "R4": {"cutoff_day": (1, 28), "per_unit_waiting": bool},
+    "R8": {"key_customers": (0, 50), "key_distributors": (0, 50)},
+}
+_DEADLINE_KEYS = ("every", "day", "after", "before", *AFTER_UNITS)
+_FINE_KEYS = ("per", "amount", "step_up")
 DIRECTOR_AFTER_DAYS = 2  # when a site's rules file does not say
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -158,7 +167,13 @@ class _Reader:
 
 
 def _describe(kind: type | tuple[type, ...]) -> str:
-    names = {str: "text", int: "a whole number", list: "a list", dict: "a table"}
+    names = {
+        str: "text",
+        int: "a whole number",
+        list: "a list",
+        dict: "a table",
+        bool: "true or false",
+    }
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
@@ -288,12 +303,34 @@ def _rule(path: Path, lines: list[str], rule_id: str, r: _Reader) -> Rule:
         remind_days_before=tuple(sorted(set(days), reverse=True)),
         fine=_fine(r),
         escalate_to=tuple(escalate),
-        settings=dict(r.get("settings", dict, optional=True) or {}),
+        settings=_rule_settings(path, lines, rule_id, r),
     )
+
+
+def _rule_settings(path: Path, lines: list[str], rule_id: str, r: _Reader) -> dict[str, Any]:
+    table = r.get("settings", dict, optional=True) or {}
+    known = RULE_SETTINGS.get(rule_id, {})
+    reader = _Reader(path, lines, f"rules.{rule_id}.settings", table)
+    if not known and table:
+        key = next(iter(table))
+        raise reader.error(key, f"unknown setting ({rule_id} has no settings)")
+    reader.only(tuple(known))
+    settings: dict[str, Any] = {}
+    for key in table:
+        kind = known[key]
+        if kind is bool:
+            settings[key] = reader.get(key, bool)
+        else:
+            low, high = kind
+            settings[key] = reader.whole(key, low, high)
+    return settings
 
 
 def _deadline(r: _Reader) -> Deadline:
     table = r.get("deadline", dict)
+    for key in table:
+        if key not in _DEADLINE_KEYS:
+            raise r.error("deadline", f"{key}: unknown (known: {', '.join(_DEADLINE_KEYS)})")
     if "every" in table:
         if table["every"] != "month":
             raise r.error("deadline", 'every = "month" is the only repetition')
@@ -315,6 +352,9 @@ def _deadline(r: _Reader) -> Deadline:
 
 def _fine(r: _Reader) -> Fine:
     table = r.get("fine", dict)
+    for key in table:
+        if key not in _FINE_KEYS:
+            raise r.error("fine", f"{key}: unknown (known: {', '.join(_FINE_KEYS)})")
     per = table.get("per")
     if per not in FINE_PER:
         raise r.error("fine", f"per = {per!r} is not one of {', '.join(FINE_PER)}")
@@ -324,7 +364,7 @@ def _fine(r: _Reader) -> Fine:
     step_up = table.get("step_up")
     if step_up is None:
         return Fine(per, amount * 100)
-    if not isinstance(step_up, dict):
+    if not isinstance(step_up, dict) or set(step_up) - {"after_months", "amount"}:
         raise r.error("fine", "step_up is { after_months = 3, amount = 100 }")
     return Fine(
         per,
