@@ -171,6 +171,33 @@ async def test_r6_r7_charge_per_contract_with_the_step_up_at_three_months(
     assert sum(fen for _, fen, _ in r6 + r7) == 25000
 
 
+async def test_r6_step_up_replaces_the_two_month_fine_when_the_office_says_so(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R6")
+    site = tmp_path / "site-rules.toml"
+    text = site.read_text(encoding="utf-8")
+    site.write_text(text.replace('step_up = "adds"', 'step_up = "replaces"'), "utf-8")
+    _, zhang, _ = await centre(org)
+    lin = org.person(LIN, "林峰")
+    await lin.send("/start")
+    at(org, "2026-11-25T10:00")
+    await record_contract(zhang, "11月20日")
+    at(org, "2026-12-01T10:00")
+    await distribute(zhang, "12月1日")
+    await lin.send("/contract")
+    await lin.press("列出本部要签的地采合同")
+    await lin.press("2027年度联采合同")
+    await lin.send("全国")
+    await lin.press("提交")
+    await due(org, monkeypatch, "2027-03-02T09:00")  # never signed: two months, then three
+    rows = await org.store.db.fetch_all(
+        "SELECT amount_fen, reason FROM penalty_ledger WHERE rule = 'R6' ORDER BY id"
+    )
+    assert [r["amount_fen"] for r in rows] == [5000, 5000]  # 100 in all for the contract
+    assert "升至每份 ¥100" in rows[1]["reason"]
+
+
 async def file_nf_issue(xu: Person) -> None:
     """徐婷 of NF reports an issue at 永辉超市（东北区）."""
     await xu.send("/issue")

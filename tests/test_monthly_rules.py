@@ -194,7 +194,8 @@ async def test_r8_reminds_a_ka_manager_short_of_the_quota_with_progress(
     }
     await org.store.reports.add("visit", staff, carrefour.unit_id, answers)
 
-    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-21T09:00")
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-19T09:00")
+    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-20T09:00")  # on the 20th
     reminder = next(t for t in reversed(zhang.private.texts()) if t.startswith("⏰ R8"))
     assert "R8" in reminder and "重点客户 1/1" in reminder and "重点经销商 0/2" in reminder
     assert "发送 0 条" in await due(org, monkeypatch, "2026-12-21T09:00")
@@ -204,6 +205,7 @@ async def test_r8_reminds_a_ka_manager_short_of_the_quota_with_progress(
         " ON o.id = n.obligation_id WHERE o.rule = 'R8' ORDER BY o.id"
     )
     assert [r["outcome"] for r in rows].count("sent") == 1
+    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-25T09:00")  # and the 25th
 
 
 async def test_reminders_go_to_the_stand_in_during_leave(
@@ -414,3 +416,17 @@ async def test_holidays_decide_whether_a_deadline_on_a_rest_day_moves(
     await due(org, monkeypatch, "2026-11-02T09:00")  # R1 falls on Sunday 8 November
     rows = await org.store.db.fetch_all("SELECT due_on FROM obligations WHERE rule = 'R1'")
     assert {r["due_on"] for r in rows} == {due_on}
+
+
+@pytest.mark.parametrize(("holders", "reminded"), [("centre_and_units", True), ("centre", False)])
+async def test_r8_quota_is_held_by_the_units_ka_managers_too_unless_set_otherwise(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, holders: str, reminded: bool
+) -> None:
+    only(tmp_path, monkeypatch, "R8")
+    site_rule(tmp_path, 'quota_holders = "centre_and_units"', f'quota_holders = "{holders}"')
+    zhang, sun = org.person(ZHANG, "张敏"), org.person(SUN, "孙伟")
+    await zhang.send("/start")
+    await sun.send("/start")
+    await due(org, monkeypatch, "2026-12-21T09:00")
+    assert any(t.startswith("⏰ R8") for t in zhang.private.reminders())  # the centre's
+    assert any(t.startswith("⏰ R8") for t in sun.private.reminders()) is reminded  # YT's

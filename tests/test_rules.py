@@ -24,6 +24,7 @@ def test_the_shipped_rules_hold_r1_to_r12_with_the_manuals_words() -> None:
     assert (r2.deadline.every_month_day, r2.fine.per, r2.fine.amount_fen) == (10, "time", 5000)
     assert "50元/次" in r2.quote and r2.settings == {}
     assert r4.settings == {"cutoff_day": 10, "per_unit_waiting": False}
+    assert r6.settings == {"step_up": "adds"}
     assert (r6.fine.amount_fen, r6.fine.step_up_after_months, r6.fine.step_up_fen) == (
         5000,
         3,
@@ -31,6 +32,9 @@ def test_the_shipped_rules_hold_r1_to_r12_with_the_manuals_words() -> None:
     )
     assert rules.rules["R11"].holidays == "working_days"
     assert rules.rules["R1"].remind_days_before == (3, 1, 0)
+    assert (
+        rules.rules["R8"].remind_on_days == (20, 25) and not rules.rules["R8"].remind_days_before
+    )
     assert rules.general.quiet_from.hour == 21 and rules.general.quiet_until.hour == 8
 
 
@@ -71,6 +75,8 @@ MISTAKES = [
     ("cutoff_day = 10", "cutof_day = 10", "cutof_day: unknown setting"),
     ("cutoff_day = 10", "cutoff_day = 31", "31 is not a whole number from 1 to 28"),
     ("per_unit_waiting = false", 'per_unit_waiting = "no"', "'no' is not true or false"),
+    ('step_up = "adds"', 'step_up = "both"', "'both' is not one of adds, replaces"),
+    ("remind_on_days = [20, 25]", "remind_on_days = [20, 32]", "32 is not a whole number from 1"),
     ("key_customers = 1", "key_customers = 1\nquota_days = [20, 25]", "quota_days: unknown"),
     (
         'deadline = { every = "month", day = 8 }',

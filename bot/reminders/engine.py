@@ -23,6 +23,7 @@ from bot.delivery.outbox import NOTICE, Outbox
 from bot.mentions import mentions
 from bot.models import BusinessUnit, Obligation, Staff
 from bot.reminders import approvals, events, monthly, penalties
+from bot.reminders.calendar import day_of_month
 from bot.reminders.digest import DUE_SOON, send_digests
 from bot.reminders.rules import GeneralRules, Rule, Rules
 from bot.reminders.summary import send_summaries
@@ -53,6 +54,8 @@ def reach(rules: Rules) -> timedelta:
     """How far ahead an obligation can matter today: its earliest reminder, or the
     managers' digest's look ahead (``DUE_SOON``), whichever is further."""
     days = [DUE_SOON.days, *(d for r in rules.rules.values() for d in r.remind_days_before)]
+    if any(r.remind_on_days for r in rules.rules.values()):
+        days.append(31 - min(d for r in rules.rules.values() for d in r.remind_on_days))
     return timedelta(days=max(days))
 
 
@@ -260,6 +263,11 @@ async def _notices(
         )
         for days in rule.remind_days_before
     }
+    due = obligation.due_on
+    for day in rule.remind_on_days:  # fixed days of the deadline's month
+        on = day_of_month(due.year, due.month, day)
+        if on <= due:
+            moments[f"remind:day{day}"] = datetime.combine(on, general.reminder_time, tz)
     passed = [kind for kind, at in moments.items() if at <= now and kind not in done]
     if _in_quiet_hours(general, now.timetz().replace(tzinfo=None)):
         # Nothing is sent in quiet hours, to a person or a group: it waits for the morning.

@@ -206,5 +206,10 @@ async def charges(store: Store, rule: Rule, obligation: Obligation, today: date)
         contract = await store.contracts.by_id(local.contract_id) if local else None
         if contract is not None and contract.distributed_on is not None:
             step_day = add_months(contract.distributed_on, fine.step_up_after_months)
-            found.append(Charge("step_up", step_day + timedelta(days=1), fine.step_up_fen))
+            # "replaces": the contract's fine becomes the step-up amount, so what is charged
+            # then is the difference; "adds" (the manual, as read by default): on top.
+            amount = fine.step_up_fen
+            if rule.settings.get("step_up") == "replaces":
+                amount = max(fine.step_up_fen - fine.amount_fen, 0)
+            found.append(Charge("step_up", step_day + timedelta(days=1), amount))
     return [c for c in found if c.day <= today]

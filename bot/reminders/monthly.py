@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot.models import CustomerKind, Obligation, Role
+from bot.models import CustomerKind, Obligation, Role, Staff
 from bot.reminders import events
 from bot.reminders.calendar import day_of_month, deadline_day
 from bot.reminders.rules import Rule, Rules
@@ -80,18 +80,30 @@ async def plan_left(store: Store, obligation: Obligation) -> list[str]:
 
 
 async def _plan_quotas(store: Store, rules: Rules, today: date) -> None:
-    """R8: each KA manager of the centre (中心KA经理) has this month's visit quota."""
+    """R8: each KA manager holds this month's visit quota — the centre's (中心KA经理) and,
+    unless ``quota_holders = "centre"``, each business unit's (the manual's process table)."""
     rule, centre = rules.rules.get("R8"), await store.units.centre()
     if rule is None or centre is None:
         return
     due = deadline_day(
         rule.holidays, day_of_month(today.year, today.month, rule.deadline.every_month_day)
     )
-    for person in await store.staff.in_unit(centre.id):
-        if person.role is Role.MANAGER:
-            await store.obligations.ensure(
-                "R8", f"staff:{person.id}", f"{today:%Y-%m}", due, centre.id, person.id
-            )
+    units = [centre]
+    if rule.settings.get("quota_holders", "centre_and_units") == "centre_and_units":
+        units += [u for u in await store.units.all() if u.active and not u.is_centre]
+    for unit in units:
+        for person in await store.staff.in_unit(unit.id):
+            if person.role is Role.MANAGER:
+                await store.obligations.ensure(
+                    "R8", f"staff:{person.id}", f"{today:%Y-%m}", due, unit.id, person.id
+                )
+
+
+def holds_quota(rule: Rule, person: Staff, in_centre: bool) -> bool:
+    """Whether ``person`` holds R8's visit quota (see :func:`_plan_quotas`)."""
+    if person.role is not Role.MANAGER:
+        return False
+    return in_centre or rule.settings.get("quota_holders", "centre_and_units") != "centre"
 
 
 def quota(rule: Rule) -> dict[str, int]:

@@ -143,6 +143,8 @@ async def charge(
                 subject=subject,
                 day=item.day,
                 step_up=item.key == "step_up",
+                replaces=rule.settings.get("step_up") == "replaces",
+                total=(rule.fine.step_up_fen or 0) // 100,
             ),
             period=f"{item.day:%Y-%m}",
             source=_source(rule, obligation) + item.key,

@@ -23,10 +23,18 @@ AFTER_UNITS = ("days", "months", "hours", "working_days")
 _RULE_ID = re.compile(r"^R\d{1,2}$")
 # What each rule's [rules.Rn.settings] may say: (kind, lowest, highest) or bool. Anything else
 # is refused, so a typo never leaves an office believing it changed kabot.
-RULE_SETTINGS: dict[str, dict[str, tuple[int, int] | type[bool]]] = {
+# A setting is a whole number in a range, true or false, or one of some words.
+RULE_SETTINGS: dict[str, dict[str, tuple[int, int] | type[bool] | frozenset[str]]] = {
     # Issues reported up to this day are in that month's report, due a reply by the 30th.
     "R4": {"cutoff_day": (1, 28), "per_unit_waiting": bool},
-    "R8": {"key_customers": (0, 50), "key_distributors": (0, 50)},
+    # Whether the three-month fine comes on top of the two-month one, or replaces it.
+    "R6": {"step_up": frozenset({"adds", "replaces"})},
+    # Who holds the visit quota: the centre's KA managers and each unit's, or the centre's.
+    "R8": {
+        "key_customers": (0, 50),
+        "key_distributors": (0, 50),
+        "quota_holders": frozenset({"centre_and_units", "centre"}),
+    },
 }
 _DEADLINE_KEYS = ("every", "day", "after", "before", *AFTER_UNITS)
 _FINE_KEYS = ("per", "amount", "step_up")
@@ -68,6 +76,9 @@ class Rule:
     fine: Fine
     escalate_to: tuple[str, ...]
     settings: dict[str, Any] = field(default_factory=dict)
+    # Reminders on these days of the deadline's month (R8: the 20th and the 25th), besides
+    # any so many days before it.
+    remind_on_days: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +285,7 @@ def _rule(path: Path, lines: list[str], rule_id: str, r: _Reader) -> Rule:
             "deadline",
             "holidays",
             "remind_days_before",
+            "remind_on_days",
             "fine",
             "escalate_to",
             "settings",
@@ -289,6 +301,12 @@ def _rule(path: Path, lines: list[str], rule_id: str, r: _Reader) -> Rule:
         raise r.error("quote", "quote the manual's line this rule comes from")
     remind = r.get("remind_days_before", list)
     days = tuple(r.whole("remind_days_before", 0, 90, d) for d in remind)
+    on_days = tuple(
+        r.whole("remind_on_days", 1, 31, d)
+        for d in r.get("remind_on_days", list, optional=True) or []
+    )
+    if on_days and r.table.get("deadline", {}).get("every") != "month":
+        raise r.error("remind_on_days", 'days of the month are for every = "month" deadlines')
     escalate = r.get("escalate_to", list)
     for step in escalate:
         if step not in ESCALATION:
@@ -304,6 +322,7 @@ def _rule(path: Path, lines: list[str], rule_id: str, r: _Reader) -> Rule:
         fine=_fine(r),
         escalate_to=tuple(escalate),
         settings=_rule_settings(path, lines, rule_id, r),
+        remind_on_days=tuple(sorted(set(on_days))),
     )
 
 
@@ -320,7 +339,10 @@ def _rule_settings(path: Path, lines: list[str], rule_id: str, r: _Reader) -> di
         kind = known[key]
         if kind is bool:
             settings[key] = reader.get(key, bool)
+        elif isinstance(kind, frozenset):
+            settings[key] = reader.choice(key, tuple(sorted(kind)))
         else:
+            assert isinstance(kind, tuple)
             low, high = kind
             settings[key] = reader.whole(key, low, high)
     return settings

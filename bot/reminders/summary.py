@@ -22,6 +22,7 @@ from bot.models import GRADES, BusinessUnit, CustomerKind, Role
 from bot.reminders import charts, workbook, worker
 from bot.reminders.calendar import add_months, day_of_month
 from bot.reminders.events import reply_due
+from bot.reminders.monthly import holds_quota
 from bot.reminders.rules import Rules
 from bot.store import Store
 from bot.texts import Texts
@@ -105,7 +106,7 @@ async def gather(
         people[person.id] = PersonLine(
             person.name,
             units[person.unit_id].name,
-            quota=quota if is_centre and person.role is Role.MANAGER else None,
+            quota=quota if r8 is not None and holds_quota(r8, person, is_centre) else None,
         )
     summary.by_grade = dict.fromkeys(GRADES, 0)
     for group in await store.summaries.visit_counts(first, last, scope):
