@@ -270,6 +270,7 @@ class LocalContract:
     title: str
     signed_on: date | None
     copy_on: date | None
+    copy_complete: bool = True  # R7: a copy collected incomplete is a breach of its own
 
 
 @dataclass(frozen=True, slots=True)

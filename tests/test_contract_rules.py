@@ -445,3 +445,47 @@ async def test_r10_a_complaint_is_overdue_24_hours_after_it_came_not_at_days_end
     await due(org, monkeypatch, "2026-12-03T14:30")
     overdue = [t for t in group.texts() if "逾期：R10" in t]
     assert len(overdue) == 1 and "截止 2026-12-03 14:0" in overdue[0]
+
+
+async def test_r7_charges_a_copy_collected_incomplete_as_its_own_breach(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R7")
+    _, zhang, _ = await centre(org)
+    sun = org.person(SUN, "孙伟")
+    await sun.send("/start")
+    at(org, "2026-11-25T10:00")
+    await record_contract(zhang, "11月20日")
+    at(org, "2026-12-01T10:00")
+    await distribute(zhang, "12月1日")
+    await sun.send("/contract")
+    await sun.press("列出本部要签的地采合同")
+    await sun.press("2027年度联采合同")
+    await sun.send("华东区\n华南区")
+    await sun.press("提交")
+    for title in ("华东区", "华南区"):
+        await sun.send("/contract")
+        await sun.press("登记地采合同签订")
+        await sun.press(title)
+        await sun.press("今天")
+        await sun.press("提交")
+    at(org, "2026-12-10T10:00")  # 华东区's copy on time, but pages missing
+    await sun.send("/contract")
+    await sun.press("登记收到复印件")
+    await sun.press("华东区")
+    await sun.press("今天")
+    assert "是否齐全：齐全" in sun.last_reply()  # complete unless said otherwise
+    await sun.press("齐全")
+    await sun.press("不全")
+    assert "是否齐全：不全" in sun.last_reply()
+    await sun.press("提交")
+    await due(org, monkeypatch, "2026-12-11T09:00")
+    rows = await org.store.db.fetch_all(
+        "SELECT amount_fen, reason FROM penalty_ledger WHERE rule = 'R7' ORDER BY id"
+    )
+    assert [r["amount_fen"] for r in rows] == [5000]
+    assert "复印件收集不全面" in rows[0]["reason"] and "华东区" in rows[0]["reason"]
+    await due(org, monkeypatch, "2027-01-02T09:00")  # 华南区's copy never came: late
+    rows = await org.store.db.fetch_all("SELECT reason FROM penalty_ledger WHERE rule = 'R7'")
+    assert len(rows) == 2 and "华南区" in rows[1]["reason"]
+    assert "不全面" not in rows[1]["reason"]

@@ -430,3 +430,15 @@ async def test_r8_quota_is_held_by_the_units_ka_managers_too_unless_set_otherwis
     await due(org, monkeypatch, "2026-12-21T09:00")
     assert any(t.startswith("⏰ R8") for t in zhang.private.reminders())  # the centre's
     assert any(t.startswith("⏰ R8") for t in sun.private.reminders()) is reminded  # YT's
+
+
+async def test_r9_reminds_whoever_has_customers_due_a_visit_plan_or_no_plan(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R9")
+    zhou = org.person(500200102, "周丽")  # no plan made; her monthly customers are overdue
+    await zhou.send("/start")
+    await due(org, monkeypatch, "2026-12-24T09:00")  # seven days before month end
+    reminder = next(t for t in zhou.private.reminders() if t.startswith("⏰ R9"))
+    assert "按拜访频次待拜访：" in reminder and "沃尔玛（华南区）" in reminder
+    assert "计划中尚未拜访" not in reminder

@@ -331,7 +331,12 @@ SIGNED = Form(
 COPY = Form(
     "copy",
     "local_copy",
-    (Field("local", Kind.RECORD, source="uncopied"), Field("day", Kind.DAY)),
+    (
+        Field("local", Kind.RECORD, source="uncopied"),
+        Field("day", Kind.DAY),
+        # R7's second breach: an incomplete copy. Complete unless said otherwise (summary).
+        Field("complete", Kind.CHOICE, choices=("complete", "incomplete"), default="complete"),
+    ),
 )
 LAUNCH = Form(
     "launch",

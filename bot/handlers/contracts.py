@@ -105,7 +105,12 @@ async def submitted(
             local = await store.contracts.local_by_id(int(answers["local"]))
             assert local is not None and day is not None
             column = "signed_on" if form.name == "signed" else "copy_on"
-            what = {"local": await store.contracts.mark_local(local, column, day, person)}
+            complete = answers.get("complete") != "incomplete"
+            what = {
+                "local": await store.contracts.mark_local(
+                    local, column, day, person, complete=complete
+                )
+            }
         case "launch":
             unit_id = int(answers["unit"])
             if unit_id not in await questions.business_unit_ids(context):

@@ -104,7 +104,10 @@ async def run_due(
     # One person's obligations are worked together, so their reminders go as one message;
     # each batch is one transaction (its claims, fines and that message), kept short.
     batches: dict[tuple[object, ...], list[tuple[Rule, Obligation]]] = {}
-    for obligation in await store.obligations.open(due_by=now.date() + reach(rules)):
+    within = await store.obligations.open(due_by=now.date() + reach(rules))
+    seen = {o.id for o in within}
+    early = [o for o in await store.obligations.breached_early() if o.id not in seen]
+    for obligation in within + early:
         rule = rules.rules.get(obligation.rule)
         if rule is not None:
             batches.setdefault(_whose(rule, obligation), []).append((rule, obligation))
@@ -346,7 +349,12 @@ async def _send(
         else {},
         "quota": monthly.quota(rule) if rule.id == "R8" else {},
         "subject": await penalties.describe(store, obligation),
-        "plan_left": await monthly.plan_left(store, obligation) if rule.id == "R9" else [],
+        "plan_left": await monthly.plan_left(store, obligation, now.date())
+        if rule.id == "R9"
+        else [],
+        "planned": rule.id == "R9"
+        and obligation.staff_id is not None
+        and bool(await store.plans.confirmed_at(obligation.staff_id, obligation.period)),
         "who": mentions([person], mention_limit) if person else "",
     }
     # The overdue notice goes to the unit's group (escalate_to "unit_group"); reminders, and

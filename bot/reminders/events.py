@@ -7,7 +7,8 @@
 - R5: a national contract is distributed to the units within 7 days of its completion.
 - R6: each local contract is signed within 2 months of the distribution; the step-up charge
   comes at 3 months.
-- R7: each local contract's copy is collected within a month of its signing.
+- R7: each local contract's copy is collected within a month of its signing (收集不及时),
+  and complete (收集不全面): two breaches of one fine each.
 - R10 / R11: a complaint (an issue) is acknowledged within 24 hours and resolved within 5
   working days (China's official calendar, 调休 included).
 - R12: a new product's information reaches the centre 45 days before its launch.
@@ -201,6 +202,11 @@ async def charges(store: Store, rule: Rule, obligation: Obligation, today: date)
     if fine.per != "item":
         return []
     found = [Charge("item", obligation.due_on + timedelta(days=1), fine.amount_fen)]
+    if rule.id == "R7":
+        # 收集不全面: a copy collected incomplete is charged on the day it came, late or not.
+        local = await store.contracts.local_by_id(int(obligation.subject.partition(":")[2]))
+        if local is not None and local.copy_on is not None and not local.copy_complete:
+            found.append(Charge("incomplete", local.copy_on, fine.amount_fen))
     if rule.id == "R6" and fine.step_up_after_months and fine.step_up_fen:
         local = await store.contracts.local_by_id(int(obligation.subject.partition(":")[2]))
         contract = await store.contracts.by_id(local.contract_id) if local else None

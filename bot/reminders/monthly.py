@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from bot.models import CustomerKind, Obligation, Role, Staff
+from bot.models import Customer, CustomerKind, Obligation, Role, Staff
 from bot.reminders import events
 from bot.reminders.calendar import day_of_month, deadline_day
 from bot.reminders.rules import Rule, Rules
+from bot.reminders.visits import overdue_for_visit
 from bot.store import Store
+from bot.store.obligations import Due
 
 
 def _previous_month(day: date) -> str:
@@ -51,7 +53,9 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
 
 
 async def _plan_visits(store: Store, rules: Rules, today: date) -> None:
-    """R9: whoever confirmed this month's visit plan is held to it by month end."""
+    """R9: every person with customers assigned is held to visiting them by their visit
+    class by month end — to their confirmed plan if they made one, else to the customers
+    their classes make due (whether anything is due is asked when a reminder is)."""
     rule = rules.rules.get("R9")
     if rule is None:
         return
@@ -59,17 +63,34 @@ async def _plan_visits(store: Store, rules: Rules, today: date) -> None:
     due = deadline_day(
         rule.holidays, day_of_month(today.year, today.month, rule.deadline.every_month_day)
     )
+    people = dict(await store.customers.holders())
     for staff_id in await store.plans.confirmed(month):
         person = await store.staff.by_id(staff_id)
         if person is not None and person.active:
-            await store.obligations.ensure(
-                "R9", f"staff:{staff_id}", month, due, person.unit_id, staff_id
-            )
+            people[staff_id] = person.unit_id
+    await store.obligations.ensure_all(
+        [
+            Due("R9", f"staff:{staff_id}", month, due, unit_id, staff_id=staff_id)
+            for staff_id, unit_id in people.items()
+        ]
+    )
 
 
-async def plan_left(store: Store, obligation: Obligation) -> list[str]:
-    """R9: the planned customers not visited yet this month."""
+async def _due_unplanned(store: Store, obligation: Obligation, today: date) -> list[Customer]:
+    """R9 without a plan: the person's customers their visit classes make due, not visited."""
     assert obligation.staff_id is not None
+    return [
+        c for c in await store.customers.assigned_to(obligation.staff_id)
+        if overdue_for_visit(c, today)
+    ]  # fmt: skip
+
+
+async def plan_left(store: Store, obligation: Obligation, today: date) -> list[str]:
+    """R9: the customers still to visit this month — of the confirmed plan, or (no plan)
+    those due by their visit class."""
+    assert obligation.staff_id is not None
+    if not await store.plans.confirmed_at(obligation.staff_id, obligation.period):
+        return [c.name for c in await _due_unplanned(store, obligation, today)]
     visited = await store.plans.visited(obligation.staff_id, obligation.period)
     left = []
     for customer_id in await store.plans.planned(obligation.staff_id, obligation.period):
@@ -142,8 +163,12 @@ async def met_at(
                 return at
         return None
     if obligation.rule == "R9" and obligation.staff_id is not None:
-        # Met by the visit that completed the plan.
+        # Met by the visit that completed the plan; without one, once no customer is due.
         visited = await store.plans.visited(obligation.staff_id, obligation.period)
+        if not await store.plans.confirmed_at(obligation.staff_id, obligation.period):
+            if await _due_unplanned(store, obligation, now.date()):
+                return None
+            return max(visited.values(), default=now)
         planned = await store.plans.planned(obligation.staff_id, obligation.period)
         if any(c not in visited for c in planned):
             return None

@@ -143,6 +143,7 @@ async def charge(
                 subject=subject,
                 day=item.day,
                 step_up=item.key == "step_up",
+                incomplete=item.key == "incomplete",
                 replaces=rule.settings.get("step_up") == "replaces",
                 total=(rule.fine.step_up_fen or 0) // 100,
             ),

@@ -33,6 +33,7 @@ def _local(row: Row) -> LocalContract:
         title=row["title"],
         signed_on=_day(row["signed_on"]),
         copy_on=_day(row["copy_on"]),
+        copy_complete=row["copy_complete"] != 0,
     )
 
 
@@ -140,16 +141,20 @@ class ContractRepository(Repository):
         return _local(row) if row else None
 
     async def mark_local(
-        self, local: LocalContract, column: str, on: date, by: Staff
+        self, local: LocalContract, column: str, on: date, by: Staff, *, complete: bool = True
     ) -> LocalContract | None:
-        """Record a local contract's signing or its copy, once; the copy only once signed."""
+        """Record a local contract's signing or its copy (complete or not), once; the copy
+        only once signed."""
         assert column in ("signed_on", "copy_on")
         guard = " AND signed_on IS NOT NULL" if column == "copy_on" else ""
+        extra, params = "", [on.isoformat()]
+        if column == "copy_on":
+            extra, params = ", copy_complete = ?", [on.isoformat(), str(int(complete))]
         async with self.db.transaction():
             changed = await self.db.changes(
-                f"UPDATE local_contracts SET {column} = ? WHERE id = ? AND {column} IS NULL"
-                + guard,
-                (on.isoformat(), local.id),
+                f"UPDATE local_contracts SET {column} = ?{extra} WHERE id = ?"
+                f" AND {column} IS NULL" + guard,
+                (*params, local.id),
             )
             if not changed:
                 return None

@@ -79,6 +79,15 @@ class CustomerRepository(Repository):
         )
         return [_customer(r) for r in rows]
 
+    async def holders(self) -> list[tuple[int, int | None]]:
+        """(staff id, unit id) of every active person with an active customer assigned."""
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT s.id, s.unit_id FROM staff s JOIN customer_staff cs"
+            " ON cs.staff_id = s.id JOIN customers c ON c.id = cs.customer_id"
+            " WHERE s.active = 1 AND c.active = 1 ORDER BY s.id"
+        )
+        return [(r["id"], r["unit_id"]) for r in rows]
+
     async def orphans(self) -> list[Customer]:
         """Active customers with no active staff assigned (a leaver's customers, say)."""
         rows = await self.db.fetch_all(

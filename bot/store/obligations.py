@@ -113,6 +113,16 @@ class ObligationRepository(Repository):
             )
         return [_obligation(r) for r in rows]
 
+    async def breached_early(self) -> list[Obligation]:
+        """Open obligations already breached before they come within reach: a local
+        contract's copy collected incomplete (R7's 收集不全面, charged when it comes)."""
+        rows = await self.db.fetch_all(
+            "SELECT o.* FROM obligations o JOIN local_contracts l"
+            " ON o.subject = 'copy:' || l.id WHERE o.rule = 'R7' AND o.met_at IS NULL"
+            " AND l.copy_on IS NOT NULL AND l.copy_complete = 0 ORDER BY o.due_on, o.id"
+        )
+        return [_obligation(r) for r in rows]
+
     async def met(self, obligation: Obligation, at: datetime) -> None:
         await self.db.execute(
             "UPDATE obligations SET met_at = ? WHERE id = ? AND met_at IS NULL",
