@@ -398,6 +398,45 @@ async def test_r3_the_national_report_by_the_14th_and_the_directors_sign_off(
     assert not any("逾期：R3" in t for t in group.texts())
 
 
+async def test_r3_the_director_judges_by_the_15th_sends_back_and_signs_for_the_units(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R3")
+    group, zhang, wang = await centre(org)
+    yt = await org.bound_group("YT", "液态奶KA群")
+
+    async def file(text: str) -> None:
+        await zhang.send("/national")
+        await zhang.press("2026-11")
+        await zhang.send(text)
+        await zhang.press("跳过")
+        await zhang.press("提交")
+
+    at(org, "2026-12-13T10:00")
+    await file("三个本部数据已汇总")
+    await due(org, monkeypatch, "2026-12-14T09:00")  # the director's judgement: due tomorrow
+    assert any("⏰ R3" in t and "2026-12-15" in t for t in wang.private.reminders())
+
+    at(org, "2026-12-14T10:00")
+    await wang.press("不达标")
+    assert "退回原因" in wang.last_reply() or "不符合标准" in wang.last_reply()
+    await wang.send("缺少华南断货的分析，请补充")
+    await wang.press("提交")
+    assert "已退回KA中心" in wang.last_reply()
+    assert "被王建国退回：缺少华南断货的分析" in zhang.last_reply()
+    card = next(m for m in wang.private.bot_messages() if "全国KA月报" in (m.get("text") or ""))
+    await wang.press_data("nr:1:ok", card["message_id"])
+    assert "退回过了" in wang.alert_text()  # the returned one cannot be signed
+    await due(org, monkeypatch, "2026-12-15T09:00")  # sent back: the report is late now
+    assert any("逾期：R3" in t for t in group.texts())
+
+    at(org, "2026-12-15T10:00")
+    await file("三个本部数据已汇总；华南断货：原因与对策")
+    await wang.press("审定")
+    assert any("📰 2026-11 全国KA月报（王建国审定）" in t for t in yt.texts())
+    assert not any(t.startswith("📰") for t in group.texts())  # to the units' groups
+
+
 async def test_one_day_of_a_daily_fine_is_opened_and_waived_by_the_director(
     org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -263,6 +263,14 @@ ISSUE_REOPEN = Form(
     roles=frozenset(Role),
 )
 
+# R3: the director sends the national report back, not up to standard, with the reason.
+NATIONAL_RETURN = Form(
+    "national_return",
+    "national_return",
+    (_text("reason", limit=500),),
+    roles=frozenset({Role.DIRECTOR}),
+)
+
 # The penalty ledger by hand: a fine the KA centre records (R2's "an issue existed and was
 # not reported"), a positive incentive from a director; a waiver's reason; an appeal.
 PENALTY = Form(
@@ -395,6 +403,7 @@ FORMS = {
         *LAUNCH_FORMS,
         GRADING,
         NATIONAL_REPORT,
+        NATIONAL_RETURN,
     )
 }
 
@@ -408,7 +417,15 @@ def form_of(kind: str, answers: dict[str, object]) -> Form:
 
 def is_comment(form: Form) -> bool:
     """A form that answers someone else's report (a decision, a reply), not a report."""
-    return form.report in ("decision", "issue_reply", "issue_reopen", "waiver", "appeal", "breach")
+    return form.report in (
+        "decision",
+        "issue_reply",
+        "issue_reopen",
+        "national_return",
+        "waiver",
+        "appeal",
+        "breach",
+    )
 
 
 def records_facts(form: Form) -> bool:

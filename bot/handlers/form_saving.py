@@ -45,6 +45,9 @@ async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) ->
     if form.report == "national_report":
         await questions.retire_prompt(chat, context, draft)
         return await national.submitted(chat, context, draft, answers)
+    if form.report == "national_return":
+        await questions.retire_prompt(chat, context, draft)
+        return await national.returned(chat, context, draft, answers)
     if form.report == "grading":
         await questions.retire_prompt(chat, context, draft)
         return await grading.submitted(chat, context, draft, answers)

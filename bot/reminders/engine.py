@@ -82,6 +82,9 @@ async def responsible(store: Store, rule: Rule, obligation: Obligation) -> Staff
     that answers for it (the KA centre's for R4, R5 …)."""
     if obligation.staff_id is not None:
         return await store.staff.by_id(obligation.staff_id)
+    if obligation.rule == "R3" and obligation.subject == monthly.JUDGEMENT:
+        directors = await store.staff.deciders("centre")
+        return directors[0] if directors else None
     unit = await _answering_unit(store, rule, obligation)
     if unit is None or unit.responsible_staff_id is None:
         return None
@@ -144,6 +147,8 @@ def _whose(rule: Rule, obligation: Obligation) -> tuple[object, ...]:
     person's own, the KA centre's, or a unit's first responsible person."""
     if obligation.staff_id is not None:
         return ("staff", obligation.staff_id)
+    if obligation.rule == "R3" and obligation.subject == monthly.JUDGEMENT:
+        return ("director",)
     if rule.responsible in CENTRE_RESPONSIBLE:
         return ("centre",)
     return ("unit", obligation.unit_id)

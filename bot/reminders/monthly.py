@@ -26,6 +26,10 @@ def _previous_month(day: date) -> str:
 MONTHLY_UNIT_RULES = {"R1": "previous", "R2": "current"}
 
 
+# R3's second deadline: the director's judgement (审定) of the national report.
+JUDGEMENT = "judgement"
+
+
 async def plan(store: Store, rules: Rules, today: date) -> None:
     """The obligations of this month's deadlines, for every business unit."""
     units = [u for u in await store.units.all() if not u.is_centre]
@@ -45,11 +49,19 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
     await _plan_visits(store, rules, today)
     centre, r3 = await store.units.centre(), rules.rules.get("R3")
     if r3 is not None and centre is not None and r3.deadline.every_month_day is not None:
-        # R3: last month's national report by the 14th, from the units' data of the 8th.
+        # R3: last month's national report by the 14th, from the units' data of the 8th;
+        # the director's judgement of it by the 15th.
         due = deadline_day(
             r3.holidays, day_of_month(today.year, today.month, r3.deadline.every_month_day)
         )
         await store.obligations.ensure("R3", "centre", _previous_month(today), due, centre.id)
+        if "judgement_day" in r3.settings:
+            judged = deadline_day(
+                r3.holidays, day_of_month(today.year, today.month, r3.settings["judgement_day"])
+            )
+            await store.obligations.ensure(
+                "R3", JUDGEMENT, _previous_month(today), judged, centre.id
+            )
 
 
 async def _plan_visits(store: Store, rules: Rules, today: date) -> None:
@@ -175,6 +187,8 @@ async def met_at(
         if not planned:
             return await store.plans.confirmed_at(obligation.staff_id, obligation.period)
         return max(visited[c] for c in planned)
+    if obligation.rule == "R3" and obligation.subject == JUDGEMENT:
+        return await store.obligations.national_report_judged(obligation.period)
     if obligation.rule == "R3":
         return await store.obligations.national_report_filed(obligation.period)
     if obligation.unit_id is None:

@@ -171,9 +171,18 @@ class ObligationRepository(Repository):
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     async def national_report_filed(self, month: str) -> datetime | None:
-        """When the centre first filed its national monthly report on ``month`` (R3)."""
+        """When the centre filed its national monthly report on ``month`` (R3) — the first
+        filing the director did not send back."""
         row = await self.db.fetch_one(
-            "SELECT MIN(filed_at) FROM national_reports WHERE month = ?", (month,)
+            "SELECT MIN(filed_at) FROM national_reports WHERE month = ? AND returned_at IS NULL",
+            (month,),
+        )
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def national_report_judged(self, month: str) -> datetime | None:
+        """When a director signed off the national report on ``month`` (R3's 审定)."""
+        row = await self.db.fetch_one(
+            "SELECT MIN(signed_at) FROM national_reports WHERE month = ?", (month,)
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
@@ -197,23 +206,45 @@ class ObligationRepository(Repository):
 
     async def national_report(self, report_id: int) -> dict[str, object] | None:
         row = await self.db.fetch_one(
-            "SELECT r.*, f.name AS filed_by_name, s.name AS signed_by_name"
+            "SELECT r.*, f.name AS filed_by_name, s.name AS signed_by_name,"
+            " b.name AS returned_by_name, f.telegram_id AS filed_by_telegram,"
+            " f.language AS filed_by_language"
             " FROM national_reports r JOIN staff f ON f.id = r.filed_by"
-            " LEFT JOIN staff s ON s.id = r.signed_by WHERE r.id = ?",
+            " LEFT JOIN staff s ON s.id = r.signed_by LEFT JOIN staff b ON b.id = r.returned_by"
+            " WHERE r.id = ?",
             (report_id,),
         )
         return dict(row) if row else None
 
     async def sign_national_report(self, report_id: int, by: Staff) -> bool:
-        """The director's 审定 — once."""
+        """The director's 审定 — once, and not of a report sent back."""
         async with self.db.transaction():
             changed = await self.db.changes(
                 "UPDATE national_reports SET signed_by = ?, signed_at = ? WHERE id = ?"
-                " AND signed_by IS NULL",
+                " AND signed_by IS NULL AND returned_at IS NULL",
                 (by.id, self.now_text(), report_id),
             )
             if changed:
                 await self.audit(by.code, "national_report.sign", "national_reports", report_id)
+        return changed > 0
+
+    async def return_national_report(self, report_id: int, by: Staff, reason: str) -> bool:
+        """Not up to standard: back to the centre with the reason — once, and not once signed."""
+        async with self.db.transaction():
+            changed = await self.db.changes(
+                "UPDATE national_reports SET returned_by = ?, returned_at = ?, return_reason = ?"
+                " WHERE id = ? AND signed_by IS NULL AND returned_at IS NULL",
+                (by.id, self.now_text(), reason, report_id),
+            )
+            if changed:
+                # The report is due again: R3's obligation of that month is open once more.
+                await self.db.execute(
+                    "UPDATE obligations SET met_at = NULL WHERE rule = 'R3'"
+                    " AND subject = 'centre'"
+                    " AND period = (SELECT month FROM national_reports WHERE id = ?)",
+                    (report_id,),
+                )
+                await self.audit(by.code, "national_report.return", "national_reports", report_id)
         return changed > 0
 
     async def issues_reported(self, unit_id: int, month: str) -> datetime | None:
