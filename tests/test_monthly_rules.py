@@ -442,3 +442,54 @@ async def test_r9_reminds_whoever_has_customers_due_a_visit_plan_or_no_plan(
     reminder = next(t for t in zhou.private.reminders() if t.startswith("⏰ R9"))
     assert "按拜访频次待拜访：" in reminder and "沃尔玛（华南区）" in reminder
     assert "计划中尚未拜访" not in reminder
+
+
+async def test_r1_data_counts_once_the_units_head_confirms_it(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.test_calendar_walk import submit_data
+
+    only(tmp_path, monkeypatch, "R1")
+    group, sun, _ = await heads(org)
+    zhou, zheng = org.person(500200102, "周丽"), org.person(500200104, "郑芳")
+    await zheng.send("/start")
+    org.clock.set(datetime(2026, 12, 3, 10, 0, tzinfo=TZ))
+    await submit_data(zhou, "2026-11")
+    assert "须经 孙伟" in zhou.last_reply() and "确认后计入 R1" in zhou.last_reply()
+    card = next(m for m in sun.private.bot_messages() if "确认上报" in str(m.get("reply_markup")))
+    data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    await zheng.press_data(data, zheng.last_message()["message_id"])
+    assert "没有权限" in zheng.alert_text()  # not the unit's head
+    await due(org, monkeypatch, "2026-12-09T09:00")  # filed, not confirmed: R1 is late
+    assert any("逾期：R1" in t for t in group.texts())
+
+    org.clock.set(datetime(2026, 12, 9, 10, 0, tzinfo=TZ))
+    await sun.press("确认上报")
+    assert "已确认" in sun.alert_text()
+    assert "已由 孙伟 确认，计入 R1" in zhou.private.texts()[-1]
+    await sun.press_data(data, card["message_id"])
+    assert "已经确认过了" in sun.alert_text()
+    await due(org, monkeypatch, "2026-12-09T10:05")
+    rows = await org.store.db.fetch_all(
+        "SELECT o.met_at FROM obligations o JOIN business_units u ON o.unit_id = u.id"
+        " WHERE o.rule = 'R1' AND u.code = 'YT'"
+    )
+    assert rows and rows[0]["met_at"].startswith("2026-12-09T10:0")
+
+
+async def test_r1_data_the_head_files_counts_at_once(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.test_calendar_walk import submit_data
+
+    only(tmp_path, monkeypatch, "R1")
+    _, sun, _ = await heads(org)
+    org.clock.set(datetime(2026, 12, 3, 10, 0, tzinfo=TZ))
+    await submit_data(sun, "2026-11")
+    assert "须经" not in sun.last_reply()
+    await due(org, monkeypatch, "2026-12-05T09:00")  # R1 within reach: found met
+    rows = await org.store.db.fetch_all(
+        "SELECT o.met_at FROM obligations o JOIN business_units u ON o.unit_id = u.id"
+        " WHERE o.rule = 'R1' AND u.code = 'YT'"
+    )
+    assert rows and rows[0]["met_at"] is not None

@@ -15,7 +15,15 @@ from telegram import (
 from bot.context import KabotContext
 from bot.forms import engine
 from bot.forms.catalogue import Form, records_facts
-from bot.handlers import contracts, decisions, grading, issue_handling, ledger, national
+from bot.handlers import (
+    contracts,
+    data_confirm,
+    decisions,
+    grading,
+    issue_handling,
+    ledger,
+    national,
+)
 from bot.handlers import form_questions as questions
 from bot.models import Draft, Report
 from bot.policy import may_correct
@@ -68,7 +76,8 @@ async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) ->
         return None
     _LOGGER.info("%s filed %s", person.code, report.number)
     await questions.retire_prompt(chat, context, draft)
-    await _confirm(chat, context, form, report, corrected=False)
+    note = await data_confirm.after_filing(context, report) if report.kind == "data" else None
+    await _confirm(chat, context, form, report, corrected=False, note=note)
     if report.kind == "issue":
         await issue_handling.post_to_groups(context, report)
     await decisions.open_step(context, report)
@@ -152,18 +161,22 @@ LIST_COMMANDS = {
 
 
 async def _confirm(
-    chat: Chat, context: KabotContext, form: Form, report: Report, *, corrected: bool
+    chat: Chat,
+    context: KabotContext,
+    form: Form,
+    report: Report,
+    *,
+    corrected: bool,
+    note: str | None = None,
 ) -> None:
+    """The receipt; ``note``: what follows, when the report waits for someone."""
     window = context.settings.edit_window
-    await questions.conclude(
-        chat,
-        context,
-        context.render(
-            "form_saved.html",
-            form=form.name,
-            report=report,
-            corrected=corrected,
-            list_command=LIST_COMMANDS.get(report.kind),
-            window_hours=int(window.total_seconds() // 3600),
-        ),
+    text = context.render(
+        "form_saved.html",
+        form=form.name,
+        report=report,
+        corrected=corrected,
+        list_command=LIST_COMMANDS.get(report.kind),
+        window_hours=int(window.total_seconds() // 3600),
     )
+    await questions.conclude(chat, context, f"{text}\n{note}" if note else text)

@@ -25,6 +25,8 @@ _RULE_ID = re.compile(r"^R\d{1,2}$")
 # is refused, so a typo never leaves an office believing it changed kabot.
 # A setting is a whole number in a range, true or false, or one of some words.
 RULE_SETTINGS: dict[str, dict[str, tuple[int, int] | type[bool] | frozenset[str]]] = {
+    # Whether a unit's KA data counts only once its first responsible person confirms it.
+    "R1": {"confirmed_by_head": bool},
     # The director's judgement of the national report (审定), by this day.
     "R3": {"judgement_day": (1, 28)},
     # Issues reported up to this day are in that month's report, due a reply by the 30th.

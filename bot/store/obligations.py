@@ -163,9 +163,10 @@ class ObligationRepository(Repository):
         return {r["kind"]: r["outcome"] for r in rows}
 
     async def data_submitted(self, unit_id: int, month: str) -> datetime | None:
-        """When a unit first submitted its KA data for ``month`` (R1), if it did."""
+        """When a unit's KA data for ``month`` first counted (R1): confirmed by the unit's
+        first responsible person."""
         row = await self.db.fetch_one(
-            "SELECT MIN(created_at) FROM data_submissions WHERE unit_id = ? AND month = ?",
+            "SELECT MIN(confirmed_at) FROM data_submissions WHERE unit_id = ? AND month = ?",
             (unit_id, month),
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None

@@ -141,6 +141,20 @@ class ReportRepository(Repository):
         row = await self.db.fetch_one(_select(kind) + " WHERE r.id = ?", (report_id,))
         return _report(kind, row) if row else None
 
+    async def confirm_data(self, report: Report, by: Staff) -> Report | None:
+        """R1: the unit's first responsible person confirms its KA data — once."""
+        async with self.db.transaction():
+            changed = await self.db.changes(
+                "UPDATE data_submissions SET status = 'confirmed', confirmed_by = ?,"
+                " confirmed_at = ? WHERE id = ? AND confirmed_at IS NULL",
+                (by.id, self.now_text(), report.id),
+            )
+            if not changed:
+                return None
+            after = await self.by_id("data", report.id)
+            await self.audit(by.code, "data.confirm", "data_submissions", report.id, report, after)
+        return after
+
     async def add(self, kind: str, author: Staff, unit_id: int, answers: Answers) -> Report:
         """Save a new report, with what follows from it, and audit it — in one transaction."""
         table = _TABLES[kind]

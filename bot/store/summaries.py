@@ -124,11 +124,11 @@ class SummaryRepository(Repository):
         )
 
     async def data_submissions(self, month: str, unit_id: int | None) -> list[Row]:
-        """Each unit's first KA data submission for ``month`` (R1), if any."""
+        """When each unit's KA data for ``month`` first counted (R1: confirmed), if it did."""
         where, params = _unit("u.id", unit_id)
         return await self.db.fetch_all(
             "SELECT u.id AS unit_id, u.name AS unit_name,"
-            " (SELECT MIN(d.created_at) FROM data_submissions d WHERE d.unit_id = u.id"
+            " (SELECT MIN(d.confirmed_at) FROM data_submissions d WHERE d.unit_id = u.id"
             "  AND d.month = ?) AS submitted_at"
             " FROM business_units u WHERE u.is_centre = 0 AND u.active = 1"
             + where
