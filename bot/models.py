@@ -282,3 +282,4 @@ class Launch:
     product: str
     launch_on: date
     filed_on: date | None
+    received: bool = False  # the centre confirmed it has the information (R12)

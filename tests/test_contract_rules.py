@@ -275,36 +275,51 @@ async def test_r4_cutoff_day_moves_which_report_an_issue_is_in(
     assert [r["due_on"] for r in due_dates] == ["2027-02-28"]
 
 
-async def test_r12_reminds_the_unit_before_a_launch_and_only_the_centre_records_it(
+async def test_r12_the_unit_files_its_new_product_and_the_centre_confirms_receipt(
     org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     only(tmp_path, monkeypatch, "R12")
-    _, zhang, _ = await centre(org)
+    group, zhang, _ = await centre(org)
     sun = org.person(SUN, "孙伟")
     await sun.send("/start")
-    await sun.send("/launch")
-    assert "只有KA中心" in sun.last_reply()
     at(org, "2026-12-01T10:00")
-    await zhang.send("/launch")
-    await zhang.press("登记新品上市")
-    await zhang.send("高钙纯牛奶1L")
-    await zhang.press("液态奶事业本部")
-    await zhang.send("2026-11-01")
-    assert "已经过了" in zhang.last_reply()
-    await zhang.send("11月1日")  # a launch is ahead: the next 1 November
-    assert "2027-11-01" in zhang.last_reply()
-    await zhang.press("✏️ 上市")
-    await zhang.send("2027-02-15")
-    await zhang.press("提交")
-    assert "资料须于 2027-01-01 前报备" in zhang.last_reply()
+    await sun.send("/launch")
+    await sun.press("登记新品上市")
+    await sun.send("高钙纯牛奶1L")
+    await sun.press("冰品事业本部")  # not his unit: refused at submit
+    await sun.send("2027-02-15")
+    await sun.press("提交")
+    assert "没有权限" in sun.alert_text()
+    await sun.send("/cancel")
+    await sun.send("/launch")
+    await sun.press("登记新品上市")
+    await sun.send("高钙纯牛奶1L")
+    await sun.press("液态奶事业本部")
+    await sun.send("2026-11-01")
+    assert "已经过了" in sun.last_reply()
+    await sun.send("11月1日")  # a launch is ahead: the next 1 November
+    assert "2027-11-01" in sun.last_reply()
+    await sun.press("✏️ 上市")
+    await sun.send("2027-02-15")
+    await sun.press("提交")
+    assert "资料须于 2027-01-01 前报备" in sun.last_reply()
     await due(org, monkeypatch, "2026-12-18T09:00")  # 14 days before
     assert "高钙纯牛奶1L" in last(sun, "⏰ R12")
+
     at(org, "2026-12-20T10:00")
-    await zhang.send("/launch")
-    await zhang.press("登记新品资料已报")
-    await zhang.press("高钙纯牛奶1L")
-    await zhang.press("今天")
-    await zhang.press("提交")
+    await sun.send("/launch")
+    await sun.press("登记新品资料已报")
+    await sun.press("高钙纯牛奶1L")
+    await sun.press("今天")
+    await sun.press("提交")
+    card = next(m for m in group.bot_messages() if "新品资料已报备" in (m.get("text") or ""))
+    assert "液态奶事业本部 · 高钙纯牛奶1L" in card["text"]
+    await sun.press_data("lr:1", sun.last_message()["message_id"])
+    assert "没有权限" in sun.alert_text()  # receipt is the centre's to confirm
+    await zhang.press("确认收到", group)
+    assert "张敏 已确认收到" in org.world.messages[group.id][card["message_id"]]["text"]
+    await zhang.press_data("lr:1", card["message_id"], group)
+    assert "确认收到过了" in zhang.alert_text()
     reminders = [t for t in sun.private.texts() if t.startswith("⏰")]
     await due(org, monkeypatch, "2026-12-29T09:00")
     assert [t for t in sun.private.texts() if t.startswith("⏰")] == reminders  # met

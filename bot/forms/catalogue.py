@@ -310,6 +310,7 @@ LEAVE = Form(
 
 # Contracts and launches (R5–R7, R12): recorded by the KA centre and the units.
 CENTRE_PEOPLE = frozenset({Role.MANAGER, Role.DIRECTOR})
+EVERYONE_OF_A_UNIT = frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})
 CONTRACT = Form(
     "contract",
     "contract",
@@ -354,13 +355,14 @@ LAUNCH = Form(
         Field("unit", Kind.UNIT),
         Field("day", Kind.DAY, direction="future"),
     ),
-    roles=CENTRE_PEOPLE,
+    roles=EVERYONE_OF_A_UNIT,
 )
+# R12: the business unit files its new product's information; the centre confirms receipt.
 LAUNCH_FILED = Form(
     "launch_filed",
     "launch_filed",
     (Field("launch", Kind.RECORD, source="unfiled"), Field("day", Kind.DAY)),
-    roles=CENTRE_PEOPLE,
+    roles=EVERYONE_OF_A_UNIT,
 )
 # R3: the KA centre's national KA monthly report (全国KA月报), for the director's 审定.
 NATIONAL_REPORT = Form(

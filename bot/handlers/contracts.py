@@ -2,25 +2,30 @@
 
 The KA centre records a national contract (联采合同) when its paperwork is complete and the
 day it is distributed to the units; each unit lists the local contracts (地采合同) it must sign
-under it, then the day each is signed and the day its copy is collected. The centre records a
-new product's launch and the day its information arrived. Each fact is a short guided form
+under it, then the day each is signed and the day its copy is collected. A unit registers its
+new product's launch and files the information (R12); the centre confirms it has it with
+**✅ 确认收到** on the card in its group (``lr:<launch>``). Each fact is a short guided form
 (``bot.forms.catalogue``); the rules engine reads them on its next run.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import KabotContext
 from bot.forms.catalogue import CONTRACT_FORMS, LAUNCH_FORMS, Form
 from bot.handlers import form_questions as questions
 from bot.handlers import forms
-from bot.models import Draft
+from bot.handlers.messages import edit_in_place
+from bot.models import Draft, Launch
 from bot.workflow import speaks_for_centre
+
+_RECEIVE = re.compile(r"^lr:(\d{1,12})$")
 
 
 async def _menu(update: Update, context: KabotContext, choices: tuple[Form, ...]) -> None:
@@ -113,7 +118,9 @@ async def submitted(
             }
         case "launch":
             unit_id = int(answers["unit"])
-            if unit_id not in await questions.business_unit_ids(context):
+            centre = await store.units.centre()
+            own = speaks_for_centre(person, centre) or unit_id == person.unit_id
+            if unit_id not in await questions.business_unit_ids(context) or not own:
                 return context.label("answer.not_allowed")
             assert day is not None
             what = {
@@ -121,10 +128,15 @@ async def submitted(
                     unit_id, answers["product"], day, person
                 )
             }
-        case _:  # launch_filed
+        case _:  # launch_filed: by the unit, received by the centre (or the centre's own)
             launch = await store.contracts.launch_by_id(int(answers["launch"]))
             assert launch is not None and day is not None
-            what = {"launch": await store.contracts.file_launch(launch, day, person)}
+            by_centre = speaks_for_centre(person, await store.units.centre())
+            what = {
+                "launch": await store.contracts.file_launch(
+                    launch, day, person, received=by_centre
+                )
+            }
     await questions.retire_prompt(chat, context, draft)
     await store.drafts.discard(draft.id)
     if None in what.values():
@@ -133,11 +145,61 @@ async def submitted(
     await context.outbox.message(
         chat.id, context.render("contract_recorded.html", form=form.name, **what)
     )
+    if form.name == "launch_filed" and not what["launch"].received:
+        await _ask_receipt(context, what["launch"])
     return ""
+
+
+def _receipt_card(context: KabotContext, launch: Launch, lang: str, unit: str) -> str:
+    return context.texts.render(lang, "launch_receipt.html", launch=launch, unit=unit)
+
+
+async def _ask_receipt(context: KabotContext, launch: Launch) -> None:
+    """R12: the unit filed its new product's information — the centre confirms it has it."""
+    store = context.store
+    centre, unit = await store.units.centre(), await store.units.by_id(launch.unit_id)
+    if centre is None or centre.group_chat_id is None:
+        return
+    lang = context.texts.default_language
+    button = InlineKeyboardButton(
+        context.texts.label(lang, "launch.receive"), callback_data=f"lr:{launch.id}"
+    )
+    await context.outbox.message(
+        centre.group_chat_id,
+        _receipt_card(context, launch, lang, unit.name if unit else ""),
+        InlineKeyboardMarkup([[button]]),
+    )
+
+
+async def receive_pressed(update: Update, context: KabotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    store, person = context.store, context.person
+    m = _RECEIVE.match(query.data)
+    launch = await store.contracts.launch_by_id(int(m[1])) if m else None
+    if m is None or launch is None:
+        await store.decisions.refused(person, query.data, "malformed")
+        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
+        return
+    if not speaks_for_centre(person, await store.units.centre()):
+        await store.decisions.refused(person, query.data, "not the KA centre")
+        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
+        return
+    received = await store.contracts.receive_launch(launch, person)
+    if received is None:
+        await context.outbox.answer(query, context.label("launch.received_already"), alert=True)
+        return
+    await context.outbox.answer(query, context.label("launch.received"))
+    unit = await store.units.by_id(received.unit_id)
+    text = _receipt_card(context, received, context.lang, unit.name if unit else "")
+    await edit_in_place(
+        context, query, f"{text}\n{context.label('launch.received_by', who=person.name)}", None
+    )
 
 
 def handlers() -> list[object]:
     return [
         CommandHandler("contract", contract_command),
         CommandHandler("launch", launch_command),
+        CallbackQueryHandler(receive_pressed, pattern=r"^lr:"),
     ]

@@ -228,7 +228,7 @@ async def promotions(context: KabotContext) -> list[Report]:
 
 
 # Facts only the KA centre (its managers, the directors) records.
-CENTRE_ONLY = frozenset({"contract", "distribute", "launch", "launch_filed"})
+CENTRE_ONLY = frozenset({"contract", "distribute"})
 # Facts a business unit records (the centre may record signings and copies too).
 UNIT_ONLY = frozenset({"locals"})
 

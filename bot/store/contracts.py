@@ -44,6 +44,7 @@ def _launch(row: Row) -> Launch:
         product=row["product"],
         launch_on=date.fromisoformat(row["launch_on"]),
         filed_on=_day(row["filed_on"]),
+        received=row["received_at"] is not None,
     )
 
 
@@ -162,6 +163,20 @@ class ContractRepository(Repository):
             await self.audit(by.code, f"local.{column}", "local_contracts", local.id, local, after)
         return after
 
+    async def receive_launch(self, launch: Launch, by: Staff) -> Launch | None:
+        """The centre confirms it has the launch's information — once."""
+        async with self.db.transaction():
+            changed = await self.db.changes(
+                "UPDATE launches SET received_by = ?, received_at = ? WHERE id = ?"
+                " AND filed_on IS NOT NULL AND received_at IS NULL",
+                (by.id, self.now_text(), launch.id),
+            )
+            if not changed:
+                return None
+            after = await self.launch_by_id(launch.id)
+            await self.audit(by.code, "launch.received", "launches", launch.id, launch, after)
+        return after
+
     async def add_launch(self, unit_id: int, product: str, launch_on: date, by: Staff) -> Launch:
         async with self.db.transaction():
             launch_id = await self.db.execute(
@@ -192,11 +207,16 @@ class ContractRepository(Repository):
         )
         return [_launch(r) for r in rows]
 
-    async def file_launch(self, launch: Launch, on: date, by: Staff) -> Launch | None:
+    async def file_launch(
+        self, launch: Launch, on: date, by: Staff, *, received: bool = False
+    ) -> Launch | None:
+        """The information was filed on ``on``; ``received``: the centre filed it itself."""
         async with self.db.transaction():
             changed = await self.db.changes(
-                "UPDATE launches SET filed_on = ? WHERE id = ? AND filed_on IS NULL",
-                (on.isoformat(), launch.id),
+                "UPDATE launches SET filed_on = ?,"
+                " received_by = CASE WHEN ? THEN ? END, received_at = CASE WHEN ? THEN ? END"
+                " WHERE id = ? AND filed_on IS NULL",
+                (on.isoformat(), received, by.id, received, self.now_text(), launch.id),
             )
             if not changed:
                 return None
