@@ -11,7 +11,7 @@ import pytest
 from tests.flows import file_complaint
 from tests.harness import TZ, Group, Kabot, Person
 from tests.test_issue_and_lists import file_issue
-from tests.test_monthly_rules import due, only
+from tests.test_monthly_rules import due, only, site_rule
 
 ZHANG = 500100103  # 张敏, the KA centre's KA manager and its first responsible person
 WANG = 500100101  # 王建国, the centre's director
@@ -171,25 +171,29 @@ async def test_r6_r7_charge_per_contract_with_the_step_up_at_three_months(
     assert sum(fen for _, fen, _ in r6 + r7) == 25000
 
 
-async def test_r6_step_up_replaces_the_two_month_fine_when_the_office_says_so(
-    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    only(tmp_path, monkeypatch, "R6")
-    site = tmp_path / "site-rules.toml"
-    text = site.read_text(encoding="utf-8")
-    site.write_text(text.replace('step_up = "adds"', 'step_up = "replaces"'), "utf-8")
-    _, zhang, _ = await centre(org)
-    lin = org.person(LIN, "林峰")
-    await lin.send("/start")
+async def contract_with_locals(org: Kabot, zhang: Person, head: Person, titles: str) -> None:
+    """A national contract completed on 20 November, distributed on 1 December, and the
+    unit's local contracts under it (one a line)."""
     at(org, "2026-11-25T10:00")
     await record_contract(zhang, "11月20日")
     at(org, "2026-12-01T10:00")
     await distribute(zhang, "12月1日")
-    await lin.send("/contract")
-    await lin.press("列出本部要签的地采合同")
-    await lin.press("2027年度联采合同")
-    await lin.send("全国")
-    await lin.press("提交")
+    await head.send("/contract")
+    await head.press("列出本部要签的地采合同")
+    await head.press("2027年度联采合同")
+    await head.send(titles)
+    await head.press("提交")
+
+
+async def test_r6_step_up_replaces_the_two_month_fine_when_the_office_says_so(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R6")
+    site_rule(tmp_path, 'step_up = "adds"', 'step_up = "replaces"')
+    _, zhang, _ = await centre(org)
+    lin = org.person(LIN, "林峰")
+    await lin.send("/start")
+    await contract_with_locals(org, zhang, lin, "全国")
     await due(org, monkeypatch, "2027-03-02T09:00")  # never signed: two months, then three
     rows = await org.store.db.fetch_all(
         "SELECT amount_fen, reason FROM penalty_ledger WHERE rule = 'R6' ORDER BY id"
@@ -251,10 +255,7 @@ async def test_r4_per_unit_waiting_charges_each_unit_still_waiting(
     org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     only(tmp_path, monkeypatch, "R4")
-    site = tmp_path / "site-rules.toml"
-    text = site.read_text(encoding="utf-8")
-    assert "per_unit_waiting = false" in text
-    site.write_text(text.replace("per_unit_waiting = false", "per_unit_waiting = true"), "utf-8")
+    site_rule(tmp_path, "per_unit_waiting = false", "per_unit_waiting = true")
     await r4_month(org, monkeypatch)
     days = sorted(s[-10:] for _, _, s in await penalties_of(org, "R4"))
     assert days == ["2027-03-01", "2027-03-01", "2027-03-02", "2027-03-02"]
@@ -264,9 +265,7 @@ async def test_r4_cutoff_day_moves_which_report_an_issue_is_in(
     org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     only(tmp_path, monkeypatch, "R4")
-    site = tmp_path / "site-rules.toml"
-    text = site.read_text(encoding="utf-8")
-    site.write_text(text.replace("cutoff_day = 10", "cutoff_day = 20"), "utf-8")
+    site_rule(tmp_path, "cutoff_day = 10", "cutoff_day = 20")
     await r4_month(org, monkeypatch)
     # Up to the 20th: all three issues are in February's report, due 28 February.
     due_dates = await org.store.db.fetch_all(
@@ -508,15 +507,7 @@ async def test_r7_charges_a_copy_collected_incomplete_as_its_own_breach(
     _, zhang, _ = await centre(org)
     sun = org.person(SUN, "孙伟")
     await sun.send("/start")
-    at(org, "2026-11-25T10:00")
-    await record_contract(zhang, "11月20日")
-    at(org, "2026-12-01T10:00")
-    await distribute(zhang, "12月1日")
-    await sun.send("/contract")
-    await sun.press("列出本部要签的地采合同")
-    await sun.press("2027年度联采合同")
-    await sun.send("华东区\n华南区")
-    await sun.press("提交")
+    await contract_with_locals(org, zhang, sun, "华东区\n华南区")
     for title in ("华东区", "华南区"):
         await sun.send("/contract")
         await sun.press("登记地采合同签订")

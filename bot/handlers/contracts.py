@@ -21,7 +21,7 @@ from bot.context import KabotContext
 from bot.forms.catalogue import CONTRACT_FORMS, LAUNCH_FORMS, Form
 from bot.handlers import form_questions as questions
 from bot.handlers import forms
-from bot.handlers.messages import edit_in_place
+from bot.handlers.messages import edit_in_place, refuse
 from bot.models import Draft, Launch
 from bot.workflow import speaks_for_centre
 
@@ -178,12 +178,10 @@ async def receive_pressed(update: Update, context: KabotContext) -> None:
     m = _RECEIVE.match(query.data)
     launch = await store.contracts.launch_by_id(int(m[1])) if m else None
     if m is None or launch is None:
-        await store.decisions.refused(person, query.data, "malformed")
-        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
+        await refuse(context, query, "malformed")
         return
     if not speaks_for_centre(person, await store.units.centre()):
-        await store.decisions.refused(person, query.data, "not the KA centre")
-        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
+        await refuse(context, query, "not the KA centre")
         return
     received = await store.contracts.receive_launch(launch, person)
     if received is None:

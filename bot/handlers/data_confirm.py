@@ -16,7 +16,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import KabotContext
 from bot.forms import present
 from bot.forms.catalogue import form_of
-from bot.handlers.messages import edit_in_place
+from bot.handlers.messages import edit_in_place, refuse
 from bot.models import Report, Staff
 
 _DATA = re.compile(r"^dc:(\d{1,12})$")
@@ -73,13 +73,11 @@ async def confirm_pressed(update: Update, context: KabotContext) -> None:
     m = _DATA.match(query.data)
     report = await store.reports.by_id("data", int(m[1])) if m else None
     if m is None or report is None:
-        await store.decisions.refused(person, query.data, "malformed")
-        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
+        await refuse(context, query, "malformed")
         return
     head = await _head(context, report)
     if head is None or head.id != person.id:
-        await store.decisions.refused(person, query.data, "not the unit's head")
-        await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
+        await refuse(context, query, "not the unit's head")
         return
     confirmed = await store.reports.confirm_data(report, person)
     if confirmed is None:

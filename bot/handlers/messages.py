@@ -24,6 +24,15 @@ async def edit_in_place(
     await context.outbox.edit(message.chat.id, message.message_id, text, markup)
 
 
+async def refuse(context: KabotContext, query: CallbackQuery, why: str) -> None:
+    """A press that does nothing: kept in the refusals log; "malformed" (a forged or stale
+    button) answers that the button is out of date, anything else that it is not theirs."""
+    assert query.data is not None
+    await context.store.decisions.refused(context.person, query.data, why)
+    label = "answer.stale_button" if why == "malformed" else "answer.not_allowed"
+    await context.outbox.answer(query, context.label(label), alert=True)
+
+
 def action_row(
     texts: Texts, lang: str, family: str, subject_id: int, actions: tuple[str, ...]
 ) -> InlineKeyboardMarkup | None:

@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import KabotContext
+from bot.handlers.messages import refuse
 from bot.reminders.engine import responsible, snooze_until
 
 _DATA = re.compile(r"^sz:(\d{1,12}(?:\.\d{1,12}){0,25}):(hour|tomorrow)$")
@@ -25,8 +26,7 @@ async def snooze_pressed(update: Update, context: KabotContext) -> None:
     ids = sorted({int(i) for i in m[1].split(".")}) if m else []
     obligations = [await store.obligations.by_id(i) for i in ids]
     if m is None or not obligations or None in obligations:
-        await store.decisions.refused(person, query.data, "malformed")
-        await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
+        await refuse(context, query, "malformed")
         return
     rules = context.bot_data.rules
     assert rules is not None
@@ -38,8 +38,7 @@ async def snooze_pressed(update: Update, context: KabotContext) -> None:
         stand_in = await store.staff.stand_in_for(owner, today) if owner else None
         if person.id not in {p.id for p in (owner, stand_in) if p is not None}:
             # Only whoever the reminder was for (or stands in for them) may put it off.
-            await store.decisions.refused(person, query.data, "not theirs to snooze")
-            await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
+            await refuse(context, query, "not theirs to snooze")
             return
     open_ = [o for o in obligations if o is not None and o.met_at is None]
     if not open_:
