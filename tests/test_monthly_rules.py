@@ -493,3 +493,21 @@ async def test_r1_data_the_head_files_counts_at_once(
         " WHERE o.rule = 'R1' AND u.code = 'YT'"
     )
     assert rows and rows[0]["met_at"] is not None
+
+
+@pytest.mark.parametrize("listed", [False, True])
+async def test_in_december_the_centres_digest_warns_when_next_year_is_not_known(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, listed: bool
+) -> None:
+    only(tmp_path, monkeypatch, "R1")
+    if listed:  # the office wrote next year's first rest days into its rules file
+        site = tmp_path / "site-rules.toml"
+        text = site.read_text(encoding="utf-8")
+        site.write_text(text + "\n[calendar]\nrest_days = [2027-01-01]\n", encoding="utf-8")
+    zhang, sun = org.person(ZHANG, "张敏"), org.person(SUN, "孙伟")
+    await zhang.send("/start")
+    await sun.send("/start")
+    await due(org, monkeypatch, "2026-12-05T08:30")
+    warned = any("2027 年的法定节假日" in t for t in digests(zhang))
+    assert warned is not listed
+    assert not any("2027 年的法定节假日" in t for t in digests(sun))  # the centre's only

@@ -77,6 +77,8 @@ MISTAKES = [
     ("per_unit_waiting = false", 'per_unit_waiting = "no"', "'no' is not true or false"),
     ('step_up = "adds"', 'step_up = "both"', "'both' is not one of adds, replaces"),
     ("remind_on_days = [20, 25]", "remind_on_days = [20, 32]", "32 is not a whole number from 1"),
+    ("rest_days = []", 'rest_days = ["soon"]', "'soon' is not a date like 2027-01-01"),
+    ("working_days = []", "working_days = []\nholidays = []", "holidays: unknown setting"),
     ("key_customers = 1", "key_customers = 1\nquota_days = [20, 25]", "quota_days: unknown"),
     (
         'deadline = { every = "month", day = 8 }',
@@ -141,3 +143,26 @@ def test_months_as_the_manual_counts_them() -> None:
     assert day_of_month(2028, 2, None) == date(2028, 2, 29)
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2026, 11, 15), 3) == date(2027, 2, 15)
+
+
+def test_the_calendar_section_adds_rest_days_and_working_days(tmp_path: Path) -> None:
+    from bot.reminders.calendar import WorkCalendar, deadline_day
+
+    text = SHIPPED.replace("rest_days = []", "rest_days = [2026-12-31]").replace(
+        "working_days = []", "working_days = [2026-12-27]"
+    )
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    cal = load_rules(path).calendar
+    assert not is_working_day(date(2026, 12, 31), cal) and is_working_day(date(2026, 12, 31))
+    assert is_working_day(date(2026, 12, 27), cal)  # a Sunday made working
+    # R11's five working days from Wednesday 23 December: Thu, Fri, (Sun 27), Mon, Tue.
+    assert add_working_days(date(2026, 12, 23), 5, cal) == date(2026, 12, 29)
+    assert add_working_days(date(2026, 12, 23), 5) == date(2026, 12, 30)
+    # 2027 is not published yet: Friday 1 January counts as working (what the digest warns of).
+    assert deadline_day("working_days", date(2026, 12, 31), cal) == date(2027, 1, 1)
+    assert cal.knows(2026) and not cal.knows(2027)
+    known = WorkCalendar(rest=frozenset({date(2027, 1, 1)}))
+    assert known.knows(2027) and deadline_day("working_days", date(2027, 1, 1), known) == date(
+        2027, 1, 4
+    )

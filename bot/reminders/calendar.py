@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import logging
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import chinese_calendar
@@ -18,7 +19,34 @@ _LOGGER = logging.getLogger(__name__)
 _warned: set[int] = set()
 
 
-def is_working_day(day: date) -> bool:
+@dataclass(frozen=True, slots=True)
+class WorkCalendar:
+    """The rules file's ``[calendar]``: days an office adds as rest days, or as working
+    days (a 调休 the library does not know yet), over the official calendar."""
+
+    rest: frozenset[date] = frozenset()
+    work: frozenset[date] = frozenset()
+
+    def knows(self, year: int) -> bool:
+        """Whether the working days of ``year`` are known: published (the library), or
+        written into the rules file."""
+        if any(d.year == year for d in self.rest | self.work):
+            return True
+        try:
+            chinese_calendar.is_workday(date(year, 1, 1))
+        except NotImplementedError:
+            return False
+        return True
+
+
+OFFICIAL = WorkCalendar()
+
+
+def is_working_day(day: date, cal: WorkCalendar = OFFICIAL) -> bool:
+    if day in cal.work:
+        return True
+    if day in cal.rest:
+        return False
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
@@ -32,22 +60,22 @@ def is_working_day(day: date) -> bool:
         return day.weekday() < 5
 
 
-def deadline_day(holidays: str, day: date) -> date:
+def deadline_day(holidays: str, day: date, cal: WorkCalendar = OFFICIAL) -> date:
     """A deadline's day under a rule's ``holidays``: "keep" (遇节假日不得顺延) leaves it where
     it fell; "working_days" moves one that falls on a rest day on to the next working day."""
     if holidays != "working_days":
         return day
-    while not is_working_day(day):
+    while not is_working_day(day, cal):
         day += timedelta(days=1)
     return day
 
 
-def add_working_days(start: date, count: int) -> date:
+def add_working_days(start: date, count: int, cal: WorkCalendar = OFFICIAL) -> date:
     """The ``count``-th working day after ``start``."""
     day = start
     while count > 0:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if is_working_day(day, cal):
             count -= 1
     return day
 

@@ -46,11 +46,14 @@ class Digest:
     plan_total: int = 0
     # The customers longest overdue for a visit: each line has its 📝 button.
     longest_overdue: list[Customer] = field(default_factory=list)
+    # December, and next year's official rest days are not known yet (the centre's digest).
+    calendar_unknown: int | None = None
 
     @property
     def empty(self) -> bool:
         return not (
-            any(self.logged.values())
+            self.calendar_unknown
+            or any(self.logged.values())
             or self.open_issues
             or self.awaiting_approval
             or self.due_soon
@@ -88,6 +91,9 @@ async def gather(store: Store, rules: Rules, person: Staff, now: datetime) -> Di
         elif in_scope and obligation.due_on < now.date() and _to_managers(rules, obligation):
             # After the group's overdue notice, the manager's digest (SPEC §3's ladder).
             digest.overdue.append((obligation.rule, unit, obligation.due_on))
+    if scope is None and now.month == 12 and not rules.calendar.knows(now.year + 1):
+        # Working-day deadlines of next year would be counted Monday to Friday.
+        digest.calendar_unknown = now.year + 1
     digest.unreachable = [
         p.name for p in await store.staff.not_yet_started() if scope is None or p.unit_id == scope
     ]

@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.models import Obligation
-from bot.reminders.calendar import add_months, add_working_days, day_of_month, deadline_day
+from bot.reminders.calendar import (
+    OFFICIAL,
+    WorkCalendar,
+    add_months,
+    add_working_days,
+    day_of_month,
+    deadline_day,
+)
 from bot.reminders.rules import Rule, Rules
 from bot.store import Store
 from bot.store.obligations import Due
@@ -31,18 +38,18 @@ from bot.store.obligations import Due
 EVENT_RULES = ("R4", "R5", "R6", "R7", "R10", "R11", "R12")
 
 
-def _after(rule: Rule, start: date) -> date:
+def _after(rule: Rule, start: date, cal: WorkCalendar) -> date:
     """The deadline ``start`` sets, moved off a rest day when the rule counts working days."""
-    return deadline_day(rule.holidays, _counted(rule, start))
+    return deadline_day(rule.holidays, _counted(rule, start, cal), cal)
 
 
-def _counted(rule: Rule, start: date) -> date:
+def _counted(rule: Rule, start: date, cal: WorkCalendar) -> date:
     deadline = rule.deadline
     match deadline.unit:
         case "months":
             return add_months(start, deadline.amount)
         case "working_days":
-            return add_working_days(start, deadline.amount)
+            return add_working_days(start, deadline.amount, cal)
         case "hours":  # by its day; R10 keeps the exact moment too (Obligation.due_at)
             return (datetime.combine(start, time(0)) + timedelta(hours=deadline.amount)).date()
     if deadline.before is not None:
@@ -53,13 +60,13 @@ def _counted(rule: Rule, start: date) -> date:
 CUTOFF_DAY = 10  # R4, when a site's rules file does not say: R2's reporting day
 
 
-def reply_due(rule: Rule, reported: date) -> date:
+def reply_due(rule: Rule, reported: date, cal: WorkCalendar = OFFICIAL) -> date:
     """R4: the 30th of the month an issue was reported in, up to the cutoff day; else the
     30th of the next month (the month's last day when it is shorter)."""
     cutoff = int(rule.settings.get("cutoff_day", CUTOFF_DAY))
     due_day = rule.deadline.every_month_day or 30
     month = reported if reported.day <= cutoff else add_months(reported.replace(day=1), 1)
-    return deadline_day(rule.holidays, day_of_month(month.year, month.month, due_day))
+    return deadline_day(rule.holidays, day_of_month(month.year, month.month, due_day), cal)
 
 
 def reported_for(rule: Rule, due: date) -> tuple[date, date]:
@@ -91,24 +98,38 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
     if rule := active.get("R5"):
         for contract in await store.contracts.all():
             if new("R5", subject := f"contract:{contract.id}"):
-                ensure("R5", subject, _after(rule, contract.completed_on), centre_id)
+                ensure(
+                    "R5", subject, _after(rule, contract.completed_on, rules.calendar), centre_id
+                )
     distributed = {c.id: c for c in await store.contracts.all(distributed=True)}
     for local in await store.contracts.locals():
         parent = distributed.get(local.contract_id)
         rule = active.get("R6")
         if rule and parent and parent.distributed_on and new("R6", f"local:{local.id}"):
-            ensure("R6", f"local:{local.id}", _after(rule, parent.distributed_on), local.unit_id)
+            ensure(
+                "R6",
+                f"local:{local.id}",
+                _after(rule, parent.distributed_on, rules.calendar),
+                local.unit_id,
+            )
         rule = active.get("R7")
         if rule and local.signed_on and new("R7", f"copy:{local.id}"):
-            ensure("R7", f"copy:{local.id}", _after(rule, local.signed_on), local.unit_id)
+            ensure(
+                "R7",
+                f"copy:{local.id}",
+                _after(rule, local.signed_on, rules.calendar),
+                local.unit_id,
+            )
     if rule := active.get("R12"):
         for launch in await store.contracts.launches():
             if new("R12", subject := f"launch:{launch.id}"):
-                ensure("R12", subject, _after(rule, launch.launch_on), launch.unit_id)
+                ensure(
+                    "R12", subject, _after(rule, launch.launch_on, rules.calendar), launch.unit_id
+                )
     issues = await store.obligations.issue_facts()
     if rule := active.get("R4"):
         for issue in issues:
-            due = reply_due(rule, issue.reported_at.date())
+            due = reply_due(rule, issue.reported_at.date(), rules.calendar)
             ensure("R4", f"unit:{issue.unit_id}", due, issue.unit_id)
     for rule_id in ("R10", "R11"):
         if rule := active.get(rule_id):
@@ -128,7 +149,7 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
                         )
                     )
                 else:
-                    due = _after(rule, issue.reported_at.date())
+                    due = _after(rule, issue.reported_at.date(), rules.calendar)
                     ensure(rule_id, f"issue:{issue.id}", due, issue.unit_id)
     await store.obligations.ensure_all(wanted)
 
@@ -161,7 +182,7 @@ async def met_at(
                 for i in await store.obligations.issue_facts(
                     unit_id=int(number), reported=reported_for(rule, obligation.due_on)
                 )
-                if reply_due(rule, i.reported_at.date()) == obligation.due_on
+                if reply_due(rule, i.reported_at.date(), rules.calendar) == obligation.due_on
             ]
             if waiting and all(i.replied_at for i in waiting):
                 return max(i.replied_at for i in waiting if i.replied_at)

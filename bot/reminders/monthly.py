@@ -40,7 +40,9 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
         ):
             continue
         due = deadline_day(
-            rule.holidays, day_of_month(today.year, today.month, rule.deadline.every_month_day)
+            rule.holidays,
+            day_of_month(today.year, today.month, rule.deadline.every_month_day),
+            rules.calendar,
         )
         period = _previous_month(today) if which == "previous" else f"{today:%Y-%m}"
         for unit in units:
@@ -52,12 +54,16 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
         # R3: last month's national report by the 14th, from the units' data of the 8th;
         # the director's judgement of it by the 15th.
         due = deadline_day(
-            r3.holidays, day_of_month(today.year, today.month, r3.deadline.every_month_day)
+            r3.holidays,
+            day_of_month(today.year, today.month, r3.deadline.every_month_day),
+            rules.calendar,
         )
         await store.obligations.ensure("R3", "centre", _previous_month(today), due, centre.id)
         if "judgement_day" in r3.settings:
             judged = deadline_day(
-                r3.holidays, day_of_month(today.year, today.month, r3.settings["judgement_day"])
+                r3.holidays,
+                day_of_month(today.year, today.month, r3.settings["judgement_day"]),
+                rules.calendar,
             )
             await store.obligations.ensure(
                 "R3", JUDGEMENT, _previous_month(today), judged, centre.id
@@ -73,7 +79,9 @@ async def _plan_visits(store: Store, rules: Rules, today: date) -> None:
         return
     month = f"{today:%Y-%m}"
     due = deadline_day(
-        rule.holidays, day_of_month(today.year, today.month, rule.deadline.every_month_day)
+        rule.holidays,
+        day_of_month(today.year, today.month, rule.deadline.every_month_day),
+        rules.calendar,
     )
     people = dict(await store.customers.holders())
     for staff_id in await store.plans.confirmed(month):
@@ -119,7 +127,9 @@ async def _plan_quotas(store: Store, rules: Rules, today: date) -> None:
     if rule is None or centre is None:
         return
     due = deadline_day(
-        rule.holidays, day_of_month(today.year, today.month, rule.deadline.every_month_day)
+        rule.holidays,
+        day_of_month(today.year, today.month, rule.deadline.every_month_day),
+        rules.calendar,
     )
     units = [centre]
     if rule.settings.get("quota_holders", "centre_and_units") == "centre_and_units":

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
+from bot.reminders.calendar import OFFICIAL, WorkCalendar
 from bot.settings import SettingsError
 
 RESPONSIBLE = ("unit_head", "unit", "centre_head", "centre", "ka_manager", "assigned_staff")
@@ -116,6 +117,7 @@ class Rules:
     general: GeneralRules
     rules: dict[str, Rule]
     grading: Grading = field(default_factory=Grading)
+    calendar: WorkCalendar = OFFICIAL
 
 
 class _Reader:
@@ -207,9 +209,9 @@ def load_rules(path: Path) -> Rules:
     lines = text.splitlines()
     top = _Reader(path, lines, "", data)
     for key in data:
-        if key not in ("settings", "rules", "grading"):
+        if key not in ("settings", "rules", "grading", "calendar"):
             raise RulesError(
-                f"{path}:1: unknown section [{key}] (known: settings, rules, grading)"
+                f"{path}:1: unknown section [{key}] (known: settings, rules, grading, calendar)"
             )
     general = _general(_Reader(path, lines, "settings", top.get("settings", dict)))
     rules_table = top.get("rules", dict)
@@ -222,7 +224,29 @@ def load_rules(path: Path) -> Rules:
     grading = Grading()
     if "grading" in data:
         grading = _grading(_Reader(path, lines, "grading", top.get("grading", dict)))
-    return Rules(general, rules, grading)
+    work_calendar = OFFICIAL
+    if "calendar" in data:
+        work_calendar = _calendar(_Reader(path, lines, "calendar", top.get("calendar", dict)))
+    return Rules(general, rules, grading, work_calendar)
+
+
+def _calendar(r: _Reader) -> WorkCalendar:
+    """Rest days and working days (调休) an office adds to the official calendar."""
+    r.only(("rest_days", "working_days"))
+    days: dict[str, frozenset[date]] = {}
+    for key in ("rest_days", "working_days"):
+        found = set()
+        for value in r.get(key, list, optional=True) or []:
+            if isinstance(value, datetime):
+                value = value.date()
+            if not isinstance(value, date):
+                raise r.error(key, f"{value!r} is not a date like 2027-01-01")
+            found.add(value)
+        days[key] = frozenset(found)
+    both = days["rest_days"] & days["working_days"]
+    if both:
+        raise r.error("working_days", f"{min(both)} is both a rest day and a working day")
+    return WorkCalendar(rest=days["rest_days"], work=days["working_days"])
 
 
 def _grading(r: _Reader) -> Grading:

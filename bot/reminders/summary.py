@@ -132,7 +132,7 @@ async def gather(
             summary.issues_resolved += 1
             continue
         summary.issues_open += 1
-        if r4 is not None and reply_due(r4, reported) < last:
+        if r4 is not None and reply_due(r4, reported, rules.calendar) < last:
             summary.issues_overdue += 1
     for promotion in await store.summaries.promotions(first, last, scope):
         summary.promotions += 1
