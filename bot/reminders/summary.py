@@ -225,7 +225,8 @@ async def send_summaries(
     try:
         book = None
         if any(unit.is_centre for unit, _ in due):
-            book = await workbook.month(store, rules, texts, lang, month)
+            known = {None if unit.is_centre else unit.id: summary for unit, summary in due}
+            book = await workbook.month(store, rules, texts, lang, month, known)
         sent = 0
         for (unit, summary), chart_made in zip(due, charts_made, strict=True):
             chart = await chart_made

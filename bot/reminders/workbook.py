@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -32,6 +32,9 @@ from bot.store.db import Database, Row
 from bot.store.files import StoredFile
 from bot.store.gradings import Proposal
 from bot.texts import Texts
+
+if TYPE_CHECKING:  # summary imports this module
+    from bot.reminders.summary import MonthlySummary
 
 Cell = str | int | float | date | None
 
@@ -178,13 +181,23 @@ def _promotion_rows(texts: Texts, lang: str, promotions: list[Row]) -> list[list
     ]
 
 
-async def month(store: Store, rules: Rules, texts: Texts, lang: str, month: str) -> bytes:
-    """The month's workbook for the whole group: the figures per unit, then every record."""
+async def month(
+    store: Store,
+    rules: Rules,
+    texts: Texts,
+    lang: str,
+    month: str,
+    gathered: dict[int | None, MonthlySummary] | None = None,
+) -> bytes:
+    """The month's workbook for the whole group: the figures per unit, then every record.
+    ``gathered``: figures already worked out (unit id, None for the whole group)."""
     from bot.reminders.summary import gather
 
+    known = gathered or {}
     figures: list[list[Cell]] = []
     for unit in [u for u in await store.units.all() if u.active and not u.is_centre] + [None]:
-        s = await gather(store, rules, month, unit)
+        key = unit.id if unit else None
+        s = known[key] if key in known else await gather(store, rules, month, unit)
         on_time = sum(1 for _, _, ok in s.data if ok)
         figures.append(
             [
