@@ -23,6 +23,7 @@ from bot.delivery.outbox import NOTICE, Outbox
 from bot.mentions import mentions
 from bot.models import BusinessUnit, Obligation, Staff
 from bot.reminders import approvals, events, monthly, penalties
+from bot.reminders.bundles import Reminders
 from bot.reminders.calendar import day_of_month
 from bot.reminders.digest import DUE_SOON, send_digests
 from bot.reminders.rules import GeneralRules, Rule, Rules
@@ -117,7 +118,7 @@ async def run_due(
     for batch in batches.values():
         for start in range(0, len(batch), BATCH):
             async with store.db.transaction():
-                reminders = _Reminders()
+                reminders = Reminders()
                 for rule, obligation in batch[start : start + BATCH]:
                     await _obligation(
                         outbox, store, rules, texts, rule, obligation, now, quiet, report,
@@ -138,8 +139,6 @@ async def run_due(
 # Obligations worked in one transaction at most (a person's reminders beyond go in another
 # message): the store's lock is never held long while people wait for replies.
 BATCH = 50
-# Telegram's callback data holds 64 bytes: a "snooze them all" button names at most this many.
-SNOOZE_DATA = 64
 
 
 def _whose(rule: Rule, obligation: Obligation) -> tuple[object, ...]:
@@ -154,54 +153,6 @@ def _whose(rule: Rule, obligation: Obligation) -> tuple[object, ...]:
     return ("unit", obligation.unit_id)
 
 
-def _snooze_data(ids: list[int], length: str) -> str:
-    """``sz:12.40.41:hour`` (one id alone is what reminders always carried)."""
-    return f"sz:{'.'.join(str(i) for i in ids)}:{length}"
-
-
-class _Reminders:
-    """The reminders of one batch, by chat: sent as one message a chat when it ends."""
-
-    def __init__(self) -> None:
-        self.chats: dict[tuple[int, str], list[tuple[int, str]]] = {}
-
-    def add(self, chat_id: int, lang: str, obligation_id: int, text: str) -> None:
-        self.chats.setdefault((chat_id, lang), []).append((obligation_id, text))
-
-    async def send(self, outbox: Outbox, texts: Texts) -> None:
-        for (chat_id, lang), items in self.chats.items():
-            for part in _parts(items):
-                ids = [obligation_id for obligation_id, _ in part]
-                text = "\n\n".join(t.strip() for _, t in part)
-                if len(part) > 1:
-                    header = texts.label(lang, "snooze.several", count=len(part))
-                    text = f"{header}\n\n{text}"
-                # Put off in an hour, or tomorrow morning: all of the message's reminders.
-                markup = InlineKeyboardMarkup(
-                    [
-                        [
-                            InlineKeyboardButton(
-                                texts.label(lang, f"snooze.{length}"),
-                                callback_data=_snooze_data(ids, length),
-                            )
-                            for length in ("hour", "tomorrow")
-                        ]
-                    ]
-                )
-                await outbox.message(chat_id, text, markup)
-
-
-def _parts(items: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
-    """Cut a chat's reminders where the snooze buttons could not name more of them."""
-    parts: list[list[tuple[int, str]]] = [[]]
-    for item in items:
-        ids = [i for i, _ in parts[-1]] + [item[0]]
-        if parts[-1] and len(_snooze_data(ids, "tomorrow").encode()) > SNOOZE_DATA:
-            parts.append([])
-        parts[-1].append(item)
-    return parts
-
-
 async def _obligation(
     outbox: Outbox,
     store: Store,
@@ -212,7 +163,7 @@ async def _obligation(
     now: datetime,
     quiet: bool,
     report: RunReport,
-    reminders: _Reminders,
+    reminders: Reminders,
 ) -> None:
     met = await monthly.met_at(store, rules, obligation, now)
     person = await responsible(store, rule, obligation)
@@ -258,7 +209,7 @@ async def _notices(
     obligation: Obligation,
     now: datetime,
     report: RunReport,
-    reminders: _Reminders,
+    reminders: Reminders,
 ) -> None:
     general, tz = rules.general, now.tzinfo
     done = await store.obligations.notices(obligation)
@@ -333,7 +284,7 @@ async def _send(
     planned: datetime,
     report: RunReport,
     mention_limit: int = 0,
-    reminders: _Reminders | None = None,
+    reminders: Reminders | None = None,
 ) -> None:
     late = now - planned > LATE_AFTER
     person = await responsible(store, rule, obligation)
@@ -401,7 +352,7 @@ async def _send(
             chat_id, texts.render(lang, "obligation_overdue.html", **params), markup
         )
     else:
-        # With the batch's other reminders to the same chat, in one message (see _Reminders).
+        # With the batch's other reminders to the same chat, in one message (see Reminders).
         assert reminders is not None
         text = texts.render(lang, "obligation_reminder.html", **params)
         reminders.add(chat_id, lang, obligation.id, text)

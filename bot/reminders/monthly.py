@@ -28,6 +28,7 @@ MONTHLY_UNIT_RULES = {"R1": "previous", "R2": "current"}
 
 # R3's second deadline: the director's judgement (审定) of the national report.
 JUDGEMENT = "judgement"
+JUDGEMENT_DAY = 15  # when a site's rules file does not say (SPEC §3: by the 15th)
 
 
 async def plan(store: Store, rules: Rules, today: date) -> None:
@@ -59,15 +60,11 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
             rules.calendar,
         )
         await store.obligations.ensure("R3", "centre", _previous_month(today), due, centre.id)
-        if "judgement_day" in r3.settings:
-            judged = deadline_day(
-                r3.holidays,
-                day_of_month(today.year, today.month, r3.settings["judgement_day"]),
-                rules.calendar,
-            )
-            await store.obligations.ensure(
-                "R3", JUDGEMENT, _previous_month(today), judged, centre.id
-            )
+        judgement = int(r3.settings.get("judgement_day", JUDGEMENT_DAY))
+        judged = deadline_day(
+            r3.holidays, day_of_month(today.year, today.month, judgement), rules.calendar
+        )
+        await store.obligations.ensure("R3", JUDGEMENT, _previous_month(today), judged, centre.id)
 
 
 async def _plan_visits(store: Store, rules: Rules, today: date) -> None:

@@ -91,7 +91,7 @@ def _source(rule: Rule, obligation: Obligation) -> str:
     (R4 unless ``per_unit_waiting``) shares one source among the units' obligations of a
     period, so the first of them charges the day and the others find it charged."""
     subject = obligation.subject
-    if rule.settings.get("per_unit_waiting") is False:
+    if rule.id == "R4" and not rule.settings.get("per_unit_waiting", False):
         subject = "units"
     return f"{obligation.rule}:{subject}:{obligation.period}:"
 
