@@ -7,13 +7,15 @@ contracts signed on time, late and never, with the step-up at three months (R6);
 time, late and missing (R7); a reply three days late across a day of downtime and the
 January summary sent late (R4); a complaint counted in working days across the Spring
 Festival with its 调休 Saturday (R10, R11); leave with a stand-in, quiet hours, a restart.
-Every fine is checked to the yuan.
+Every fine is checked to the yuan. Then 国庆 2026 day by day: what falls on the holiday comes
+before it, nothing on rest days, the 调休 Saturday a working day.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +23,7 @@ import pytest
 from tests.flows import file_complaint, file_visit
 from tests.harness import TZ, Group, Kabot, Person
 from tests.test_issue_and_lists import file_issue
-from tests.test_monthly_rules import due
+from tests.test_monthly_rules import due, only
 
 ZHANG = 500100103  # 张敏, KA centre manager and its first responsible person
 WANG = 500100101  # 王建国, the centre's director
@@ -184,14 +186,18 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
     await submit_data(lin, "2025-12")  # NF: late
 
     await w.run("2026-01-10T09:00")
-    bq_seen, yt_seen = len(bq.texts()), len(yt.texts())
-    await w.run("2026-01-11T09:00")
+    bq_seen, yt_seen, wang_seen = len(bq.texts()), len(yt.texts()), len(wang.private.texts())
+    out = await w.run("2026-01-11T09:00")  # a Sunday: the 11th's notices wait for Monday
+    assert "发送 0 条" in out and "因休息日等到下一个工作日发送" in out
+    assert since(bq, bq_seen) == since(yt, yt_seen) == []
+    assert len(wang.private.texts()) == wang_seen
+    await w.run("2026-01-12T09:00")
     assert any("逾期：R2" in t for t in since(bq, bq_seen))
     # R6: two months after distribution, 华南区 (YT) and 全国 (NF) are unsigned: 50 each.
     assert any("罚款通知" in t and "华南区" in t for t in since(yt, yt_seen))
     assert any("升级：R1" in t and "冰品" in t for t in wang.private.texts())  # the director
 
-    at(kabot, "2026-01-11T10:00")  # the centre records BQ's hidden issue; the director waives
+    at(kabot, "2026-01-12T10:00")  # the centre records BQ's hidden issue; the director waives
     await zhang.press("存在问题未报送", bq)
     await zhang.send("大润发北区1月3日断货未报")
     await zhang.press("提交")
@@ -204,7 +210,7 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
     await wang.press("提交")
     assert any("豁免" in t and "不可抗因素" in t for t in bq.texts())
 
-    await w.days(date(2026, 1, 12), date(2026, 1, 14))
+    await w.days(date(2026, 1, 13), date(2026, 1, 14))
     at(kabot, "2026-01-15T10:00")
     await store.contracts.mark_local(south, "signed_on", date(2026, 1, 15), by)  # late
     await file_visit(zhou, when="今天上午10点")
@@ -282,3 +288,60 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
     ]
     fines = [fen for _, _, fen, _, status in await w.ledger() if status == "posted"]
     assert sum(fines) == 55000  # ¥550 standing, ¥50 waived
+
+
+@pytest.fixture
+async def autumn(tmp_path: Path) -> AsyncIterator[Kabot]:
+    kabot = await Kabot.launch(tmp_path, start=datetime(2026, 9, 21, 10, 0, tzinfo=TZ))
+    try:
+        code, output = await kabot.import_roster()
+        assert code == 0, output
+        yield kabot
+    finally:
+        await kabot.close()
+    assert not kabot.world.violations, kabot.world.violations
+
+
+def _what(texts: list[str]) -> list[str]:
+    """What a day brought: reminders (⏰ Rn), overdue notices, the digest (📋), summary (📊)."""
+    return sorted({tag for t in texts for tag in re.findall(r"⏰ R\d+|逾期：R\d+|📋|📊", t)})
+
+
+async def test_national_day_2026_reminders_come_before_the_holiday_and_none_on_rest_days(
+    autumn: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R1", "R2")
+    kabot, w = autumn, Walk(autumn, monkeypatch)
+    yt = await kabot.bound_group("YT", "液态奶KA群")
+    sun = kabot.person(SUN, "孙伟")
+    await sun.send("/start")
+    await w.run("2026-09-24T09:00")  # September's own notices, before the walk
+    days: dict[str, list[str]] = {}
+    texts: dict[str, list[str]] = {}
+    day = date(2026, 9, 28)
+    while day <= date(2026, 10, 12):
+        private, group = len(sun.private.texts()), len(yt.texts())
+        await w.run(f"{day}T09:00")
+        texts[f"{day:%m-%d}"] = sun.private.texts()[private:] + since(yt, group)
+        days[f"{day:%m-%d}"] = _what(texts[f"{day:%m-%d}"])
+        day += timedelta(days=1)
+    holiday = {f"10-0{n}": [] for n in range(1, 8)}  # 国庆: 1–7 October, nothing at all
+    assert days == {
+        "09-28": ["📋"],
+        "09-29": ["📋"],
+        # R1's −3 and −1 (5 and 7 October) and R2's −3 (the 7th) come before the holiday.
+        "09-30": ["⏰ R1", "⏰ R2", "📋"],
+        **holiday,
+        # R1 on its day (the 8th, 不得顺延); September's summary, due on the 1st, today.
+        "10-08": ["⏰ R1", "📊", "📋"],
+        "10-09": ["⏰ R2", "逾期：R1", "📋"],
+        "10-10": ["⏰ R2", "📋"],  # the 调休 Saturday is a working day: R2's own day
+        "10-11": [],  # Sunday: R2's overdue notice waits
+        "10-12": ["逾期：R2", "📋"],
+    }
+    # The eve of the holiday's digest looks over it: both deadlines after it are listed.
+    digest = next(t for t in texts["09-30"] if t.startswith("📋"))
+    assert "2026-10-08" in digest and "2026-10-10" in digest
+    reminder = next(t for t in texts["09-30"] if "⏰ R1" in t)
+    assert "您有 2 项提醒" in reminder and "还有 8 天" in reminder
+    assert "就是今天" in next(t for t in texts["10-10"] if "⏰ R2" in t)

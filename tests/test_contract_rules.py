@@ -80,8 +80,9 @@ async def test_r5_runs_a_daily_fine_with_one_post_when_it_starts_and_one_when_it
     await record_contract(zhang, "今天")
     assert "请于 2026-12-08 前下发" in zhang.last_reply()
 
-    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-05T09:00")  # 3 days before
-    assert "还有 3 天" in last(zhang, "⏰ R5")
+    # 3 days before is Saturday the 5th: the reminder comes on Friday.
+    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-04T09:00")
+    assert "还有 4 天" in last(zhang, "⏰ R5")
     await due(org, monkeypatch, "2026-12-09T09:00")  # one day late
     posts = group.texts()
     assert "逾期：R5" in posts[-2] and "开始计罚：R5" in posts[-1]
@@ -157,7 +158,7 @@ async def test_r6_r7_charge_per_contract_with_the_step_up_at_three_months(
     await sun.press("华南区")
     await sun.send("今天")
     await sun.press("提交")
-    await due(org, monkeypatch, "2027-02-21T09:00")  # 华东区's copy is a day late
+    await due(org, monkeypatch, "2027-02-22T09:00")  # 华东区's copy is late (Monday)
     r7 = await penalties_of(org, "R7")
     assert [(name, fen) for name, fen, _ in r7] == [("孙伟", 5000)]
     await due(org, monkeypatch, "2027-03-02T09:00")  # three months: NF's 全国 steps up
@@ -530,7 +531,7 @@ async def test_r7_charges_a_copy_collected_incomplete_as_its_own_breach(
     )
     assert [r["amount_fen"] for r in rows] == [5000]
     assert "复印件收集不全面" in rows[0]["reason"] and "华东区" in rows[0]["reason"]
-    await due(org, monkeypatch, "2027-01-02T09:00")  # 华南区's copy never came: late
+    await due(org, monkeypatch, "2027-01-04T09:00")  # 华南区's copy never came: late
     rows = await org.store.db.fetch_all("SELECT reason FROM penalty_ledger WHERE rule = 'R7'")
     assert len(rows) == 2 and "华南区" in rows[1]["reason"]
     assert "不全面" not in rows[1]["reason"]

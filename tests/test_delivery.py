@@ -210,7 +210,10 @@ async def test_approval_reminders_wait_for_the_morning(org: Kabot) -> None:
     night = datetime(2026, 11, 21, 23, 0, tzinfo=TZ)  # 26 h later, in quiet hours
     report = await run_due(org.store, rules, texts, night, org.settings)
     assert report.approvals == 0
-    morning = datetime(2026, 11, 22, 9, 0, tzinfo=TZ)
+    sunday = datetime(2026, 11, 22, 9, 0, tzinfo=TZ)  # a rest day: Monday morning, then
+    report = await run_due(org.store, rules, texts, sunday, org.settings)
+    assert report.approvals == 0 and report.rest_day
+    morning = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
     report = await run_due(org.store, rules, texts, morning, org.settings)
     assert report.approvals == 1
     await settle(org.app)

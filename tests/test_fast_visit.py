@@ -143,7 +143,7 @@ async def test_the_digest_lists_the_longest_overdue_with_a_visit_button(
 ) -> None:
     only(tmp_path, monkeypatch, "R1")
     _, sun, _ = await heads(org)
-    await due(org, monkeypatch, "2026-12-05T08:30")
+    await due(org, monkeypatch, "2026-12-04T08:30")
     digest = sun.last_message()
     assert "最久没拜访的" in digest["text"]
     buttons = [row[0] for row in digest["reply_markup"]["inline_keyboard"]]

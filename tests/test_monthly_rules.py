@@ -68,11 +68,13 @@ async def test_a_month_of_r1_reminders_sent_once_each(
 ) -> None:
     only(tmp_path, monkeypatch, "R1")
     group, sun, lin = await heads(org)
-    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-04T09:00")
-    assert "发送 2 条" in await due(org, monkeypatch, "2026-12-05T09:00")
-    assert "还有 3 天" in reminders(sun)[-1] and "2026-11" in reminders(sun)[-1]
-    assert "还有 3 天" in reminders(lin)[-1]
-    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-05T09:00")  # twice: nothing new
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-03T09:00")
+    # The 8th's −3 reminder would fall on Saturday the 5th: it comes on Friday the 4th.
+    assert "发送 2 条" in await due(org, monkeypatch, "2026-12-04T09:00")
+    assert "还有 4 天" in reminders(sun)[-1] and "2026-11" in reminders(sun)[-1]
+    assert "还有 4 天" in reminders(lin)[-1]
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-04T09:00")  # twice: nothing new
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-05T09:00")  # Saturday: nothing
 
     org.clock.set(datetime(2026, 12, 6, 10, 0, tzinfo=TZ))  # NF submits its data
     await lin.send("/data")
@@ -194,8 +196,10 @@ async def test_r8_reminds_a_ka_manager_short_of_the_quota_with_progress(
     }
     await org.store.reports.add("visit", staff, carrefour.unit_id, answers)
 
-    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-19T09:00")
-    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-20T09:00")  # on the 20th
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-17T09:00")
+    # The 20th is a Sunday: its reminder comes on Friday the 18th.
+    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-18T09:00")
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-20T09:00")
     reminder = next(t for t in reversed(zhang.private.texts()) if t.startswith("⏰ R8"))
     assert "R8" in reminder and "重点客户 1/1" in reminder and "重点经销商 0/2" in reminder
     assert "发送 0 条" in await due(org, monkeypatch, "2026-12-21T09:00")
@@ -217,13 +221,13 @@ async def test_reminders_go_to_the_stand_in_during_leave(
     await zheng.send("/start")
     org.clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=TZ))
     await sun.send("/leave")
-    await sun.send("12月4日至12月6日")
+    await sun.send("12月3日至12月6日")
     await sun.send("郑芳")
     await sun.press("郑芳 ·")
     await sun.press("提交")
-    assert "12-04 至 2026-12-06" in sun.last_reply() and "郑芳" in sun.last_reply()
+    assert "12-03 至 2026-12-06" in sun.last_reply() and "郑芳" in sun.last_reply()
 
-    await due(org, monkeypatch, "2026-12-05T09:00")
+    await due(org, monkeypatch, "2026-12-04T09:00")
     forwarded = [t for t in zheng.private.texts() if t.startswith("⏰ R1")]
     assert len(forwarded) == 1 and "孙伟 休假中" in forwarded[0]
     assert reminders(sun) == []
@@ -236,17 +240,19 @@ async def test_a_snoozed_reminder_comes_again_once(
 ) -> None:
     only(tmp_path, monkeypatch, "R1")
     _, sun, _ = await heads(org)
-    await due(org, monkeypatch, "2026-12-05T09:00")
-    org.clock.set(datetime(2026, 12, 5, 9, 5, tzinfo=TZ))
+    await due(org, monkeypatch, "2026-12-04T09:00")
+    org.clock.set(datetime(2026, 12, 4, 9, 5, tzinfo=TZ))
     await sun.press("1小时后再提醒")
-    assert "12-05 10:05 再提醒您" in sun.alert_text()
-    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-05T10:00")
-    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-05T10:10")
-    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-05T11:00")
+    assert "12-04 10:05 再提醒您" in sun.alert_text()
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-04T10:00")
+    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-04T10:10")
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-04T11:00")
     assert len(reminders(sun)) == 2
-    await sun.press("明天再提醒")
-    assert "12-06 09:00" in sun.alert_text()
-    assert "发送 1 条" in await due(org, monkeypatch, "2026-12-06T09:00")
+    await sun.press("明天再提醒")  # on a Friday: the next working day, Monday
+    assert "12-07 09:00" in sun.alert_text()
+    assert "发送 0 条" in await due(org, monkeypatch, "2026-12-05T09:00")
+    await due(org, monkeypatch, "2026-12-07T09:00")  # with Monday's own reminder: once
+    assert len(reminders(sun)) == 3 and "还有 1 天" in reminders(sun)[-1]
     await sun.press_data("sz:1:forever", sun.last_message()["message_id"])
     assert "过期" in sun.alert_text()
 
@@ -257,18 +263,20 @@ async def test_managers_get_a_daily_digest_once_and_late_after_downtime(
     only(tmp_path, monkeypatch, "R1")
     _, sun, _ = await heads(org)
     assert digests(sun) == []
-    await due(org, monkeypatch, "2026-12-05T08:00")
+    await due(org, monkeypatch, "2026-12-04T08:00")
     assert digests(sun) == []  # not before 08:30
-    out = await due(org, monkeypatch, "2026-12-05T08:30")
+    out = await due(org, monkeypatch, "2026-12-04T08:30")
     assert "简报 2 份" in out  # YT's and NF's heads; others never wrote to kabot
     digest = digests(sun)[-1]
-    assert "2026-12-05 每日简报" in digest and "补发" not in digest
+    assert "2026-12-04 每日简报" in digest and "补发" not in digest
     assert "R1 · 液态奶事业本部 · 2026-12-08" in digest and "待拜访客户" in digest
     # 吴强 of YT was imported by @username and never wrote to kabot: his manager hears of it.
     assert "还不能接收提醒" in digest and "吴强" in digest and "马琳" not in digest
-    await due(org, monkeypatch, "2026-12-05T12:00")
+    await due(org, monkeypatch, "2026-12-04T12:00")
     assert len(digests(sun)) == 1  # once a day
-    await due(org, monkeypatch, "2026-12-06T15:00")  # kabot was down all morning
+    await due(org, monkeypatch, "2026-12-05T08:30")  # Saturday: no digest
+    assert len(digests(sun)) == 1
+    await due(org, monkeypatch, "2026-12-07T15:00")  # kabot was down all Monday morning
     assert "补发" in digests(sun)[-1] and len(digests(sun)) == 2
     await due(org, monkeypatch, "2026-12-10T08:30")  # R1 passed unmet: escalated here too
     assert (
@@ -507,7 +515,7 @@ async def test_in_december_the_centres_digest_warns_when_next_year_is_not_known(
     zhang, sun = org.person(ZHANG, "张敏"), org.person(SUN, "孙伟")
     await zhang.send("/start")
     await sun.send("/start")
-    await due(org, monkeypatch, "2026-12-05T08:30")
+    await due(org, monkeypatch, "2026-12-04T08:30")
     warned = any("2027 年的法定节假日" in t for t in digests(zhang))
     assert warned is not listed
     assert not any("2027 年的法定节假日" in t for t in digests(sun))  # the centre's only

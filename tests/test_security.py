@@ -72,7 +72,7 @@ async def test_only_the_person_reminded_snoozes_and_only_once(
 ) -> None:
     sun = await started(org, SUN, "孙伟")
     await started(org, 500400101, "林峰")
-    code, _, err = await run_cli(org, monkeypatch, "jobs", "run-due", "--now", "2026-12-05T09:00")
+    code, _, err = await run_cli(org, monkeypatch, "jobs", "run-due", "--now", "2026-12-04T09:00")
     assert code == 0, err
     reminder = next(m for m in sun.private.bot_messages() if m["text"].startswith("⏰ R1"))
     snooze = reminder["reply_markup"]["inline_keyboard"][0][0]["callback_data"]

@@ -48,7 +48,7 @@ async def snooze_pressed(update: Update, context: KabotContext) -> None:
     if not waiting:
         await context.outbox.answer(query, context.label("snooze.already"), alert=True)
         return
-    until = snooze_until(m[2], context.clock.now(), rules.general)
+    until = snooze_until(m[2], context.clock.now(), rules)
     for obligation in waiting:
         await store.obligations.snooze(obligation, person.id, until)
     await context.outbox.answer(query, context.label("snooze.done", at=f"{until:%m-%d %H:%M}"))

@@ -30,7 +30,11 @@ class Reminders:
         self.chats: dict[tuple[int, str], list[tuple[int, str]]] = {}
 
     def add(self, chat_id: int, lang: str, obligation_id: int, text: str) -> None:
-        self.chats.setdefault((chat_id, lang), []).append((obligation_id, text))
+        """One item per obligation: a snoozed reminder that comes back when the next one is
+        due is listed once."""
+        items = self.chats.setdefault((chat_id, lang), [])
+        if all(known != obligation_id for known, _ in items):
+            items.append((obligation_id, text))
 
     async def send(self, outbox: Outbox, texts: Texts) -> None:
         for (chat_id, lang), items in self.chats.items():

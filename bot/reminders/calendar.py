@@ -70,6 +70,26 @@ def deadline_day(holidays: str, day: date, cal: WorkCalendar = OFFICIAL) -> date
     return day
 
 
+def working_before(day: date, cal: WorkCalendar = OFFICIAL) -> date:
+    """``day`` itself when it is a working day, else the last working day before it: where a
+    reminder that would fall on a rest day is sent instead."""
+    while not is_working_day(day, cal):
+        day -= timedelta(days=1)
+    return day
+
+
+def rest_days_after(day: date, cal: WorkCalendar = OFFICIAL) -> int:
+    """How many rest days follow ``day`` before the next working day (国庆: seven or so)."""
+    count = 0
+    while not is_working_day(day + timedelta(days=count + 1), cal) and count < MAX_REST_RUN:
+        count += 1
+    return count
+
+
+# No rest stretch is longer (the Spring Festival and 国庆 are eight or nine days).
+MAX_REST_RUN = 31
+
+
 def add_working_days(start: date, count: int, cal: WorkCalendar = OFFICIAL) -> date:
     """The ``count``-th working day after ``start``."""
     day = start

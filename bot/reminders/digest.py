@@ -16,6 +16,7 @@ from bot.delivery.outbox import Outbox
 from bot.menus import visit_button
 from bot.models import Customer, Obligation, Staff, VisitClass
 from bot.policy import customer_scope
+from bot.reminders.calendar import rest_days_after
 from bot.reminders.rules import Rules
 from bot.reminders.visits import overdue_for_visit
 from bot.store import Store
@@ -83,10 +84,12 @@ async def gather(store: Store, rules: Rules, person: Staff, now: datetime) -> Di
         if report is not None and (scope is None or report.unit_id == scope):
             digest.awaiting_approval += 1
     units = {u.id: u.name for u in await store.units.all()}
-    for obligation in await store.obligations.open(due_by=now.date() + DUE_SOON):
+    # On the eve of rest days (no digest then), as far ahead as the next working day's.
+    horizon = now.date() + DUE_SOON + timedelta(days=rest_days_after(now.date(), rules.calendar))
+    for obligation in await store.obligations.open(due_by=horizon):
         in_scope = scope is None or obligation.unit_id == scope
         unit = units.get(obligation.unit_id or 0, "")
-        if in_scope and now.date() <= obligation.due_on <= now.date() + DUE_SOON:
+        if in_scope and now.date() <= obligation.due_on <= horizon:
             digest.due_soon.append((obligation.rule, unit, obligation.due_on))
         elif in_scope and obligation.due_on < now.date() and _to_managers(rules, obligation):
             # After the group's overdue notice, the manager's digest (SPEC §3's ladder).

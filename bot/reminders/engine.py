@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -24,7 +24,12 @@ from bot.mentions import mentions
 from bot.models import BusinessUnit, Obligation, Staff
 from bot.reminders import approvals, events, monthly, penalties
 from bot.reminders.bundles import Reminders
-from bot.reminders.calendar import day_of_month
+from bot.reminders.calendar import (
+    day_of_month,
+    is_working_day,
+    rest_days_after,
+    working_before,
+)
 from bot.reminders.digest import DUE_SOON, send_digests
 from bot.reminders.rules import GeneralRules, Rule, Rules
 from bot.reminders.summary import send_summaries
@@ -43,7 +48,8 @@ class RunReport:
     sent: int = 0
     late: int = 0
     skipped: int = 0
-    waiting: int = 0  # held back by quiet hours
+    waiting: int = 0  # held back by quiet hours or a rest day
+    rest_day: bool = False  # today is a rest day: what is due waits for the next working day
     unreachable: int = 0  # for people who never wrote to kabot: waiting for their /start
     digests: int = 0
     fines: int = 0  # ledger entries the rules charged
@@ -51,13 +57,14 @@ class RunReport:
     approvals: int = 0  # reminders of approvals waiting too long
 
 
-def reach(rules: Rules) -> timedelta:
+def reach(rules: Rules, today: date) -> timedelta:
     """How far ahead an obligation can matter today: its earliest reminder, or the
-    managers' digest's look ahead (``DUE_SOON``), whichever is further."""
+    managers' digest's look ahead (``DUE_SOON``), whichever is further — and further by the
+    rest days right after today, whose reminders come today instead."""
     days = [DUE_SOON.days, *(d for r in rules.rules.values() for d in r.remind_days_before)]
     if any(r.remind_on_days for r in rules.rules.values()):
         days.append(31 - min(d for r in rules.rules.values() for d in r.remind_on_days))
-    return timedelta(days=max(days))
+    return timedelta(days=max(days) + rest_days_after(today, rules.calendar))
 
 
 def _in_quiet_hours(general: GeneralRules, moment: time) -> bool:
@@ -65,6 +72,15 @@ def _in_quiet_hours(general: GeneralRules, moment: time) -> bool:
     if start <= end:
         return start <= moment < end
     return moment >= start or moment < end
+
+
+def quiet(rules: Rules, now: datetime) -> bool:
+    """Whether kabot holds its notices back now: in quiet hours, and all day on rest days
+    (weekends, public holidays; a 调休 Saturday is a working day). What waits goes out at the
+    next working morning; deadlines stay where they are."""
+    return _in_quiet_hours(rules.general, now.timetz().replace(tzinfo=None)) or not is_working_day(
+        now.date(), rules.calendar
+    )
 
 
 # Rules the KA centre answers for, whichever unit they concern.
@@ -100,15 +116,17 @@ async def run_due(
     run leaves each obligation either done or untouched, and the next run does the rest."""
     report = RunReport()
     outbox = Outbox(store.outbox, NOTICE)
-    await monthly.plan(store, rules, now.date())
+    horizon = now.date() + reach(rules, now.date())
+    await monthly.plan(store, rules, now.date(), horizon)
     await events.plan(store, rules, now.date())
-    quiet = _in_quiet_hours(rules.general, now.timetz().replace(tzinfo=None))
+    held = quiet(rules, now)
+    report.rest_day = not is_working_day(now.date(), rules.calendar)
     # An obligation further off than its first reminder has nothing to send or charge yet:
     # the run looks at it when it comes within reach (met early, it is found met then).
     # One person's obligations are worked together, so their reminders go as one message;
     # each batch is one transaction (its claims, fines and that message), kept short.
     batches: dict[tuple[object, ...], list[tuple[Rule, Obligation]]] = {}
-    within = await store.obligations.open(due_by=now.date() + reach(rules))
+    within = await store.obligations.open(due_by=horizon)
     seen = {o.id for o in within}
     early = [o for o in await store.obligations.breached_early() if o.id not in seen]
     for obligation in within + early:
@@ -121,11 +139,11 @@ async def run_due(
                 reminders = Reminders()
                 for rule, obligation in batch[start : start + BATCH]:
                     await _obligation(
-                        outbox, store, rules, texts, rule, obligation, now, quiet, report,
+                        outbox, store, rules, texts, rule, obligation, now, held, report,
                         reminders,
                     )  # fmt: skip
                 await reminders.send(outbox, texts)
-    if not quiet:  # a digest, summary or approval reminder missed while down waits too
+    if not held:  # a digest, summary or approval reminder missed while down waits too
         await _send_escalations(outbox, store, rules, texts, now, report)
         report.digests = await send_digests(outbox, store, rules, texts, now)
         report.summaries = await send_summaries(outbox, store, rules, texts, now)
@@ -161,14 +179,14 @@ async def _obligation(
     rule: Rule,
     obligation: Obligation,
     now: datetime,
-    quiet: bool,
+    held: bool,
     report: RunReport,
     reminders: Reminders,
 ) -> None:
     met = await monthly.met_at(store, rules, obligation, now)
     person = await responsible(store, rule, obligation)
     if met is not None and met <= now:
-        if quiet and rule.fine.per in ("day", "item"):
+        if held and rule.fine.per in ("day", "item"):
             return  # the fine's last charge and closing post wait for the morning
         # Met: every reminder stops at once; a running fine stops on the day it was met.
         await penalties.charge(
@@ -178,7 +196,7 @@ async def _obligation(
         await store.obligations.met(obligation, met)
         return
     await _notices(outbox, store, rules, texts, rule, obligation, now, report, reminders)
-    if not quiet:
+    if not held:
         report.fines += await penalties.charge(
             outbox, store, rules, texts, rule, obligation, person, now, None
         )
@@ -216,9 +234,13 @@ async def _notices(
     overdue_at = obligation.due_at or datetime.combine(
         obligation.due_on + timedelta(days=1), general.reminder_time, tz
     )
+    # A reminder that would fall on a rest day comes on the last working day before it.
+    cal = rules.calendar
     moments = {
         f"remind:{days}": datetime.combine(
-            obligation.due_on - timedelta(days=days), general.reminder_time, tz
+            working_before(obligation.due_on - timedelta(days=days), cal),
+            general.reminder_time,
+            tz,
         )
         for days in rule.remind_days_before
     }
@@ -226,10 +248,13 @@ async def _notices(
     for day in rule.remind_on_days:  # fixed days of the deadline's month
         on = day_of_month(due.year, due.month, day)
         if on <= due:
-            moments[f"remind:day{day}"] = datetime.combine(on, general.reminder_time, tz)
+            moments[f"remind:day{day}"] = datetime.combine(
+                working_before(on, cal), general.reminder_time, tz
+            )
     passed = [kind for kind, at in moments.items() if at <= now and kind not in done]
-    if _in_quiet_hours(general, now.timetz().replace(tzinfo=None)):
-        # Nothing is sent in quiet hours, to a person or a group: it waits for the morning.
+    if quiet(rules, now):
+        # Nothing is sent in quiet hours or on a rest day, to a person or a group: it waits
+        # for the next working morning.
         if passed or (now >= overdue_at and "overdue" not in done):
             report.waiting += 1
         return
@@ -417,8 +442,11 @@ async def _send_escalations(
         await store.obligations.dequeue(queued, "director")
 
 
-def snooze_until(length: str, now: datetime, general: GeneralRules) -> datetime:
-    """An hour from now, or tomorrow at the reminder time (out of quiet hours either way)."""
+def snooze_until(length: str, now: datetime, rules: Rules) -> datetime:
+    """An hour from now, or the next working day at the reminder time (Monday, when it is
+    pressed on a Friday: nothing is sent on rest days)."""
     if length == "hour":
         return now + timedelta(hours=1)
-    return datetime.combine(now.date() + timedelta(days=1), general.reminder_time, now.tzinfo)
+    day = now.date() + timedelta(days=1)
+    day += timedelta(days=rest_days_after(now.date(), rules.calendar))
+    return datetime.combine(day, rules.general.reminder_time, now.tzinfo)

@@ -31,8 +31,17 @@ JUDGEMENT = "judgement"
 JUDGEMENT_DAY = 15  # when a site's rules file does not say (SPEC §3: by the 15th)
 
 
-async def plan(store: Store, rules: Rules, today: date) -> None:
-    """The obligations of this month's deadlines, for every business unit."""
+async def plan(store: Store, rules: Rules, today: date, horizon: date | None = None) -> None:
+    """The obligations of this month's deadlines, for every business unit — and of next
+    month's when ``horizon`` (how far the run looks ahead) reaches into it: the 8th after
+    国庆 is reminded before the holiday, in September."""
+    for month in sorted({today.replace(day=1), (horizon or today).replace(day=1)}):
+        await _plan_month(store, rules, month)
+    await _plan_quotas(store, rules, today)
+    await _plan_visits(store, rules, today)
+
+
+async def _plan_month(store: Store, rules: Rules, month: date) -> None:
     units = [u for u in await store.units.all() if not u.is_centre]
     for rule_id, which in MONTHLY_UNIT_RULES.items():
         rule = rules.rules.get(rule_id)
@@ -42,29 +51,27 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
             continue
         due = deadline_day(
             rule.holidays,
-            day_of_month(today.year, today.month, rule.deadline.every_month_day),
+            day_of_month(month.year, month.month, rule.deadline.every_month_day),
             rules.calendar,
         )
-        period = _previous_month(today) if which == "previous" else f"{today:%Y-%m}"
+        period = _previous_month(month) if which == "previous" else f"{month:%Y-%m}"
         for unit in units:
             await store.obligations.ensure(rule_id, f"unit:{unit.id}", period, due, unit.id)
-    await _plan_quotas(store, rules, today)
-    await _plan_visits(store, rules, today)
     centre, r3 = await store.units.centre(), rules.rules.get("R3")
     if r3 is not None and centre is not None and r3.deadline.every_month_day is not None:
         # R3: last month's national report by the 14th, from the units' data of the 8th;
         # the director's judgement of it by the 15th.
         due = deadline_day(
             r3.holidays,
-            day_of_month(today.year, today.month, r3.deadline.every_month_day),
+            day_of_month(month.year, month.month, r3.deadline.every_month_day),
             rules.calendar,
         )
-        await store.obligations.ensure("R3", "centre", _previous_month(today), due, centre.id)
+        await store.obligations.ensure("R3", "centre", _previous_month(month), due, centre.id)
         judgement = int(r3.settings.get("judgement_day", JUDGEMENT_DAY))
         judged = deadline_day(
-            r3.holidays, day_of_month(today.year, today.month, judgement), rules.calendar
+            r3.holidays, day_of_month(month.year, month.month, judgement), rules.calendar
         )
-        await store.obligations.ensure("R3", JUDGEMENT, _previous_month(today), judged, centre.id)
+        await store.obligations.ensure("R3", JUDGEMENT, _previous_month(month), judged, centre.id)
 
 
 async def _plan_visits(store: Store, rules: Rules, today: date) -> None:
