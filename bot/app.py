@@ -54,6 +54,7 @@ from bot.handlers import (
     reminders,
     reports,
     roster,
+    satisfaction,
     start,
 )
 from bot.menus import register_default_commands
@@ -216,6 +217,7 @@ def _register_handlers(app: Application) -> None:
         plans,
         grading,
         national,
+        satisfaction,
         forms,
         form_answers,
         fallback,

@@ -56,6 +56,7 @@ PRIVATE_COMMANDS = (
     Command("penalties", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR}), "menu:penalties"),
     Command("fine", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),
     Command("noissues", WRITERS),
+    Command("satisfaction", WRITERS),
     Command("leave", WRITERS),
     Command("plan", WRITERS),
     Command("contract", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),

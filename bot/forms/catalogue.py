@@ -100,6 +100,7 @@ ISSUE_CATEGORIES = (
     "rebate",  # 返利帐期
     "promotion",
     "listing",  # 新品上架
+    "demand",  # 客户需求 (R17 when urgent)
     "complaint",  # 投诉
     "other",
 )

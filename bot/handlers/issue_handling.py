@@ -17,7 +17,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import KabotContext
 from bot.forms import present
 from bot.forms.catalogue import FORMS, ISSUE
-from bot.handlers import forms
+from bot.handlers import forms, satisfaction
 from bot.handlers.messages import action_row
 from bot.models import Answers, Draft, Report
 from bot.workflow import speaks_for_centre
@@ -188,9 +188,23 @@ async def _changed(context: KabotContext, issue: Report) -> None:
     if reporter is None or reporter.telegram_id is None or reporter.id == context.person.id:
         return
     lang = context.texts.lang(reporter.language)
-    text = context.texts.render(lang, "issue_changed.html", report=issue, by=context.person)
+    # R18: a resolved complaint — the reporter asks the customer and taps their answer here.
+    ask = (
+        context.rules is not None
+        and "R18" in context.rules.rules
+        and satisfaction.waiting_for_answer(issue)
+        and await context.store.satisfactions.of(issue.id) is None
+    )
+    text = context.texts.render(
+        lang, "issue_changed.html", report=issue, by=context.person, ask_satisfaction=ask
+    )
     # A closed issue can be reopened by its reporter, from this very message.
-    markup = _buttons(context, issue, lang) if issue.status == "closed" else None
+    rows = []
+    if issue.status == "closed" and (reopen := _buttons(context, issue, lang)) is not None:
+        rows += [list(row) for row in reopen.inline_keyboard]
+    if ask:
+        rows.append(satisfaction.stars(context.texts, lang, issue.id))
+    markup = InlineKeyboardMarkup(rows) if rows else None
     await context.outbox.message(reporter.telegram_id, text, markup)
 
 

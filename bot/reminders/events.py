@@ -12,6 +12,11 @@
 - R10 / R11: a complaint (an issue) is acknowledged within 24 hours and resolved within 5
   working days (China's official calendar, 调休 included).
 - R12: a new product's information reaches the centre 45 days before its launch.
+- R17: an urgent customer demand (an issue of category "demand", severity "urgent") gets a
+  first answer (受理) within ``answer_hours`` (24) and a plan (the written reply) within 3
+  working days (seed 001 五(三)3).
+- R18: once a complaint is resolved (the centre's written reply), its reporter confirms the
+  customer's satisfaction within 5 working days — their own obligation (seed 001 五(四)4).
 
 Each is planned from kabot's own tables on every run (``plan``), met by the recorded fact
 (``met_at``), and may carry item charges beyond the per-day ones (``item_charges``).
@@ -35,7 +40,10 @@ from bot.reminders.rules import Rule, Rules
 from bot.store import Store
 from bot.store.obligations import Due
 
-EVENT_RULES = ("R4", "R5", "R6", "R7", "R10", "R11", "R12")
+R18_AFTER = "rules.R18.after"  # bot_facts: the newest reply when R18 came (an upgrade)
+
+EVENT_RULES = ("R4", "R5", "R6", "R7", "R10", "R11", "R12", "R17", "R18")
+ANSWER_HOURS = 24  # R17's first answer, when a site's rules file does not say
 
 
 def _after(rule: Rule, start: date, cal: WorkCalendar) -> date:
@@ -87,7 +95,7 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
 
     wanted: list[Due] = []
     # A fact's obligation is worked out once: those already there are not computed again.
-    known = await store.obligations.subjects(("R5", "R6", "R7", "R10", "R11", "R12"))
+    known = await store.obligations.subjects(EVENT_RULES[1:])
 
     def ensure(rule_id: str, subject: str, due: date, unit_id: int | None) -> None:
         wanted.append(Due(rule_id, subject, f"{due:%Y-%m}", due, unit_id))
@@ -151,6 +159,31 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
                 else:
                     due = _after(rule, issue.reported_at.date(), rules.calendar)
                     ensure(rule_id, f"issue:{issue.id}", due, issue.unit_id)
+    if rule := active.get("R17"):
+        hours = int(rule.settings.get("answer_hours", ANSWER_HOURS))
+        for issue in issues:
+            if issue.category != "demand" or issue.severity != "urgent":
+                continue
+            if new("R17", subject := f"demand:{issue.id}"):  # the first answer, in hours
+                at = issue.reported_at + timedelta(hours=hours)
+                wanted.append(Due("R17", subject, f"{at:%Y-%m}", at.date(), issue.unit_id, at))
+            if new("R17", subject := f"demand_plan:{issue.id}"):  # the plan, in working days
+                due = _after(rule, issue.reported_at.date(), rules.calendar)
+                ensure("R17", subject, due, issue.unit_id)
+    if rule := active.get("R18"):
+        # Complaints answered after the upgrade that brought R18 (migration 0028): an
+        # office is not told, all at once, of every complaint it ever resolved.
+        after = await store.facts.get(R18_AFTER)
+        for issue in issues:
+            resolved = issue.category == "complaint" and issue.replied_at is not None
+            if resolved and new("R18", subject := f"satisfaction:{issue.id}"):
+                assert issue.replied_at is not None
+                if after is not None and issue.replied_at <= datetime.fromisoformat(after):
+                    continue
+                due = _after(rule, issue.replied_at.date(), rules.calendar)
+                wanted.append(
+                    Due("R18", subject, f"{due:%Y-%m}", due, issue.unit_id, None, issue.staff_id)
+                )
     await store.obligations.ensure_all(wanted)
 
 
@@ -187,15 +220,14 @@ async def met_at(
             if waiting and all(i.replied_at for i in waiting):
                 return max(i.replied_at for i in waiting if i.replied_at)
             return None
-        case "R10" | "R11":
+        case "R10" | "R11" | "R17" | "R18":
             facts = await store.obligations.issue_facts(issue_id=int(number))
             if facts:
                 issue = facts[0]
-                return (
-                    issue.replied_at
-                    if obligation.rule == "R11"
-                    else (issue.acknowledged_at or issue.replied_at)
-                )
+                if obligation.rule == "R18":
+                    return issue.satisfied_at
+                plan = obligation.rule == "R11" or obligation.subject.startswith("demand_plan:")
+                return issue.replied_at if plan else (issue.acknowledged_at or issue.replied_at)
             return None
     if found is None:
         return None

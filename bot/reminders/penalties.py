@@ -200,6 +200,12 @@ async def describe(store: Store, obligation: Obligation) -> str:
     if kind == "unit":
         unit = await store.units.by_id(int(number))
         return unit.name if unit else ""
+    if kind in ("issue", "satisfaction", "demand", "demand_plan"):  # R10, R11, R17, R18
+        issue = await store.reports.by_id("issue", int(number))
+        if issue is None:
+            return ""
+        customer = await store.customers.by_id(int(issue.answers.get("customer") or 0))
+        return f"{issue.number} · {customer.name}" if customer else issue.number
     return ""
 
 

@@ -1,4 +1,4 @@
-"""The rules file (``rules.toml``, or KABOT_RULES): R1–R12 as data, checked before kabot starts.
+"""The rules file (``rules.toml``, or KABOT_RULES): R1–R18 as data, checked before kabot starts.
 
 A mistake stops kabot with one line: the file, the line and what is wrong — a site's copy
 is edited by an office, not a programmer.
@@ -16,7 +16,15 @@ from typing import Any
 from bot.reminders.calendar import OFFICIAL, WorkCalendar
 from bot.settings import SettingsError
 
-RESPONSIBLE = ("unit_head", "unit", "centre_head", "centre", "ka_manager", "assigned_staff")
+RESPONSIBLE = (
+    "unit_head",
+    "unit",
+    "centre_head",
+    "centre",
+    "ka_manager",
+    "assigned_staff",
+    "reporter",
+)
 HOLIDAYS = ("keep", "working_days")
 FINE_PER = ("day", "item", "time", "none")
 ESCALATION = ("unit_group", "manager", "director")
@@ -28,6 +36,8 @@ _RULE_ID = re.compile(r"^R\d{1,2}$")
 RULE_SETTINGS: dict[str, dict[str, tuple[int, int] | type[bool] | frozenset[str]]] = {
     # Whether a unit's KA data counts only once its first responsible person confirms it.
     "R1": {"confirmed_by_head": bool},
+    # An urgent customer demand's first answer, within so many hours (the plan: the deadline).
+    "R17": {"answer_hours": (1, 168)},
     # The director's judgement of the national report (审定), by this day.
     "R3": {"judgement_day": (1, 28)},
     # Issues reported up to this day are in that month's report, due a reply by the 30th.

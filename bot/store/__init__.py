@@ -24,6 +24,7 @@ from bot.store.outbox import OutboxRepository
 from bot.store.plans import PlanRepository
 from bot.store.reports import ReportRepository
 from bot.store.roster import RosterStore
+from bot.store.satisfactions import SatisfactionRepository
 from bot.store.staff import StaffRepository
 from bot.store.summaries import SummaryRepository
 from bot.store.units import UnitRepository
@@ -53,6 +54,7 @@ class Store:
         self.summaries = SummaryRepository(db, clock)
         self.plans = PlanRepository(db, clock)
         self.gradings = GradingRepository(db, clock)
+        self.satisfactions = SatisfactionRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str

@@ -13,7 +13,7 @@ from bot.store.db import Row
 
 @dataclass(frozen=True, slots=True)
 class IssueFact:
-    """What the reply and complaint rules (R4, R10, R11) need of an issue."""
+    """What the reply, complaint and demand rules (R4, R10, R11, R17, R18) need of an issue."""
 
     id: int
     unit_id: int
@@ -21,6 +21,9 @@ class IssueFact:
     reported_at: datetime
     acknowledged_at: datetime | None
     replied_at: datetime | None
+    severity: str = ""  # R17: an urgent customer demand
+    staff_id: int = 0  # who reported it (R18: asks the customer once it is resolved)
+    satisfied_at: datetime | None = None  # R18: when the customer's answer was recorded
 
 
 def _moment(text: str | None) -> datetime | None:
@@ -284,17 +287,19 @@ class ObligationRepository(Repository):
         where: list[str] = ["1 = 1"]
         params: list[object] = []
         if unit_id is not None:
-            where.append("unit_id = ?")
+            where.append("i.unit_id = ?")
             params.append(unit_id)
         if issue_id is not None:
-            where.append("id = ?")
+            where.append("i.id = ?")
             params.append(issue_id)
         if reported is not None:
-            where.append("created_at >= ? AND created_at < ?")
+            where.append("i.created_at >= ? AND i.created_at < ?")
             params += [reported[0].isoformat(), (reported[1] + timedelta(days=1)).isoformat()]
         rows = await self.db.fetch_all(
-            "SELECT id, unit_id, category, created_at, acknowledged_at, replied_at FROM issues"
-            f" WHERE {' AND '.join(where)} ORDER BY id",
+            "SELECT i.id, i.unit_id, i.category, i.severity, i.created_at, i.acknowledged_at,"
+            " i.replied_at, i.staff_id, s.recorded_at AS satisfied_at FROM issues i"
+            " LEFT JOIN satisfactions s ON s.issue_id = i.id"
+            f" WHERE {' AND '.join(where)} ORDER BY i.id",
             params,
         )
         return [
@@ -305,6 +310,9 @@ class ObligationRepository(Repository):
                 datetime.fromisoformat(r["created_at"]),
                 _moment(r["acknowledged_at"]),
                 _moment(r["replied_at"]),
+                r["severity"],
+                r["staff_id"],
+                _moment(r["satisfied_at"]),
             )
             for r in rows
         ]
