@@ -57,6 +57,7 @@ PRIVATE_COMMANDS = (
     Command("fine", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),
     Command("noissues", WRITERS),
     Command("satisfaction", WRITERS),
+    Command("meeting", WRITERS),
     Command("leave", WRITERS),
     Command("plan", WRITERS),
     Command("contract", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),

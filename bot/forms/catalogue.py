@@ -376,6 +376,20 @@ NATIONAL_REPORT = Form(
     ),
     roles=CENTRE_PEOPLE,
 )
+# R16: the quarterly business meeting with a KA customer (业务沟通会议) and its minutes.
+MEETING = Form(
+    "meeting",
+    "meeting",
+    (
+        Field("customer", Kind.CUSTOMER),
+        Field("day", Kind.DAY),
+        _text("last_quarter"),  # 总结上季度合作情况
+        _text("market"),  # 分析市场动态
+        _text("problems"),  # 讨论解决合作中存在的问题
+        _text("next_quarter"),  # 制定下季度合作计划
+        Field("photos", Kind.PHOTOS, optional=True),
+    ),
+)
 # The half-year's sales sheet for customer grading (SPEC §4), from the KA centre.
 GRADING = Form("grading", "grading", (Field("file", Kind.FILE),), roles=CENTRE_PEOPLE)
 CONTRACT_FORMS = (CONTRACT, DISTRIBUTE, LOCALS, SIGNED, COPY)
@@ -407,6 +421,7 @@ FORMS = {
         GRADING,
         NATIONAL_REPORT,
         NATIONAL_RETURN,
+        MEETING,
     )
 }
 

@@ -22,6 +22,7 @@ from bot.handlers import (
     grading,
     issue_handling,
     ledger,
+    meetings,
     national,
 )
 from bot.handlers import form_questions as questions
@@ -56,6 +57,9 @@ async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) ->
     if form.report == "national_return":
         await questions.retire_prompt(chat, context, draft)
         return await national.returned(chat, context, draft, answers)
+    if form.report == "meeting":
+        await questions.retire_prompt(chat, context, draft)
+        return await meetings.submitted(chat, context, draft, answers)
     if form.report == "grading":
         await questions.retire_prompt(chat, context, draft)
         return await grading.submitted(chat, context, draft, answers)

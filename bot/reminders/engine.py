@@ -333,6 +333,9 @@ async def _send(
         "plan_left": await monthly.plan_left(store, obligation, now.date())
         if rule.id == "R9"
         else [],
+        "meetings_left": await monthly.meetings_left(store, obligation)
+        if rule.id == "R16"
+        else [],
         "planned": rule.id == "R9"
         and obligation.staff_id is not None
         and bool(await store.plans.confirmed_at(obligation.staff_id, obligation.period)),

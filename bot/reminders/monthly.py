@@ -39,6 +39,38 @@ async def plan(store: Store, rules: Rules, today: date, horizon: date | None = N
         await _plan_month(store, rules, month)
     await _plan_quotas(store, rules, today)
     await _plan_visits(store, rules, today)
+    await _plan_meetings(store, rules, today)
+
+
+def quarter(day: date) -> tuple[str, date, date]:
+    """The quarter ``day`` is in: its name (2026-Q4), first and last day."""
+    first = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    last = day_of_month(first.year, first.month + 2, None)
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}", first, last
+
+
+async def _plan_meetings(store: Store, rules: Rules, today: date) -> None:
+    """R16: a business meeting with each of a unit's KA customers this quarter, answered for
+    by the unit's first responsible person — one obligation a unit, its reminders naming the
+    customers still to meet."""
+    rule = rules.rules.get("R16")
+    if rule is None or not rule.deadline.quarterly:
+        return
+    name, _, last = quarter(today)
+    await store.obligations.ensure_all(
+        [
+            Due("R16", f"unit:{unit_id}", name, last, unit_id)
+            for unit_id in await store.meetings.units_with_ka_customers()
+        ]
+    )
+
+
+async def meetings_left(store: Store, obligation: Obligation) -> list[str]:
+    """R16: the unit's KA customers no meeting was held with this quarter."""
+    assert obligation.unit_id is not None
+    _, first, last = quarter(obligation.due_on)
+    left, _ = await store.meetings.unmet(obligation.unit_id, first, last)
+    return left
 
 
 async def _plan_month(store: Store, rules: Rules, month: date) -> None:
@@ -201,6 +233,10 @@ async def met_at(
         if not planned:
             return await store.plans.confirmed_at(obligation.staff_id, obligation.period)
         return max(visited[c] for c in planned)
+    if obligation.rule == "R16" and obligation.unit_id is not None:
+        _, first, last = quarter(obligation.due_on)
+        _, held = await store.meetings.unmet(obligation.unit_id, first, last)
+        return held
     if obligation.rule == "R3" and obligation.subject == JUDGEMENT:
         return await store.obligations.national_report_judged(obligation.period)
     if obligation.rule == "R3":

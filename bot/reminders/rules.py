@@ -65,6 +65,7 @@ class RulesError(SettingsError):
 class Deadline:
     every_month_day: int | None = None  # 1–31, the month's last day when shorter
     last_day_of_month: bool = False
+    quarterly: bool = False  # the quarter's last day (R16)
     after: str | None = None  # an event: contract_completed, distributed, reported …
     before: str | None = None  # an event the deadline comes before: launch
     amount: int = 0
@@ -392,8 +393,10 @@ def _deadline(r: _Reader) -> Deadline:
         if key not in _DEADLINE_KEYS:
             raise r.error("deadline", f"{key}: unknown (known: {', '.join(_DEADLINE_KEYS)})")
     if "every" in table:
+        if table["every"] == "quarter" and set(table) == {"every"}:
+            return Deadline(quarterly=True)
         if table["every"] != "month":
-            raise r.error("deadline", 'every = "month" is the only repetition')
+            raise r.error("deadline", 'repeat every = "month" (with a day) or every = "quarter"')
         day = table.get("day")
         if day == "last":
             return Deadline(last_day_of_month=True)

@@ -19,6 +19,7 @@ from bot.store.gradings import GradingRepository
 from bot.store.inbox import Inbox
 from bot.store.invites import InviteRepository, Redemption
 from bot.store.ledger import LedgerRepository
+from bot.store.meetings import MeetingRepository
 from bot.store.obligations import ObligationRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.plans import PlanRepository
@@ -55,6 +56,7 @@ class Store:
         self.plans = PlanRepository(db, clock)
         self.gradings = GradingRepository(db, clock)
         self.satisfactions = SatisfactionRepository(db, clock)
+        self.meetings = MeetingRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str
