@@ -58,6 +58,7 @@ PRIVATE_COMMANDS = (
     Command("noissues", WRITERS),
     Command("satisfaction", WRITERS),
     Command("meeting", WRITERS),
+    Command("event", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),
     Command("leave", WRITERS),
     Command("plan", WRITERS),
     Command("contract", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),

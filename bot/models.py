@@ -273,6 +273,10 @@ class LocalContract:
     copy_complete: bool = True  # R7: a copy collected incomplete is a breach of its own
 
 
+# R14's in-store events and advertising (seed 000 5.7.4): 路演, 广告位, 花车, 收银台陈列.
+EVENT_KINDS = ("road_show", "ad_position", "cart", "checkout_display")
+
+
 @dataclass(frozen=True, slots=True)
 class Launch:
     """A new product's launch in a business unit, and when its information was filed."""

@@ -18,7 +18,7 @@ SHIPPED = DEFAULT_RULES.read_text(encoding="utf-8")
 
 def test_the_shipped_rules_hold_every_rule_with_the_manuals_words() -> None:
     rules = load_rules(DEFAULT_RULES)
-    assert list(rules.rules) == [*(f"R{n}" for n in range(1, 13)), "R16", "R17", "R18"]
+    assert list(rules.rules) == [*(f"R{n}" for n in range(1, 13)), "R14", "R16", "R17", "R18"]
     assert all(rule.quote and rule.obligation["zh"] for rule in rules.rules.values())
     r2, r4, r6 = rules.rules["R2"], rules.rules["R4"], rules.rules["R6"]
     assert (r2.deadline.every_month_day, r2.fine.per, r2.fine.amount_fen) == (10, "time", 5000)
@@ -36,6 +36,12 @@ def test_the_shipped_rules_hold_every_rule_with_the_manuals_words() -> None:
         rules.rules["R8"].remind_on_days == (20, 25) and not rules.rules["R8"].remind_days_before
     )
     assert rules.general.quiet_from.hour == 21 and rules.general.quiet_until.hour == 8
+    r14 = rules.rules["R14"]
+    assert (r14.deadline.before, r14.deadline.unit, r14.deadline.amount) == (
+        "store_event",
+        "months",
+        2,
+    )
     assert rules.rules["R16"].deadline.quarterly and "每季度" in rules.rules["R16"].quote
     r17, r18 = rules.rules["R17"], rules.rules["R18"]
     assert r17.settings == {"answer_hours": 24} and r17.deadline.amount == 3

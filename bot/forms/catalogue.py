@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.models import GRADES, CustomerKind, CustomerType, Role, VisitClass
+from bot.models import EVENT_KINDS, GRADES, CustomerKind, CustomerType, Role, VisitClass
 
 
 class Kind(StrEnum):
@@ -392,8 +392,32 @@ MEETING = Form(
 )
 # The half-year's sales sheet for customer grading (SPEC §4), from the KA centre.
 GRADING = Form("grading", "grading", (Field("file", Kind.FILE),), roles=CENTRE_PEOPLE)
+# R14: an in-store event or advertising (seed 000 5.7.4), and its feasibility plan two
+# months before, approved by the KA centre.
+STORE_EVENT = Form(
+    "store_event",
+    "store_event",
+    (
+        Field("customer", Kind.CUSTOMER),
+        Field("kind", Kind.CHOICE, choices=EVENT_KINDS),
+        _text("title", limit=SHORT_LIMIT),
+        Field("day", Kind.DAY, direction="future"),
+    ),
+    roles=EVERYONE_OF_A_UNIT,
+)
+EVENT_PLAN = Form(
+    "event_plan",
+    "event_plan",
+    (
+        Field("event", Kind.RECORD, source="unplanned_events"),
+        _text("feasibility"),
+        Field("budget", Kind.MONEY),
+    ),
+    roles=EVERYONE_OF_A_UNIT,
+)
 CONTRACT_FORMS = (CONTRACT, DISTRIBUTE, LOCALS, SIGNED, COPY)
 LAUNCH_FORMS = (LAUNCH, LAUNCH_FILED)
+EVENT_FORMS = (STORE_EVENT, EVENT_PLAN)
 
 FORMS = {
     f.name: f
@@ -418,6 +442,7 @@ FORMS = {
         LEAVE,
         *CONTRACT_FORMS,
         *LAUNCH_FORMS,
+        *EVENT_FORMS,
         GRADING,
         NATIONAL_REPORT,
         NATIONAL_RETURN,
@@ -448,4 +473,4 @@ def is_comment(form: Form) -> bool:
 
 def records_facts(form: Form) -> bool:
     """A form that records a contract's or a launch's dated fact (R5–R7, R12)."""
-    return form in CONTRACT_FORMS or form in LAUNCH_FORMS
+    return form in CONTRACT_FORMS or form in LAUNCH_FORMS or form in EVENT_FORMS

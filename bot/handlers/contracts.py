@@ -4,8 +4,10 @@ The KA centre records a national contract (联采合同) when its paperwork is c
 day it is distributed to the units; each unit lists the local contracts (地采合同) it must sign
 under it, then the day each is signed and the day its copy is collected. A unit registers its
 new product's launch and files the information (R12); the centre confirms it has it with
-**✅ 确认收到** on the card in its group (``lr:<launch>``). Each fact is a short guided form
-(``bot.forms.catalogue``); the rules engine reads them on its next run.
+**✅ 确认收到** on the card in its group (``lr:<launch>``). ``/event`` registers an in-store
+event or advertising and, two months before it, its feasibility plan (R14), which the centre
+approves with **✅ 批准** on the card in its group (``ea:<event>``). Each fact is a short
+guided form (``bot.forms.catalogue``); the rules engine reads them on its next run.
 """
 
 from __future__ import annotations
@@ -18,14 +20,18 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import KabotContext
-from bot.forms.catalogue import CONTRACT_FORMS, LAUNCH_FORMS, Form
+from bot.forms.catalogue import CONTRACT_FORMS, EVENT_FORMS, LAUNCH_FORMS, Form
 from bot.handlers import form_questions as questions
 from bot.handlers import forms
 from bot.handlers.messages import edit_in_place, refuse
 from bot.models import Draft, Launch
+from bot.reminders import events
+from bot.store.store_events import StoreEvent
 from bot.workflow import speaks_for_centre
 
 _RECEIVE = re.compile(r"^lr:(\d{1,12})$")
+_APPROVE = re.compile(r"^ea:(\d{1,12})$")
+BOARDS = {"contract": "contracts_board.html", "launch": "launches_board.html"}
 
 
 async def _menu(update: Update, context: KabotContext, choices: tuple[Form, ...]) -> None:
@@ -45,16 +51,18 @@ async def _menu(update: Update, context: KabotContext, choices: tuple[Form, ...]
         "contracts": await store.contracts.all(),
         "locals": await store.contracts.locals(unit_id=scope),
         "launches": await store.contracts.launches(unit_id=scope),
+        "events": (shown := await store.store_events.all(unit_id=scope)),
         "units": {u.id: u.name for u in await store.units.all()},
     }
     buttons = [
         [InlineKeyboardButton(context.label(f"form.menu.{f.name}"), callback_data=f"fm:{f.name}")]
         for f in allowed
     ]
-    template = "contracts_board.html" if choices == CONTRACT_FORMS else "launches_board.html"
+    template = BOARDS.get(choices[0].name, "events_board.html")
+    plan_due = {e.id: events.plan_due(context.rules, e.event_on) for e in shown}
     await context.outbox.message(
         chat.id,
-        context.render(template, today=context.clock.now().date(), **board),
+        context.render(template, today=context.clock.now().date(), plan_due=plan_due, **board),
         markup=InlineKeyboardMarkup(buttons),
     )
 
@@ -65,6 +73,10 @@ async def contract_command(update: Update, context: KabotContext) -> None:
 
 async def launch_command(update: Update, context: KabotContext) -> None:
     await _menu(update, context, LAUNCH_FORMS)
+
+
+async def event_command(update: Update, context: KabotContext) -> None:
+    await _menu(update, context, EVENT_FORMS)
 
 
 async def submitted(
@@ -128,6 +140,26 @@ async def submitted(
                     unit_id, answers["product"], day, person
                 )
             }
+        case "store_event":
+            customer = await questions.visible_customer(context, int(answers["customer"]))
+            if customer is None or day is None:
+                return context.label("answer.not_allowed")
+            event = await store.store_events.add(
+                customer.unit_id, customer.id, str(answers["kind"]), answers["title"], day, person
+            )
+            what = {"event": event}
+        case "event_plan":
+            found = await store.store_events.by_id(int(answers["event"]))
+            assert found is not None
+            what = {
+                "event": await store.store_events.file_plan(
+                    found,
+                    str(answers["feasibility"]),
+                    int(answers["budget"]),
+                    context.clock.now().date(),
+                    person,
+                )
+            }
         case _:  # launch_filed: by the unit, received by the centre (or the centre's own)
             launch = await store.contracts.launch_by_id(int(answers["launch"]))
             assert launch is not None and day is not None
@@ -142,12 +174,62 @@ async def submitted(
     if None in what.values():
         await context.outbox.message(chat.id, context.label("contracts.recorded_meanwhile"))
         return ""
+    filed = what.get("event")
+    due = events.plan_due(context.rules, filed.event_on) if filed else None
     await context.outbox.message(
-        chat.id, context.render("contract_recorded.html", form=form.name, **what)
+        chat.id, context.render("contract_recorded.html", form=form.name, plan_due=due, **what)
     )
     if form.name == "launch_filed" and not what["launch"].received:
         await _ask_receipt(context, what["launch"])
+    if form.name == "event_plan":
+        await _ask_approval(context, what["event"])
     return ""
+
+
+def _event_card(context: KabotContext, event: StoreEvent, lang: str, unit: str) -> str:
+    return context.texts.render(lang, "event_plan_card.html", event=event, unit=unit)
+
+
+async def _ask_approval(context: KabotContext, event: StoreEvent) -> None:
+    """R14: the feasibility plan is filed — the KA centre approves it in its group."""
+    store = context.store
+    centre, unit = await store.units.centre(), await store.units.by_id(event.unit_id)
+    if centre is None or centre.group_chat_id is None:
+        return
+    lang = context.texts.default_language
+    button = InlineKeyboardButton(
+        context.texts.label(lang, "store_event.approve"), callback_data=f"ea:{event.id}"
+    )
+    await context.outbox.message(
+        centre.group_chat_id,
+        _event_card(context, event, lang, unit.name if unit else ""),
+        InlineKeyboardMarkup([[button]]),
+    )
+
+
+async def approve_pressed(update: Update, context: KabotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    store, person = context.store, context.person
+    m = _APPROVE.match(query.data)
+    event = await store.store_events.by_id(int(m[1])) if m else None
+    if m is None or event is None:
+        await refuse(context, query, "malformed")
+        return
+    if not speaks_for_centre(person, await store.units.centre()):
+        await refuse(context, query, "not the KA centre")
+        return
+    approved = await store.store_events.approve(event, person)
+    if approved is None:
+        await context.outbox.answer(
+            query, context.label("store_event.approved_already"), alert=True
+        )
+        return
+    await context.outbox.answer(query, context.label("store_event.approved"))
+    unit = await store.units.by_id(approved.unit_id)
+    text = _event_card(context, approved, context.lang, unit.name if unit else "")
+    by = context.label("store_event.approved_by", who=person.name)
+    await edit_in_place(context, query, f"{text}\n{by}", None)
 
 
 def _receipt_card(context: KabotContext, launch: Launch, lang: str, unit: str) -> str:
@@ -200,4 +282,6 @@ def handlers() -> list[object]:
         CommandHandler("contract", contract_command),
         CommandHandler("launch", launch_command),
         CallbackQueryHandler(receive_pressed, pattern=r"^lr:"),
+        CommandHandler("event", event_command),
+        CallbackQueryHandler(approve_pressed, pattern=r"^ea:"),
     ]

@@ -279,6 +279,11 @@ async def records(context: KabotContext, source: str) -> list[tuple[int, str]]:
                 (la.id, f"{units.get(la.unit_id, '')} · {la.product} · {la.launch_on:%m-%d}")
                 for la in await store.contracts.launches(unit_id=scope, filed=False)
             ]
+        case "unplanned_events":
+            return [
+                (e.id, f"{e.customer_name} · {e.title} · {e.event_on:%m-%d}")
+                for e in await store.store_events.all(unit_id=scope, planned=False)
+            ]
     raise ValueError(source)
 
 

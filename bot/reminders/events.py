@@ -12,6 +12,8 @@
 - R10 / R11: a complaint (an issue) is acknowledged within 24 hours and resolved within 5
   working days (China's official calendar, 调休 included).
 - R12: a new product's information reaches the centre 45 days before its launch.
+- R14: an in-store event or advertising's feasibility plan reaches the centre 2 months
+  before the event (seed 000 5.7.4), and the centre approves it.
 - R17: an urgent customer demand (an issue of category "demand", severity "urgent") gets a
   first answer (受理) within ``answer_hours`` (24) and a plan (the written reply) within 3
   working days (seed 001 五(三)3).
@@ -42,7 +44,7 @@ from bot.store.obligations import Due
 
 R18_AFTER = "rules.R18.after"  # bot_facts: the newest reply when R18 came (an upgrade)
 
-EVENT_RULES = ("R4", "R5", "R6", "R7", "R10", "R11", "R12", "R17", "R18")
+EVENT_RULES = ("R4", "R5", "R6", "R7", "R10", "R11", "R12", "R14", "R17", "R18")
 ANSWER_HOURS = 24  # R17's first answer, when a site's rules file does not say
 
 
@@ -54,8 +56,8 @@ def _after(rule: Rule, start: date, cal: WorkCalendar) -> date:
 def _counted(rule: Rule, start: date, cal: WorkCalendar) -> date:
     deadline = rule.deadline
     match deadline.unit:
-        case "months":
-            return add_months(start, deadline.amount)
+        case "months":  # before an event (R14: 2 months before it), or after one
+            return add_months(start, -deadline.amount if deadline.before else deadline.amount)
         case "working_days":
             return add_working_days(start, deadline.amount, cal)
         case "hours":  # by its day; R10 keeps the exact moment too (Obligation.due_at)
@@ -63,6 +65,12 @@ def _counted(rule: Rule, start: date, cal: WorkCalendar) -> date:
     if deadline.before is not None:
         return start - timedelta(days=deadline.amount)
     return start + timedelta(days=deadline.amount)
+
+
+def plan_due(rules: Rules | None, event_on: date) -> date | None:
+    """R14: the day an event's feasibility plan is due (None when the rule is not run)."""
+    rule = rules.rules.get("R14") if rules is not None else None
+    return _after(rule, event_on, rules.calendar) if rule and rules else None
 
 
 CUTOFF_DAY = 10  # R4, when a site's rules file does not say: R2's reporting day
@@ -134,6 +142,11 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
                 ensure(
                     "R12", subject, _after(rule, launch.launch_on, rules.calendar), launch.unit_id
                 )
+    if rule := active.get("R14"):
+        for event in await store.store_events.all():
+            if new("R14", subject := f"event:{event.id}"):
+                due = _after(rule, event.event_on, rules.calendar)
+                ensure("R14", subject, due, event.unit_id)
     issues = await store.obligations.issue_facts()
     if rule := active.get("R4"):
         for issue in issues:
@@ -208,6 +221,9 @@ async def met_at(
         case "R12":
             launch = await store.contracts.launch_by_id(int(number))
             found = _moment(launch.filed_on if launch else None)
+        case "R14":
+            event = await store.store_events.by_id(int(number))
+            found = _moment(event.plan_on if event else None)
         case "R4":
             rule = rules.rules["R4"]
             waiting = [

@@ -197,6 +197,9 @@ async def describe(store: Store, obligation: Obligation) -> str:
     if kind == "launch":
         launch = await store.contracts.launch_by_id(int(number))
         return f"{launch.product} · {launch.launch_on}" if launch else ""
+    if kind == "event":  # R14
+        event = await store.store_events.by_id(int(number))
+        return f"{event.customer_name} · {event.title} · {event.event_on}" if event else ""
     if kind == "unit":
         unit = await store.units.by_id(int(number))
         return unit.name if unit else ""

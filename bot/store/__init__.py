@@ -27,6 +27,7 @@ from bot.store.reports import ReportRepository
 from bot.store.roster import RosterStore
 from bot.store.satisfactions import SatisfactionRepository
 from bot.store.staff import StaffRepository
+from bot.store.store_events import StoreEventRepository
 from bot.store.summaries import SummaryRepository
 from bot.store.units import UnitRepository
 
@@ -57,6 +58,7 @@ class Store:
         self.gradings = GradingRepository(db, clock)
         self.satisfactions = SatisfactionRepository(db, clock)
         self.meetings = MeetingRepository(db, clock)
+        self.store_events = StoreEventRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str
