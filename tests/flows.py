@@ -20,6 +20,19 @@ async def file_visit(
     await person.press("提交")
 
 
+async def demand(person: Person, severity: str = "紧急", category: str = "客户需求") -> None:
+    """A customer demand (客户需求, urgent unless said) at 永辉超市（华南区）, submitted (R17)."""
+    await person.send("/issue")
+    await person.send("永辉")
+    await person.press("永辉超市（华南区）")
+    await person.send("深圳南山店")
+    await person.press(category)
+    await person.press(severity)
+    await person.send("门店要求周末前补齐春节礼盒")
+    await person.press("跳过")
+    await person.press("提交")
+
+
 async def file_complaint(person: Person) -> None:
     """A complaint (投诉) at 永辉超市（华南区）'s 深圳南山店, severe, no photos, submitted."""
     await person.send("/issue")

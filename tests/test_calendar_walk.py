@@ -8,7 +8,9 @@ time, late and missing (R7); a reply three days late across a day of downtime an
 January summary sent late (R4); a complaint counted in working days across the Spring
 Festival with its 调休 Saturday (R10, R11); leave with a stand-in, quiet hours, a restart.
 Every fine is checked to the yuan. Then 国庆 2026 day by day: what falls on the holiday comes
-before it, nothing on rest days, the 调休 Saturday a working day.
+before it, nothing on rest days, the 调休 Saturday a working day — for R1 and R2, an urgent
+demand filed on the holiday's eve (R17, hours and working days) and a complaint's
+satisfaction counted in working days across it (R18).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.flows import file_complaint, file_visit
+from tests.flows import demand, file_complaint, file_visit
 from tests.harness import TZ, Group, Kabot, Person
 from tests.test_issue_and_lists import file_issue
 from tests.test_monthly_rules import due, only
@@ -310,20 +312,39 @@ def _what(texts: list[str]) -> list[str]:
 async def test_national_day_2026_reminders_come_before_the_holiday_and_none_on_rest_days(
     autumn: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    only(tmp_path, monkeypatch, "R1", "R2")
+    only(tmp_path, monkeypatch, "R1", "R2", "R17", "R18")
     kabot, w = autumn, Walk(autumn, monkeypatch)
     yt = await kabot.bound_group("YT", "液态奶KA群")
-    sun = kabot.person(SUN, "孙伟")
-    await sun.send("/start")
+    centre = await kabot.bound_group("KA", "KA中心群")
+    sun, zhang, zhou = (
+        kabot.person(SUN, "孙伟"),
+        kabot.person(ZHANG, "张敏"),
+        kabot.person(ZHOU, "周丽"),
+    )
+    for person in (sun, zhang, zhou):
+        await person.send("/start")
     await w.run("2026-09-24T09:00")  # September's own notices, before the walk
     days: dict[str, list[str]] = {}
+    others: dict[str, list[str]] = {}  # the centre's (R17) and the reporter's (R18)
     texts: dict[str, list[str]] = {}
     day = date(2026, 9, 28)
-    while day <= date(2026, 10, 12):
+    while day <= date(2026, 10, 13):
         private, group = len(sun.private.texts()), len(yt.texts())
+        theirs = len(zhang.private.texts()), len(zhou.private.texts())
         await w.run(f"{day}T09:00")
         texts[f"{day:%m-%d}"] = sun.private.texts()[private:] + since(yt, group)
         days[f"{day:%m-%d}"] = _what(texts[f"{day:%m-%d}"])
+        new = zhang.private.texts()[theirs[0] :] + zhou.private.texts()[theirs[1] :]
+        others[f"{day:%m-%d}"] = [t for t in _what(new) if "R" in t]  # not their digests
+        if day == date(2026, 9, 28):  # a complaint, answered the next day: R18 by 12 Oct
+            at(kabot, "2026-09-28T10:00")
+            await file_complaint(zhou)
+        elif day == date(2026, 9, 29):
+            at(kabot, "2026-09-29T10:00")
+            await reply(zhang, centre, 1, "已下架并向顾客致歉")
+        elif day == date(2026, 9, 30):  # an urgent demand on the eve of the holiday
+            at(kabot, "2026-09-30T16:00")
+            await demand(zhou)
         day += timedelta(days=1)
     holiday = {f"10-0{n}": [] for n in range(1, 8)}  # 国庆: 1–7 October, nothing at all
     assert days == {
@@ -338,6 +359,18 @@ async def test_national_day_2026_reminders_come_before_the_holiday_and_none_on_r
         "10-10": ["⏰ R2", "📋"],  # the 调休 Saturday is a working day: R2's own day
         "10-11": [],  # Sunday: R2's overdue notice waits
         "10-12": ["逾期：R2", "📋"],
+        "10-13": ["📋"],
+    }
+    # R17: the first answer fell due on 1 October at 16:00 — overdue when work resumes; the
+    # plan (3 working days: 8, 9, 10 October) on the 调休 Saturday, overdue on Monday.
+    # R18: 5 working days from the reply of 29 September (30 Sep, 8, 9, 10, 12 Oct): its
+    # reminder the day before, a Sunday, comes on the 调休 Saturday.
+    assert others == {
+        **{d: [] for d in ("09-28", "09-29", "09-30", *holiday, "10-09", "10-11")},
+        "10-08": ["逾期：R17"],
+        "10-10": ["⏰ R17", "⏰ R18"],
+        "10-12": ["逾期：R17"],
+        "10-13": ["逾期：R18"],
     }
     # The eve of the holiday's digest looks over it: both deadlines after it are listed.
     digest = next(t for t in texts["09-30"] if t.startswith("📋"))

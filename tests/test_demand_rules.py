@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.flows import demand
 from tests.harness import TZ, Group, Kabot, Person
 from tests.test_calendar_walk import reply
 from tests.test_monthly_rules import due, only, site_rule
@@ -22,18 +23,6 @@ ZHOU = 500200102  # 周丽, YT field
 
 def at(kabot: Kabot, moment: str) -> None:
     kabot.clock.set(datetime.fromisoformat(moment).replace(tzinfo=TZ))
-
-
-async def demand(person: Person, severity: str = "紧急", category: str = "客户需求") -> None:
-    await person.send("/issue")
-    await person.send("永辉")
-    await person.press("永辉超市（华南区）")
-    await person.send("深圳南山店")
-    await person.press(category)
-    await person.press(severity)
-    await person.send("门店要求周末前补齐春节礼盒")
-    await person.press("跳过")
-    await person.press("提交")
 
 
 async def people(org: Kabot) -> tuple[Group, Person, Person, Person]:
