@@ -36,9 +36,8 @@ LIN = 500400101  # 林峰, NF's first responsible person
 XU = 500400102  # 徐婷, NF, 林峰's stand-in
 
 
-@pytest.fixture
-async def walk(tmp_path: Path) -> AsyncIterator[Kabot]:
-    kabot = await Kabot.launch(tmp_path, start=datetime(2025, 11, 3, 10, 0, tzinfo=TZ))
+async def _launched(tmp_path: Path, start: datetime) -> AsyncIterator[Kabot]:
+    kabot = await Kabot.launch(tmp_path, start=start)
     try:
         code, output = await kabot.import_roster()
         assert code == 0, output
@@ -46,6 +45,12 @@ async def walk(tmp_path: Path) -> AsyncIterator[Kabot]:
     finally:
         await kabot.close()
     assert not kabot.world.violations, kabot.world.violations
+
+
+@pytest.fixture
+async def walk(tmp_path: Path) -> AsyncIterator[Kabot]:
+    async for kabot in _launched(tmp_path, datetime(2025, 11, 3, 10, 0, tzinfo=TZ)):
+        yield kabot
 
 
 def at(kabot: Kabot, moment: str) -> None:
@@ -294,14 +299,8 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
 
 @pytest.fixture
 async def autumn(tmp_path: Path) -> AsyncIterator[Kabot]:
-    kabot = await Kabot.launch(tmp_path, start=datetime(2026, 9, 21, 10, 0, tzinfo=TZ))
-    try:
-        code, output = await kabot.import_roster()
-        assert code == 0, output
+    async for kabot in _launched(tmp_path, datetime(2026, 9, 21, 10, 0, tzinfo=TZ)):
         yield kabot
-    finally:
-        await kabot.close()
-    assert not kabot.world.violations, kabot.world.violations
 
 
 def _what(texts: list[str]) -> list[str]:

@@ -13,8 +13,9 @@ guided form (``bot.forms.catalogue``); the rules engine reads them on its next r
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -24,13 +25,12 @@ from bot.forms.catalogue import CONTRACT_FORMS, EVENT_FORMS, LAUNCH_FORMS, Form
 from bot.handlers import form_questions as questions
 from bot.handlers import forms
 from bot.handlers.messages import edit_in_place, refuse
-from bot.models import Draft, Launch
+from bot.models import Draft, Launch, Staff
 from bot.reminders import events
+from bot.store import Store
 from bot.store.store_events import StoreEvent
 from bot.workflow import speaks_for_centre
 
-_RECEIVE = re.compile(r"^lr:(\d{1,12})$")
-_APPROVE = re.compile(r"^ea:(\d{1,12})$")
 BOARDS = {"contract": "contracts_board.html", "launch": "launches_board.html"}
 
 
@@ -180,9 +180,9 @@ async def submitted(
         chat.id, context.render("contract_recorded.html", form=form.name, plan_due=due, **what)
     )
     if form.name == "launch_filed" and not what["launch"].received:
-        await _ask_receipt(context, what["launch"])
+        await _ask_centre(context, "lr", what["launch"])
     if form.name == "event_plan":
-        await _ask_approval(context, what["event"])
+        await _ask_centre(context, "ea", what["event"])
     return ""
 
 
@@ -190,98 +190,87 @@ def _event_card(context: KabotContext, event: StoreEvent, lang: str, unit: str) 
     return context.texts.render(lang, "event_plan_card.html", event=event, unit=unit)
 
 
-async def _ask_approval(context: KabotContext, event: StoreEvent) -> None:
-    """R14: the feasibility plan is filed — the KA centre approves it in its group."""
-    store = context.store
-    centre, unit = await store.units.centre(), await store.units.by_id(event.unit_id)
-    if centre is None or centre.group_chat_id is None:
-        return
-    lang = context.texts.default_language
-    button = InlineKeyboardButton(
-        context.texts.label(lang, "store_event.approve"), callback_data=f"ea:{event.id}"
-    )
-    await context.outbox.message(
-        centre.group_chat_id,
-        _event_card(context, event, lang, unit.name if unit else ""),
-        InlineKeyboardMarkup([[button]]),
-    )
-
-
-async def approve_pressed(update: Update, context: KabotContext) -> None:
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    store, person = context.store, context.person
-    m = _APPROVE.match(query.data)
-    event = await store.store_events.by_id(int(m[1])) if m else None
-    if m is None or event is None:
-        await refuse(context, query, "malformed")
-        return
-    if not speaks_for_centre(person, await store.units.centre()):
-        await refuse(context, query, "not the KA centre")
-        return
-    approved = await store.store_events.approve(event, person)
-    if approved is None:
-        await context.outbox.answer(
-            query, context.label("store_event.approved_already"), alert=True
-        )
-        return
-    await context.outbox.answer(query, context.label("store_event.approved"))
-    unit = await store.units.by_id(approved.unit_id)
-    text = _event_card(context, approved, context.lang, unit.name if unit else "")
-    by = context.label("store_event.approved_by", who=person.name)
-    await edit_in_place(context, query, f"{text}\n{by}", None)
-
-
 def _receipt_card(context: KabotContext, launch: Launch, lang: str, unit: str) -> str:
     return context.texts.render(lang, "launch_receipt.html", launch=launch, unit=unit)
 
 
-async def _ask_receipt(context: KabotContext, launch: Launch) -> None:
-    """R12: the unit filed its new product's information — the centre confirms it has it."""
-    store = context.store
-    centre, unit = await store.units.centre(), await store.units.by_id(launch.unit_id)
+# A fact the KA centre confirms from a card in its group, once: R12's receipt of a launch's
+# information (``lr:<id>``), R14's approval of an event's plan (``ea:<id>``). Each: how the
+# card reads, the store's lookup and its once-only change, and its labels' section.
+class _Confirm(NamedTuple):
+    prefix: str
+    section: str  # labels: <section>.button, .done, .done_already, .done_by
+    card: Callable[[KabotContext, Any, str, str], str]
+    load: Callable[[Store, int], Awaitable[Any]]
+    act: Callable[[Store, Any, Staff], Awaitable[Any]]
+
+
+_CONFIRMS = {
+    "lr": _Confirm(
+        "lr",
+        "launch",
+        _receipt_card,
+        lambda store, n: store.contracts.launch_by_id(n),
+        lambda store, launch, by: store.contracts.receive_launch(launch, by),
+    ),
+    "ea": _Confirm(
+        "ea",
+        "store_event",
+        _event_card,
+        lambda store, n: store.store_events.by_id(n),
+        lambda store, event, by: store.store_events.approve(event, by),
+    ),
+}
+_PRESSED = re.compile(r"^(lr|ea):(\d{1,12})$")
+
+
+async def _ask_centre(context: KabotContext, kind: str, fact: Launch | StoreEvent) -> None:
+    """Post the card with its one button to the KA centre's group."""
+    confirm, store = _CONFIRMS[kind], context.store
+    centre, unit = await store.units.centre(), await store.units.by_id(fact.unit_id)
     if centre is None or centre.group_chat_id is None:
         return
     lang = context.texts.default_language
     button = InlineKeyboardButton(
-        context.texts.label(lang, "launch.receive"), callback_data=f"lr:{launch.id}"
+        context.texts.label(lang, f"{confirm.section}.button"),
+        callback_data=f"{confirm.prefix}:{fact.id}",
     )
     await context.outbox.message(
         centre.group_chat_id,
-        _receipt_card(context, launch, lang, unit.name if unit else ""),
+        confirm.card(context, fact, lang, unit.name if unit else ""),
         InlineKeyboardMarkup([[button]]),
     )
 
 
-async def receive_pressed(update: Update, context: KabotContext) -> None:
+async def centre_pressed(update: Update, context: KabotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
     store, person = context.store, context.person
-    m = _RECEIVE.match(query.data)
-    launch = await store.contracts.launch_by_id(int(m[1])) if m else None
-    if m is None or launch is None:
+    m = _PRESSED.match(query.data)
+    confirm = _CONFIRMS[m[1]] if m else None
+    fact = await confirm.load(store, int(m[2])) if m and confirm else None
+    if confirm is None or fact is None:
         await refuse(context, query, "malformed")
         return
     if not speaks_for_centre(person, await store.units.centre()):
         await refuse(context, query, "not the KA centre")
         return
-    received = await store.contracts.receive_launch(launch, person)
-    if received is None:
-        await context.outbox.answer(query, context.label("launch.received_already"), alert=True)
+    done = await confirm.act(store, fact, person)
+    if done is None:
+        label = context.label(f"{confirm.section}.done_already")
+        await context.outbox.answer(query, label, alert=True)
         return
-    await context.outbox.answer(query, context.label("launch.received"))
-    unit = await store.units.by_id(received.unit_id)
-    text = _receipt_card(context, received, context.lang, unit.name if unit else "")
-    await edit_in_place(
-        context, query, f"{text}\n{context.label('launch.received_by', who=person.name)}", None
-    )
+    await context.outbox.answer(query, context.label(f"{confirm.section}.done"))
+    unit = await store.units.by_id(done.unit_id)
+    text = confirm.card(context, done, context.lang, unit.name if unit else "")
+    by = context.label(f"{confirm.section}.done_by", who=person.name)
+    await edit_in_place(context, query, f"{text}\n{by}", None)
 
 
 def handlers() -> list[object]:
     return [
         CommandHandler("contract", contract_command),
         CommandHandler("launch", launch_command),
-        CallbackQueryHandler(receive_pressed, pattern=r"^lr:"),
         CommandHandler("event", event_command),
-        CallbackQueryHandler(approve_pressed, pattern=r"^ea:"),
+        CallbackQueryHandler(centre_pressed, pattern=r"^(lr|ea):"),
     ]
