@@ -90,11 +90,13 @@ async def submitted(
     )
     proposal = await store.gradings.by_id(proposal_id)
     assert proposal is not None
-    await _post(chat, context, proposal, unknown)
+    await _post(chat, context, proposal, unknown, grading.by_frequency(rows))
     return ""
 
 
-async def _card(context: KabotContext, proposal: Proposal, unknown: list[str]) -> str:
+async def _card(
+    context: KabotContext, proposal: Proposal, unknown: list[str], *, by_visits: bool = False
+) -> str:
     names = {}
     for line in proposal.lines:
         customer = await context.store.customers.by_id(line.customer_id)
@@ -108,6 +110,7 @@ async def _card(context: KabotContext, proposal: Proposal, unknown: list[str]) -
     }
     return context.render(
         "grading_card.html",
+        by_visits=by_visits,
         proposal=proposal,
         counts=counts,
         names=names,
@@ -133,11 +136,13 @@ def _buttons(context: KabotContext, proposal: Proposal) -> InlineKeyboardMarkup 
     )
 
 
-async def _post(chat: Chat, context: KabotContext, proposal: Proposal, unknown: list[str]) -> None:
+async def _post(
+    chat: Chat, context: KabotContext, proposal: Proposal, unknown: list[str], frequency: bool
+) -> None:
     """The proposal goes to the centre's group (where it is decided), or to its author."""
     centre = await context.store.units.centre()
     target = centre.group_chat_id if centre and centre.group_chat_id else chat.id
-    text = await _card(context, proposal, unknown)
+    text = await _card(context, proposal, unknown, by_visits=not frequency)
     await context.outbox.message(target, text, _buttons(context, proposal))
     book = await workbook.grading(context.store, context.texts, context.lang, proposal)
     name = context.label("workbook.grading_file", period=proposal.period)

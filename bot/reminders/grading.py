@@ -1,10 +1,11 @@
 """Half-yearly customer grading (SPEC §4, 客户分级): A–D from sales, profit contribution and
-visit frequency, weighted 40/40/20 by default (the rules file's ``[grading]``).
+purchase frequency (消费频次), weighted 40/40/20 by default (the rules file's ``[grading]``).
 
-The KA centre sends the half-year's sheet — one row per customer: code, sales, profit, the
-last day it did business. Sales and profit are scored by rank among the customers on the
-sheet (the best 100, the least 0; equal figures share a score); visits by how many of the
-visits its visit class asks for in the last six months were made (capped at 100). The
+The KA centre sends the half-year's sheet — one row per customer: code, sales, profit, how
+often it bought, the last day it did business. Sales, profit and frequency are scored by rank
+among the customers on the sheet (the best 100, the least 0; equal figures share a score).
+A sheet without a frequency column is graded on kabot's visits instead, and says so: how many
+of the visits its visit class asks for in the last six months were made (capped at 100). The
 weighted score gives the grade; a customer with no business for ``churn_months`` is flagged
 as lost (流失). kabot proposes; the centre confirms, and only then do grades change.
 """
@@ -29,6 +30,14 @@ COLUMNS = {
     "sales": ("销售额", "销售额(元)", "销售", "sales"),
     "profit": ("利润贡献", "利润贡献(元)", "利润", "毛利", "profit"),
     "last_business": ("最近交易日期", "最近交易", "最后交易日期", "last business", "last order"),
+    "frequency": (
+        "消费频次",
+        "购买频次",
+        "采购频次",
+        "采购次数",
+        "frequency",
+        "purchase frequency",
+    ),
 }
 _NUMBER = re.compile(r"^-?[\d,，]+(?:\.\d+)?$")
 
@@ -116,7 +125,7 @@ async def propose(
             raise SheetError("grading.missing_column", column=COLUMNS[name][0])
     if not body:
         raise SheetError("grading.empty")
-    facts: list[tuple[Customer, int, int, date | None]] = []
+    facts: list[tuple[Customer, int, int, date | None, int]] = []
     unknown: list[str] = []
     for number, row in enumerate(body, start=2):
         cells = row + [""] * len(header)
@@ -129,22 +138,31 @@ async def propose(
             unknown.append(code or f"#{number}")
             continue
         last = _day(cells[index["last_business"]]) if index["last_business"] is not None else None
-        facts.append((customer, sales, profit, last))
+        frequency = 0
+        if index["frequency"] is not None:
+            counted = _fen(cells[index["frequency"]])
+            if counted is None or counted < 0:
+                raise SheetError("grading.bad_count", row=number)
+            frequency = counted // 100
+        facts.append((customer, sales, profit, last, frequency))
     if not facts:
         raise SheetError("grading.no_known_customer")
     since = add_months(today, -HALF_YEAR_MONTHS)
     sales_scores = _ranks([f[1] for f in facts])
     profit_scores = _ranks([f[2] for f in facts])
+    by_frequency = index["frequency"] is not None
+    frequency_scores = _ranks([f[4] for f in facts])
     churn_before = add_months(today, -settings.churn_months)
     lines = []
-    for (customer, sales, profit, last), s_score, p_score in zip(
-        facts, sales_scores, profit_scores, strict=True
+    for (customer, sales, profit, last, _), s_score, p_score, f_score in zip(
+        facts, sales_scores, profit_scores, frequency_scores, strict=True
     ):
         visits = await store.summaries.visit_count(customer.id, since, today)
-        expected = HALF_YEAR_MONTHS // VISIT_INTERVAL_MONTHS[customer.visit_class]
-        v_score = min(100, round(100 * visits / expected))
+        if not by_frequency:  # the sheet does not say: kabot's own visits stand in
+            expected = HALF_YEAR_MONTHS // VISIT_INTERVAL_MONTHS[customer.visit_class]
+            f_score = min(100, round(100 * visits / expected))
         score = round(
-            (settings.sales * s_score + settings.profit * p_score + settings.visits * v_score)
+            (settings.sales * s_score + settings.profit * p_score + settings.visits * f_score)
             / 100
         )
         churn = (last is None and sales == 0) or (last is not None and last < churn_before)
@@ -152,6 +170,11 @@ async def propose(
             Line(customer, sales, profit, last, visits, score, grade_of(score, settings), churn)
         )
     return lines, unknown
+
+
+def by_frequency(rows: list[list[str]]) -> bool:
+    """Whether the sheet has the purchase frequency column (else visits stand in)."""
+    return bool(rows) and _column(rows[0], "frequency") is not None
 
 
 def half_year(today: date) -> str:
