@@ -89,7 +89,7 @@ async def test_a_road_show_plan_reminded_filed_late_and_approved_by_the_centre(
     shown = next(m for m in centre.bot_messages() if m["message_id"] == card["message_id"])
     assert "张敏 已批准" in shown["text"] and not shown.get("reply_markup")
     await zhang.press_data("ea:1", card["message_id"], centre)
-    assert "已经批准过了" in zhang.alert_text()
+    assert "已经处理过了" in zhang.alert_text()
 
     event = await org.store.store_events.by_id(1)
     assert event is not None and event.approved and event.plan_on == date(2026, 12, 21)
@@ -117,3 +117,59 @@ async def test_a_plan_cannot_be_filed_twice_or_without_an_event(org: Kabot) -> N
     await zhou.press("提交")
     await zhou.send("/event")
     assert "方案已报" in zhou.last_reply() and "待KA中心批准" in zhou.last_reply()
+
+
+async def test_the_centre_sends_a_plan_back_with_its_reason_and_it_is_due_again(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R14")
+    centre = await org.bound_group("KA", "KA中心群")
+    yt = await org.bound_group("YT", "液态奶KA群")
+    zhang, zhou, sun = org.person(ZHANG, "张敏"), org.person(ZHOU, "周丽"), org.person(SUN, "孙伟")
+    for person in (zhang, zhou, sun):
+        await person.send("/start")
+    at(org, "2026-12-01T10:00")
+    await register(zhou)
+
+    async def file_plan(text: str) -> dict[str, object]:
+        await zhou.send("/event")
+        await zhou.press("提交可行性执行方案")
+        await zhou.press("春节路演·南山店")
+        await zhou.send(text)
+        await zhou.send("2万")
+        await zhou.press("提交")
+        return next(
+            m for m in reversed(centre.bot_messages()) if "可行性执行方案" in (m.get("text") or "")
+        )
+
+    card = await file_plan("周末路演，促销员4人")
+    await due(org, monkeypatch, "2026-12-07T09:00")  # within reach: the plan meets R14
+    met = await org.store.db.fetch_all("SELECT met_at FROM obligations WHERE rule = 'R14'")
+    assert met[0]["met_at"] is not None
+
+    await zhou.press_data("ea:1:back", zhou.last_message()["message_id"])
+    assert "没有权限" in zhou.alert_text()  # the centre's decision
+    await zhang.press_data("lr:1:back", card["message_id"], centre)
+    assert "过期" in zhang.alert_text()  # a receipt has no way back
+    at(org, "2026-12-07T10:00")
+    await zhang.press("退回", centre)
+    assert "私聊" in zhang.alert_text()
+    await zhang.send("缺少场地安全方案和客户书面同意")
+    await zhang.press("提交")
+    assert "已退回" in zhang.last_reply()
+    told = [t for t in yt.texts() if "被退回" in t]
+    assert len(told) == 1 and "缺少场地安全方案" in told[0] and "2026-12-20" in told[0]
+    assert any("被退回" in t for t in zhou.private.texts())  # who filed it hears too
+    event = await org.store.store_events.by_id(1)
+    assert event is not None and event.plan_on is None and event.return_reason
+    met = await org.store.db.fetch_all("SELECT met_at FROM obligations WHERE rule = 'R14'")
+    assert met[0]["met_at"] is None  # due again: reminded again
+    await due(org, monkeypatch, "2026-12-08T09:00")
+    assert any(t.startswith("⏰ R14") for t in sun.private.reminders())
+
+    await zhou.send("/event")
+    assert "上次被退回：缺少场地安全方案" in zhou.last_reply()
+    card = await file_plan("周末路演，促销员4人；附场地安全方案，客户已书面同意")
+    await zhang.press("批准", centre)
+    event = await org.store.store_events.by_id(1)
+    assert event is not None and event.approved and event.plan_on == date(2026, 12, 7)

@@ -415,6 +415,13 @@ EVENT_PLAN = Form(
     ),
     roles=EVERYONE_OF_A_UNIT,
 )
+# R14: the KA centre sends an event's plan back with the reason.
+EVENT_RETURN = Form(
+    "event_return",
+    "event_return",
+    (_text("reason", limit=500),),
+    roles=frozenset({Role.MANAGER, Role.DIRECTOR}),
+)
 CONTRACT_FORMS = (CONTRACT, DISTRIBUTE, LOCALS, SIGNED, COPY)
 LAUNCH_FORMS = (LAUNCH, LAUNCH_FILED)
 EVENT_FORMS = (STORE_EVENT, EVENT_PLAN)
@@ -443,6 +450,7 @@ FORMS = {
         *CONTRACT_FORMS,
         *LAUNCH_FORMS,
         *EVENT_FORMS,
+        EVENT_RETURN,
         GRADING,
         NATIONAL_REPORT,
         NATIONAL_RETURN,
@@ -465,6 +473,7 @@ def is_comment(form: Form) -> bool:
         "issue_reply",
         "issue_reopen",
         "national_return",
+        "event_return",
         "waiver",
         "appeal",
         "breach",

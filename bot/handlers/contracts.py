@@ -21,7 +21,7 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import KabotContext
-from bot.forms.catalogue import CONTRACT_FORMS, EVENT_FORMS, LAUNCH_FORMS, Form
+from bot.forms.catalogue import CONTRACT_FORMS, EVENT_FORMS, FORMS, LAUNCH_FORMS, Form
 from bot.handlers import form_questions as questions
 from bot.handlers import forms
 from bot.handlers.messages import edit_in_place, refuse
@@ -203,6 +203,7 @@ class _Confirm(NamedTuple):
     card: Callable[[KabotContext, Any, str, str], str]
     load: Callable[[Store, int], Awaitable[Any]]
     act: Callable[[Store, Any, Staff], Awaitable[Any]]
+    back: bool = False  # also "↩️ 退回" (``<prefix>:<id>:back``), the reason in private
 
 
 _CONFIRMS = {
@@ -219,9 +220,10 @@ _CONFIRMS = {
         _event_card,
         lambda store, n: store.store_events.by_id(n),
         lambda store, event, by: store.store_events.approve(event, by),
+        back=True,
     ),
 }
-_PRESSED = re.compile(r"^(lr|ea):(\d{1,12})$")
+_PRESSED = re.compile(r"^(lr|ea):(\d{1,12})(:back)?$")
 
 
 async def _ask_centre(context: KabotContext, kind: str, fact: Launch | StoreEvent) -> None:
@@ -231,14 +233,23 @@ async def _ask_centre(context: KabotContext, kind: str, fact: Launch | StoreEven
     if centre is None or centre.group_chat_id is None:
         return
     lang = context.texts.default_language
-    button = InlineKeyboardButton(
-        context.texts.label(lang, f"{confirm.section}.button"),
-        callback_data=f"{confirm.prefix}:{fact.id}",
-    )
+    buttons = [
+        InlineKeyboardButton(
+            context.texts.label(lang, f"{confirm.section}.button"),
+            callback_data=f"{confirm.prefix}:{fact.id}",
+        )
+    ]
+    if confirm.back:
+        buttons.append(
+            InlineKeyboardButton(
+                context.texts.label(lang, f"{confirm.section}.back"),
+                callback_data=f"{confirm.prefix}:{fact.id}:back",
+            )
+        )
     await context.outbox.message(
         centre.group_chat_id,
         confirm.card(context, fact, lang, unit.name if unit else ""),
-        InlineKeyboardMarkup([[button]]),
+        InlineKeyboardMarkup([buttons]),
     )
 
 
@@ -249,11 +260,19 @@ async def centre_pressed(update: Update, context: KabotContext) -> None:
     m = _PRESSED.match(query.data)
     confirm = _CONFIRMS[m[1]] if m else None
     fact = await confirm.load(store, int(m[2])) if m and confirm else None
-    if confirm is None or fact is None:
+    if m is None or confirm is None or fact is None or (m[3] and not confirm.back):
         await refuse(context, query, "malformed")
         return
     if not speaks_for_centre(person, await store.units.centre()):
         await refuse(context, query, "not the KA centre")
+        return
+    if m[3]:  # back, with the reason written in private
+        if fact.plan_on is None or fact.approved:
+            label = context.label(f"{confirm.section}.done_already")
+            await context.outbox.answer(query, label, alert=True)
+            return
+        link = await forms.start_in_private(context, FORMS["event_return"], fact.id)
+        await context.outbox.answer(query, context.label("store_event.back_in_private"), url=link)
         return
     done = await confirm.act(store, fact, person)
     if done is None:
@@ -265,6 +284,38 @@ async def centre_pressed(update: Update, context: KabotContext) -> None:
     text = confirm.card(context, done, context.lang, unit.name if unit else "")
     by = context.label(f"{confirm.section}.done_by", who=person.name)
     await edit_in_place(context, query, f"{text}\n{by}", None)
+
+
+async def event_returned(
+    chat: Chat, context: KabotContext, draft: Draft, answers: dict[str, Any]
+) -> str:
+    """R14: the reason is written — the plan goes back to the unit and is due again."""
+    store, person = context.store, context.person
+    await store.drafts.discard(draft.id)
+    assert draft.report_id is not None
+    event = await store.store_events.by_id(draft.report_id)
+    if event is None or not speaks_for_centre(person, await store.units.centre()):
+        await store.decisions.refused(person, f"ea:{draft.report_id}:back", "submit")
+        return context.label("answer.not_allowed")
+    filer = await store.staff.by_id(event.plan_by) if event.plan_by else None
+    returned = await store.store_events.return_plan(event, str(answers["reason"]), person)
+    if returned is None:
+        return context.label("store_event.done_already")
+    await context.outbox.message(chat.id, context.label("store_event.returned"))
+    unit = await store.units.by_id(returned.unit_id)
+    lang = context.texts.default_language
+    text = context.texts.render(
+        lang,
+        "event_plan_returned.html",
+        event=returned,
+        by=person,
+        due=events.plan_due(context.rules, returned.event_on),
+    )
+    if unit is not None and unit.group_chat_id is not None:
+        await context.outbox.message(unit.group_chat_id, text)
+    if filer is not None and filer.telegram_id is not None:
+        await context.outbox.message(filer.telegram_id, text)
+    return ""
 
 
 def handlers() -> list[object]:

@@ -57,6 +57,9 @@ async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) ->
     if form.report == "national_return":
         await questions.retire_prompt(chat, context, draft)
         return await national.returned(chat, context, draft, answers)
+    if form.report == "event_return":
+        await questions.retire_prompt(chat, context, draft)
+        return await contracts.event_returned(chat, context, draft, answers)
     if form.report == "meeting":
         await questions.retire_prompt(chat, context, draft)
         return await meetings.submitted(chat, context, draft, answers)

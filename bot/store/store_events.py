@@ -23,6 +23,8 @@ class StoreEvent:
     budget_fen: int | None
     plan_on: date | None
     approved: bool
+    plan_by: int | None = None
+    return_reason: str | None = None  # the centre sent the last plan back (R14)
 
 
 _SELECT = (
@@ -44,6 +46,8 @@ def _event(row: Row) -> StoreEvent:
         budget_fen=row["budget_fen"],
         plan_on=date.fromisoformat(row["plan_on"]) if row["plan_on"] else None,
         approved=row["approved_at"] is not None,
+        plan_by=row["plan_by"],
+        return_reason=row["return_reason"],
     )
 
 
@@ -94,6 +98,26 @@ class StoreEventRepository(Repository):
                 return None
             after = await self.by_id(event.id)
             await self.audit(by.code, "store_event.plan", "store_events", event.id, event, after)
+        return after
+
+    async def return_plan(self, event: StoreEvent, reason: str, by: Staff) -> StoreEvent | None:
+        """Not approved: the plan goes back with the reason — once per plan, not once
+        approved — and is due again (R14's obligation reopens)."""
+        async with self.db.transaction():
+            changed = await self.db.changes(
+                "UPDATE store_events SET feasibility = NULL, budget_fen = NULL, plan_on = NULL,"
+                " plan_by = NULL, returned_by = ?, returned_at = ?, return_reason = ?"
+                " WHERE id = ? AND plan_on IS NOT NULL AND approved_at IS NULL",
+                (by.id, self.now_text(), reason, event.id),
+            )
+            if not changed:
+                return None
+            await self.db.execute(
+                "UPDATE obligations SET met_at = NULL WHERE rule = 'R14' AND subject = ?",
+                (f"event:{event.id}",),
+            )
+            after = await self.by_id(event.id)
+            await self.audit(by.code, "store_event.return", "store_events", event.id, event, after)
         return after
 
     async def approve(self, event: StoreEvent, by: Staff) -> StoreEvent | None:
