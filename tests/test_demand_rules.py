@@ -117,3 +117,24 @@ async def test_only_urgent_demands_are_held_to_r17(
         ("demand", "low"),
         ("price", "urgent"),
     ]
+
+
+async def test_the_run_plans_from_recent_issues_not_the_whole_history(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R17")
+    _, _, _, zhou = await people(org)
+    at(org, "2026-06-01T10:00")  # half a year ago (say, before an upgrade brought R17)
+    await demand(zhou)
+    at(org, "2026-12-01T10:00")
+    await demand(zhou)
+    await due(org, monkeypatch, "2026-12-02T09:00")
+    rows = await org.store.db.fetch_all(
+        "SELECT DISTINCT subject FROM obligations WHERE rule = 'R17' ORDER BY subject"
+    )
+    assert [r["subject"] for r in rows] == ["demand:2", "demand_plan:2"]
+    plan = await org.store.db.fetch_all(
+        "EXPLAIN QUERY PLAN SELECT id FROM issues i"
+        " WHERE (i.created_at >= '2026-08-24' OR i.replied_at >= '2026-08-24')"
+    )
+    assert all("SCAN" not in str(tuple(r)) for r in plan), [tuple(r) for r in plan]

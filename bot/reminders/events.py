@@ -73,6 +73,12 @@ def plan_due(rules: Rules | None, event_on: date) -> date | None:
     return _after(rule, event_on, rules.calendar) if rule and rules else None
 
 
+# The issues a run plans from: reported or answered this recently. Their deadlines (R4's
+# latest, reported on the 11th and due the 30th of next month, is 50 days on) are all inside
+# it, with room for weeks of downtime; older issues' obligations were planned when they were
+# new, and the run does not reread years of history every five minutes.
+ISSUE_WINDOW = timedelta(days=100)
+
 CUTOFF_DAY = 10  # R4, when a site's rules file does not say: R2's reporting day
 
 
@@ -147,7 +153,7 @@ async def plan(store: Store, rules: Rules, today: date) -> None:
             if new("R14", subject := f"event:{event.id}"):
                 due = _after(rule, event.event_on, rules.calendar)
                 ensure("R14", subject, due, event.unit_id)
-    issues = await store.obligations.issue_facts()
+    issues = await store.obligations.issue_facts(since=today - ISSUE_WINDOW)
     if rule := active.get("R4"):
         for issue in issues:
             due = reply_due(rule, issue.reported_at.date(), rules.calendar)

@@ -281,11 +281,16 @@ class ObligationRepository(Repository):
         unit_id: int | None = None,
         issue_id: int | None = None,
         reported: tuple[date, date] | None = None,
+        since: date | None = None,
     ) -> list[IssueFact]:
         """Issues as the rules see them; ``reported``: only those reported from the first
-        day to the last (a range over the index, not the unit's whole history)."""
+        day to the last (a range over the index, not the unit's whole history); ``since``:
+        those reported or answered from that day on."""
         where: list[str] = ["1 = 1"]
         params: list[object] = []
+        if since is not None:
+            where.append("(i.created_at >= ? OR i.replied_at >= ?)")
+            params += [since.isoformat(), since.isoformat()]
         if unit_id is not None:
             where.append("i.unit_id = ?")
             params.append(unit_id)
