@@ -5,6 +5,7 @@ once, and passed on where SPEC §2 says."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
@@ -32,6 +33,18 @@ from bot.policy import may_correct
 _LOGGER = logging.getLogger(__name__)
 
 
+# Reports their own module saves, by the kind of report (a reply, a reason, a meeting …).
+_OWN_SAVING: dict[str, Callable[[Chat, KabotContext, Draft, Any], Awaitable[str | None]]] = {
+    "issue_reply": issue_handling.reply_submitted,
+    "issue_reopen": issue_handling.reopen_submitted,
+    "national_report": national.submitted,
+    "national_return": national.returned,
+    "event_return": contracts.event_returned,
+    "meeting": meetings.submitted,
+    "grading": grading.submitted,
+}
+
+
 async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) -> str | None:
     store, person = context.store, context.person
     answers = engine.answered(draft)
@@ -45,27 +58,9 @@ async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) ->
     if form.report == "decision":
         await questions.retire_prompt(chat, context, draft)
         return await decisions.comment_submitted(chat, context, form, draft, answers)
-    if form.report == "issue_reply":
+    if (own := _OWN_SAVING.get(form.report)) is not None:
         await questions.retire_prompt(chat, context, draft)
-        return await issue_handling.reply_submitted(chat, context, draft, answers)
-    if form.report == "issue_reopen":
-        await questions.retire_prompt(chat, context, draft)
-        return await issue_handling.reopen_submitted(chat, context, draft, answers)
-    if form.report == "national_report":
-        await questions.retire_prompt(chat, context, draft)
-        return await national.submitted(chat, context, draft, answers)
-    if form.report == "national_return":
-        await questions.retire_prompt(chat, context, draft)
-        return await national.returned(chat, context, draft, answers)
-    if form.report == "event_return":
-        await questions.retire_prompt(chat, context, draft)
-        return await contracts.event_returned(chat, context, draft, answers)
-    if form.report == "meeting":
-        await questions.retire_prompt(chat, context, draft)
-        return await meetings.submitted(chat, context, draft, answers)
-    if form.report == "grading":
-        await questions.retire_prompt(chat, context, draft)
-        return await grading.submitted(chat, context, draft, answers)
+        return await own(chat, context, draft, answers)
     if records_facts(form):
         return await contracts.submitted(chat, context, form, draft, answers)
     if form.report == "leave":
