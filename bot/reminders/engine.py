@@ -195,7 +195,7 @@ async def _obligation(
         await penalties.stopped(outbox, store, texts, rules, rule, obligation, person, now)
         await store.obligations.met(obligation, met)
         return
-    await _notices(outbox, store, rules, texts, rule, obligation, now, report, reminders)
+    await _notices(outbox, store, rules, texts, rule, obligation, now, held, report, reminders)
     if not held:
         report.fines += await penalties.charge(
             outbox, store, rules, texts, rule, obligation, person, now, None
@@ -226,6 +226,7 @@ async def _notices(
     rule: Rule,
     obligation: Obligation,
     now: datetime,
+    held: bool,
     report: RunReport,
     reminders: Reminders,
 ) -> None:
@@ -252,7 +253,7 @@ async def _notices(
                 working_before(on, cal), general.reminder_time, tz
             )
     passed = [kind for kind, at in moments.items() if at <= now and kind not in done]
-    if quiet(rules, now):
+    if held:
         # Nothing is sent in quiet hours or on a rest day, to a person or a group: it waits
         # for the next working morning.
         if passed or (now >= overdue_at and "overdue" not in done):
