@@ -322,6 +322,6 @@ async def test_files_that_are_not_rosters(
     assert words in output
 
 
-def test_shipped_workbook_has_the_three_sheets() -> None:
+def test_shipped_workbook_has_the_five_sheets() -> None:
     book = load_workbook(EXAMPLES / "roster.xlsx", read_only=True)
-    assert book.sheetnames == ["事业本部", "人员", "客户"]
+    assert book.sheetnames == ["事业本部", "人员", "客户", "门店", "A类标准"]

@@ -31,6 +31,8 @@ class Kind(StrEnum):
     STAFF = "staff"  # a person of a business unit: search by name or code
     DAY = "day"  # a calendar day, in natural language (past by default)
     RECORD = "record"  # one of a list kabot offers (a contract, a launch): ``Field.source``
+    STORE = "store"  # one store (门店) of a KA customer: search by name or code
+    SKUS = "skus"  # SKUs of the chosen store's A-class standard, one tap each (R13)
 
 
 # Telegram allows 4,096 characters a message; a report section longer than this is an essay.
@@ -422,6 +424,35 @@ EVENT_RETURN = Form(
     (_text("reason", limit=500),),
     roles=frozenset({Role.MANAGER, Role.DIRECTOR}),
 )
+# R13: a store inspection (巡查) against the unit's A-class assortment standard; the KA
+# centre confirms the fine it proposes, or finds force majeure (不可抗因素) with a reason.
+INSPECT = Form(
+    "inspect",
+    "inspection",
+    (
+        Field("store", Kind.STORE),
+        Field("missing", Kind.SKUS, optional=True),  # skipped: every SKU is on the shelf
+        Field("photos", Kind.PHOTOS, optional=True),
+        _text("note", optional=True, limit=500),
+    ),
+    roles=EVERYONE_OF_A_UNIT,
+)
+FORCE_MAJEURE = Form(
+    "force_majeure", "force_majeure", (_text("reason", limit=500),), roles=CENTRE_PEOPLE
+)
+# R15: a business unit's annual KA result (the year just ended), from the KA centre.
+KA_RESULT = Form(
+    "ka_result",
+    "ka_result",
+    (
+        Field("unit", Kind.UNIT),
+        Field("last_year", Kind.MONEY),  # 上一年度销售
+        Field("sales", Kind.MONEY),  # 当年销售达成
+        Field("budget", Kind.MONEY),  # 预算指标
+    ),
+    roles=CENTRE_PEOPLE,
+    centre_only=True,
+)
 CONTRACT_FORMS = (CONTRACT, DISTRIBUTE, LOCALS, SIGNED, COPY)
 LAUNCH_FORMS = (LAUNCH, LAUNCH_FILED)
 EVENT_FORMS = (STORE_EVENT, EVENT_PLAN)
@@ -455,6 +486,9 @@ FORMS = {
         NATIONAL_REPORT,
         NATIONAL_RETURN,
         MEETING,
+        INSPECT,
+        FORCE_MAJEURE,
+        KA_RESULT,
     )
 }
 
@@ -474,6 +508,7 @@ def is_comment(form: Form) -> bool:
         "issue_reopen",
         "national_return",
         "event_return",
+        "force_majeure",
         "waiver",
         "appeal",
         "breach",

@@ -107,7 +107,7 @@ async def _read_text(spec: Field, text: str, now: datetime) -> Reading:
     match spec.kind:
         case Kind.TEXT:
             return Accepted(text)
-        case Kind.CUSTOMER | Kind.CUSTOMERS | Kind.STAFF:
+        case Kind.CUSTOMER | Kind.CUSTOMERS | Kind.STAFF | Kind.STORE | Kind.SKUS:
             return Search(text)
         case Kind.WHEN:
             # dateparser's fallback can take a second on a cold or odd input: off the loop.

@@ -135,8 +135,23 @@ class Buttons:
                 [self._button(f"{p.number} {p.answers['title']}"[:60], "pick", p.id)]
                 for p in promotions or []
             ]
-        elif spec.kind is Kind.RECORD:
+        elif spec.kind in (Kind.RECORD, Kind.STORE):
             rows += [[self._button(text[:60], "pick", number)] for number, text in records or []]
+        elif spec.kind is Kind.SKUS:
+            chosen = set(answer or [])
+            buttons = [
+                self._button(("✅ " if number in chosen else "") + text[:28], "add", number)
+                for number, text in records or []
+            ]
+            rows += [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+            if chosen:
+                rows.append(
+                    [
+                        self._button(
+                            self.label("form.button.missing_done", count=len(chosen)), "done"
+                        )
+                    ]
+                )
         elif spec.kind is Kind.DAY and spec.direction == "past":
             rows.append([self._button(self.label("form.button.today"), "today")])
         rows += self.navigation(spec)

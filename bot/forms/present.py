@@ -50,6 +50,8 @@ def shorten(text: str, limit: int | None) -> str:
 async def value_text(
     store: Store, texts: Texts, lang: str, spec: Field, value: Any, form: Form
 ) -> str:
+    if spec.kind is Kind.SKUS and not value:
+        return texts.label(lang, "value.none_missing")
     if value is None or value == []:
         return ""
     match spec.kind:
@@ -97,6 +99,13 @@ async def value_text(
             return f"{day:%Y-%m-%d} {texts.label(lang, f'weekday.{day.weekday()}')}"
         case Kind.RECORD:
             return await _record_text(store, spec.source, int(value))
+        case Kind.STORE:
+            shop = await store.inspections.store(int(value))
+            return f"{shop.label}（{shop.code}）" if shop else "?"
+        case Kind.SKUS:
+            skus = {s.id: s for s in await store.inspections.skus([int(v) for v in value])}
+            names = [f"{skus[int(v)].code} {skus[int(v)].name}" for v in value if int(v) in skus]
+            return ("、" if lang == "zh" else ", ").join(names)
     return str(value)
 
 

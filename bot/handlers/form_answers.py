@@ -9,6 +9,7 @@ sequence number before it does anything. The notes step and photos are
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from telegram import (
     Chat,
@@ -26,6 +27,7 @@ from bot.handlers import form_questions as questions
 from bot.handlers import form_saving as saving
 from bot.models import Draft
 from bot.policy import customer_scope
+from bot.roster.vocabulary import LIST_SEPARATORS
 
 SEARCH_RESULTS = 8
 
@@ -100,7 +102,22 @@ async def _search(chat: Chat, context: KabotContext, form: Form, draft: Draft, t
             return
         await questions.ask(chat, context, form, draft, people=people, found=len(people))
         return
+    if spec is not None and spec.kind is Kind.SKUS:
+        await _typed_skus(chat, context, form, draft, text)
+        return
     scope = customer_scope(context.person, await store.units.centre())
+    if spec is not None and spec.kind is Kind.STORE:
+        shops, total = await store.inspections.search_stores(
+            text, unit_id=scope, limit=SEARCH_RESULTS
+        )
+        await questions.retire_prompt(chat, context, draft)
+        if not shops:
+            problem = inputs.Problem("store_unknown", {"text": text})
+            await questions.ask(chat, context, form, draft, problem=problem)
+            return
+        offered = [(s.id, f"{s.label} · {s.code}") for s in shops]
+        await questions.ask(chat, context, form, draft, offered=offered, found=total)
+        return
     page = await store.customers.search(text, unit_id=scope, limit=SEARCH_RESULTS)
     await questions.retire_prompt(chat, context, draft)
     if page.total == 0:
@@ -225,7 +242,9 @@ async def _act_on_field(
         return ""
     if action == "add" and number is not None and spec.kind is Kind.CUSTOMERS:
         return await _toggle_customer(chat, context, form, draft, number)
-    if action == "done" and spec.kind in (Kind.PHOTOS, Kind.CUSTOMERS):
+    if action == "add" and number is not None and spec.kind is Kind.SKUS:
+        return await _toggle_sku(chat, context, form, draft, number)
+    if action == "done" and spec.kind in (Kind.PHOTOS, Kind.CUSTOMERS, Kind.SKUS):
         if not draft.answers.get(spec.key):
             return context.label("form.nothing_yet")
         await questions.answer(chat, context, form, draft, draft.answers[spec.key])
@@ -272,6 +291,15 @@ async def _pick(
             return context.label("answer.not_allowed")
         await questions.answer(chat, context, form, draft, number)
         return ""
+    if spec.kind is Kind.STORE:
+        if await questions.visible_store(context, number) is None:
+            return context.label("answer.not_allowed")
+        if draft.answers.get(spec.key) not in (None, number):
+            # Another store is held to its own unit's standard: what was ticked goes.
+            # From the summary too: the ticks are asked again, for the new store.
+            draft = replace(engine.with_answer(draft, "missing", None), returning=False)
+        await questions.answer(chat, context, form, draft, number)
+        return ""
     if spec.kind is Kind.RECORD:
         offered = {n for n, _ in await questions.records(context, spec.source)}
         if number not in offered:
@@ -295,6 +323,37 @@ async def _toggle_customer(
     await questions.retire_prompt(chat, context, draft)
     await questions.ask(chat, context, form, engine.with_answer(draft, draft.step, chosen or None))
     return ""
+
+
+async def _toggle_sku(
+    chat: Chat, context: KabotContext, form: Form, draft: Draft, sku_id: int
+) -> str | None:
+    """One tap ticks a missing SKU, a second tap unticks it."""
+    if sku_id not in {k.id for k in await questions.standard_of(context, draft)}:
+        return context.label("answer.stale_button")
+    chosen = list(draft.answers.get(draft.step) or [])
+    if sku_id in chosen:
+        chosen.remove(sku_id)
+    else:
+        chosen.append(sku_id)
+    await questions.ask(chat, context, form, engine.with_answer(draft, draft.step, chosen or None))
+    return ""
+
+
+async def _typed_skus(
+    chat: Chat, context: KabotContext, form: Form, draft: Draft, text: str
+) -> None:
+    """SKU codes typed (for a long standard): each ticks its SKU; an unknown one is named."""
+    standard = {k.code.lower(): k for k in await questions.standard_of(context, draft)}
+    words = [w for w in LIST_SEPARATORS.split(text) if w]
+    unknown = [w for w in words if w.lower() not in standard]
+    chosen = list(draft.answers.get(draft.step) or [])
+    chosen += [standard[w.lower()].id for w in words if w.lower() in standard]
+    chosen = list(dict.fromkeys(chosen))
+    ticked = engine.with_answer(draft, draft.step, chosen or None)
+    await questions.retire_prompt(chat, context, draft)
+    problem = inputs.Problem("sku_unknown", {"text": "、".join(unknown)}) if unknown else None
+    await questions.ask(chat, context, form, ticked, problem=problem)
 
 
 def handlers() -> list[object]:

@@ -29,6 +29,7 @@ from bot.forms.when import When
 from bot.models import BusinessUnit, Customer, Draft, Report, Staff
 from bot.policy import customer_scope, may_see_customer
 from bot.reminders.visits import overdue_for_visit
+from bot.store.inspections import ShopFloor, Sku
 from bot.workflow import speaks_for_centre
 
 _LOGGER = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ async def ask(
     problem: inputs.Problem | None = None,
     customers: list[Customer] | None = None,
     people: list[Staff] | None = None,
+    offered: list[tuple[int, str]] | None = None,
     found: int | None = None,
     echo: str | None = None,
 ) -> Draft:
@@ -53,7 +55,14 @@ async def ask(
     ``echo`` opens it: what the last answer was taken as ("✓ 时间：记为 …")."""
     draft = replace(draft, seq=draft.seq + 1)
     text, markup = await _prompt(
-        context, form, draft, problem, customers=customers, people=people, found=found
+        context,
+        form,
+        draft,
+        problem,
+        customers=customers,
+        people=people,
+        offered=offered,
+        found=found,
     )
     if echo:
         text = f"{echo}\n\n{text}"
@@ -88,6 +97,7 @@ async def _prompt(
     *,
     customers: list[Customer] | None = None,
     people: list[Staff] | None = None,
+    offered: list[tuple[int, str]] | None = None,
     found: int | None = None,
 ) -> tuple[str, Any]:
     buttons = Buttons(context.texts, context.lang, form, draft)
@@ -126,7 +136,15 @@ async def _prompt(
         spec = form.field(draft.step)
         assert spec is not None
         text, markup = await _question(
-            context, form, draft, spec, buttons, customers=customers, people=people, found=found
+            context,
+            form,
+            draft,
+            spec,
+            buttons,
+            customers=customers,
+            people=people,
+            offered=offered,
+            found=found,
         )
         text = f"{problem_text}\n\n{text}" if problem_text else text
     return text, markup
@@ -141,6 +159,7 @@ async def _question(
     *,
     customers: list[Customer] | None,
     people: list[Staff] | None,
+    offered: list[tuple[int, str]] | None,
     found: int | None,
 ) -> tuple[str, Any]:
     store, lang = context.store, context.lang
@@ -152,6 +171,7 @@ async def _question(
         "limit": spec.max_length if spec.kind is Kind.TEXT else None,
         "found": found,
         "people": spec.kind is Kind.STAFF,
+        "stores": spec.kind is Kind.STORE,
         "current": await present.value_text(
             store, context.texts, lang, spec, draft.answers.get(spec.key), form
         ),
@@ -160,6 +180,7 @@ async def _question(
         "suggested": False,
         "whens": [],
         "no_records": False,
+        "no_standard": False,
     }
     keyboard: dict[str, Any] = {}
     if spec.kind in (Kind.CUSTOMER, Kind.CUSTOMERS):
@@ -189,6 +210,19 @@ async def _question(
     elif spec.kind is Kind.RECORD:
         keyboard["records"] = await records(context, spec.source)
         params["no_records"] = not keyboard["records"]
+    elif spec.kind is Kind.STORE:
+        if offered is None:
+            offered = [(s.id, s.label) for s in await store.inspections.recent_stores(
+                context.person.id, SUGGESTIONS
+            )]  # fmt: skip
+            params["suggested"] = bool(offered)
+        keyboard["records"] = offered
+    elif spec.kind is Kind.SKUS:
+        standard = await standard_of(context, draft)
+        keyboard["records"] = [
+            (k.id, f"{'⭐' if k.key_item else ''}{k.code} {k.name}") for k in standard
+        ]
+        params["no_standard"] = not standard
     text = context.render("form_question.html", **params)
     if spec.kind is Kind.LOCATION:
         return text, buttons.location()
@@ -395,6 +429,21 @@ async def visible_customer(context: KabotContext, customer_id: int) -> Customer 
     if not may_see_customer(context.person, await store.units.centre(), customer):
         return None
     return customer
+
+
+async def visible_store(context: KabotContext, store_id: int) -> ShopFloor | None:
+    """A store of a customer the person may see (R13 inspections)."""
+    shop = await context.store.inspections.store(store_id)
+    if shop is None:
+        return None
+    return shop if await visible_customer(context, shop.customer_id) is not None else None
+
+
+async def standard_of(context: KabotContext, draft: Draft) -> list[Sku]:
+    """The A-class standard the draft's store is held to: its customer's unit's."""
+    store_id = draft.answers.get("store")
+    shop = await visible_store(context, int(store_id)) if store_id is not None else None
+    return await context.store.inspections.standard(shop.unit_id) if shop else []
 
 
 async def business_units(context: KabotContext) -> list[BusinessUnit]:

@@ -21,7 +21,9 @@ from bot.handlers import (
     data_confirm,
     decisions,
     grading,
+    inspections,
     issue_handling,
+    ka_results,
     ledger,
     meetings,
     national,
@@ -41,6 +43,9 @@ _OWN_SAVING: dict[str, Callable[[Chat, KabotContext, Draft, Any], Awaitable[str 
     "national_return": national.returned,
     "event_return": contracts.event_returned,
     "meeting": meetings.submitted,
+    "inspection": inspections.submitted,
+    "force_majeure": inspections.force_majeure_submitted,
+    "ka_result": ka_results.submitted,
     "grading": grading.submitted,
 }
 

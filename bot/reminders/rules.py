@@ -42,6 +42,18 @@ RULE_SETTINGS: dict[str, dict[str, tuple[int, int] | type[bool] | frozenset[str]
     "R3": {"judgement_day": (1, 28)},
     # Issues reported up to this day are in that month's report, due a reply by the 30th.
     "R4": {"cutoff_day": (1, 28), "per_unit_waiting": bool},
+    # The annual KA result's bands (CNY, within the manual's), and from what ratio (percent)
+    # of shortfall or excess each band's most applies.
+    "R15": {
+        "shortfall_least": (3000, 8000),
+        "shortfall_most": (3000, 8000),
+        "shortfall_full_at": (1, 100),
+        "excess_least": (5000, 20000),
+        "excess_most": (5000, 20000),
+        "excess_full_at": (1, 100),
+    },
+    # A key SKU's fine (重点品), within the manual's 50–100 CNY a SKU a store; others: the fine.
+    "R13": {"key_sku": (50, 100)},
     # Whether the three-month fine comes on top of the two-month one, or replaces it.
     "R6": {"step_up": frozenset({"adds", "replaces"})},
     # Who holds the visit quota: the centre's KA managers and each unit's, or the centre's.
@@ -51,7 +63,13 @@ RULE_SETTINGS: dict[str, dict[str, tuple[int, int] | type[bool] | frozenset[str]
         "quota_holders": frozenset({"centre_and_units", "centre"}),
     },
 }
-_DEADLINE_KEYS = ("every", "day", "after", "before", *AFTER_UNITS)
+_DEADLINE_KEYS = ("every", "day", "after", "before", "on", *AFTER_UNITS)
+# Rules charged when a fact is found, with no date to meet: { on = "<fact>" }.
+ON_FACT = ("inspection", "year_result")
+# Rules whose amounts the manual bounds: the fine's amount must stay within (CNY).
+FINE_RANGE = {"R13": (50, 100)}
+# Rules that answer to fewer kinds of responsible person than RESPONSIBLE lists.
+RESPONSIBLE_OF = {"R13": ("unit_head", "assigned_staff"), "R15": ("unit_head",)}
 _FINE_KEYS = ("per", "amount", "step_up")
 DIRECTOR_AFTER_DAYS = 2  # when a site's rules file does not say
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -66,6 +84,7 @@ class Deadline:
     every_month_day: int | None = None  # 1–31, the month's last day when shorter
     last_day_of_month: bool = False
     quarterly: bool = False  # the quarter's last day (R16)
+    on: str | None = None  # charged when this fact is found (R13: an inspection), no date
     after: str | None = None  # an event: contract_completed, distributed, reported …
     before: str | None = None  # an event the deadline comes before: launch
     amount: int = 0
@@ -350,15 +369,19 @@ def _rule(path: Path, lines: list[str], rule_id: str, r: _Reader) -> Rule:
     for step in escalate:
         if step not in ESCALATION:
             raise r.error("escalate_to", f"{step!r} is not one of {', '.join(ESCALATION)}")
+    fine = _fine(r)
+    low, high = FINE_RANGE.get(rule_id, (0, 100_000))
+    if not low * 100 <= fine.amount_fen <= high * 100:
+        raise r.error("fine", f"{rule_id}'s manual sets the amount from {low} to {high} CNY")
     return Rule(
         id=rule_id,
         obligation={lang: str(obligation[lang]) for lang in ("zh", "en")},
         quote=quote,
-        responsible=r.choice("responsible", RESPONSIBLE),
+        responsible=r.choice("responsible", RESPONSIBLE_OF.get(rule_id, RESPONSIBLE)),
         deadline=_deadline(r),
         holidays=r.choice("holidays", HOLIDAYS),
         remind_days_before=tuple(sorted(set(days), reverse=True)),
-        fine=_fine(r),
+        fine=fine,
         escalate_to=tuple(escalate),
         settings=_rule_settings(path, lines, rule_id, r),
         remind_on_days=tuple(sorted(set(on_days))),
@@ -384,6 +407,10 @@ def _rule_settings(path: Path, lines: list[str], rule_id: str, r: _Reader) -> di
             assert isinstance(kind, tuple)
             low, high = kind
             settings[key] = reader.whole(key, low, high)
+    for band in ("shortfall", "excess"):  # R15
+        least, most = settings.get(f"{band}_least"), settings.get(f"{band}_most")
+        if least is not None and most is not None and least > most:
+            raise reader.error(f"{band}_least", f"the least ({least}) is above the most ({most})")
     return settings
 
 
@@ -392,6 +419,10 @@ def _deadline(r: _Reader) -> Deadline:
     for key in table:
         if key not in _DEADLINE_KEYS:
             raise r.error("deadline", f"{key}: unknown (known: {', '.join(_DEADLINE_KEYS)})")
+    if "on" in table:
+        if set(table) != {"on"} or table["on"] not in ON_FACT:
+            raise r.error("deadline", f"on = one of {', '.join(ON_FACT)}, and nothing else")
+        return Deadline(on=table["on"])
     if "every" in table:
         if table["every"] == "quarter" and set(table) == {"every"}:
             return Deadline(quarterly=True)

@@ -8,7 +8,9 @@ from bot.roster.model import (
     Problem,
     Roster,
     RosterError,
+    SkuRow,
     StaffRow,
+    StoreRow,
     UnitRow,
 )
 
@@ -18,7 +20,9 @@ __all__ = [
     "Problem",
     "Roster",
     "RosterError",
+    "SkuRow",
     "StaffRow",
+    "StoreRow",
     "UnitRow",
     "read_roster",
 ]

@@ -17,7 +17,9 @@ from bot.roster.model import (
     Problem,
     Roster,
     RosterError,
+    SkuRow,
     StaffRow,
+    StoreRow,
     UnitRow,
 )
 from bot.roster.reading import Sheet, check_columns, column_index, column_title, read_sheets
@@ -28,6 +30,7 @@ from bot.roster.vocabulary import (
     LIST_SEPARATORS,
     MARKETING_DIRECTOR_WORDS,
     ROLE_WORDS,
+    SKU_CLASS_WORDS,
     STATUS_WORDS,
     UNIT_KIND_WORDS,
     USERNAME,
@@ -217,6 +220,30 @@ def _customers(sheet: Sheet, problems: list[Problem]) -> list[CustomerRow]:
     return out
 
 
+def _stores(sheet: Sheet, problems: list[Problem]) -> list[StoreRow]:
+    out = []
+    for number, cells in sheet.rows:
+        r = _RowReader(sheet, number, cells, problems)
+        code, name, customer = r.required("code"), r.required("name"), r.required("customer")
+        region = r.text("region")
+        active = r.choice("status", STATUS_WORDS, True)
+        if r.ok:
+            out.append(StoreRow(sheet.title, number, code, name, customer, region, active))
+    return out
+
+
+def _assortment(sheet: Sheet, problems: list[Problem]) -> list[SkuRow]:
+    out = []
+    for number, cells in sheet.rows:
+        r = _RowReader(sheet, number, cells, problems)
+        code, name, unit = r.required("code"), r.required("name"), r.required("unit")
+        key_item = r.choice("class", SKU_CLASS_WORDS, False)
+        active = r.choice("status", STATUS_WORDS, True)
+        if r.ok:
+            out.append(SkuRow(sheet.title, number, code, name, unit, key_item, active))
+    return out
+
+
 def _duplicates(rows: Iterable[Any], attr: str, key: str, problems: list[Problem]) -> None:
     rows = list(rows)
     counts = Counter(
@@ -247,6 +274,10 @@ def read_roster(path: Path, known: Known, default_language: str = "zh") -> Roste
             roster.units.extend(_units(sheet, problems))
         elif sheet.kind == "staff":
             roster.staff.extend(_staff(sheet, problems, default_language))
+        elif sheet.kind == "stores":
+            roster.stores.extend(_stores(sheet, problems))
+        elif sheet.kind == "assortment":
+            roster.assortment.extend(_assortment(sheet, problems))
         else:
             roster.customers.extend(_customers(sheet, problems))
 
@@ -275,6 +306,8 @@ def _cross_check(roster: Roster, known: Known, problems: list[Problem]) -> None:
     _duplicates(roster.staff, "telegram_id", "roster.duplicate_telegram_id", problems)
     _duplicates(roster.staff, "username", "roster.duplicate_username", problems)
     _duplicates(roster.customers, "code", "roster.duplicate_code", problems)
+    _duplicates(roster.stores, "code", "roster.duplicate_code", problems)
+    _duplicates(roster.assortment, "code", "roster.duplicate_code", problems)
 
     centres = [u for u in roster.units if u.is_centre]
     for extra in centres[1:]:
@@ -325,3 +358,16 @@ def _cross_check(roster: Roster, known: Known, problems: list[Problem]) -> None:
         for code in c.staff:
             if code.lower() not in staff_codes:
                 problems.append(Problem(c.sheet, c.row, "roster.unknown_staff", {"value": code}))
+    customer_codes = set(known.customer_codes) | {c.code.lower() for c in roster.customers}
+    for store in roster.stores:
+        if store.customer.lower() not in customer_codes:
+            problems.append(
+                Problem(
+                    store.sheet, store.row, "roster.unknown_customer", {"value": store.customer}
+                )
+            )
+    for sku in roster.assortment:
+        if not unit_known(sku.unit):
+            problems.append(
+                Problem(sku.sheet, sku.row, "roster.unknown_unit", {"value": sku.unit})
+            )

@@ -62,11 +62,35 @@ class CustomerRow:
     active: bool
 
 
+@dataclass(frozen=True, slots=True)
+class StoreRow:
+    sheet: str
+    row: int
+    code: str
+    name: str
+    customer: str  # the customer's code
+    region: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SkuRow:
+    sheet: str
+    row: int
+    code: str
+    name: str
+    unit: str
+    key_item: bool
+    active: bool
+
+
 @dataclass(slots=True)
 class Roster:
     units: list[UnitRow] = field(default_factory=list)
     staff: list[StaffRow] = field(default_factory=list)
     customers: list[CustomerRow] = field(default_factory=list)
+    stores: list[StoreRow] = field(default_factory=list)
+    assortment: list[SkuRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +103,7 @@ class Known:
     telegram_ids: dict[int, str] = field(default_factory=dict)  # telegram id → staff code
     group_chats: dict[int, str] = field(default_factory=dict)  # group chat id → unit code
     usernames: dict[str, str] = field(default_factory=dict)  # lower username → staff code
+    customer_codes: frozenset[str] = frozenset()  # lower-cased
     centre_code: str | None = None
 
 

@@ -11,6 +11,9 @@ SHEETS: dict[str, tuple[str, ...]] = {
     "units": ("units", "事业本部", "本部"),
     "staff": ("staff", "人员", "员工"),
     "customers": ("customers", "客户"),
+    # R13: the stores of KA customers, and each unit's A-class assortment standard.
+    "stores": ("stores", "门店"),
+    "assortment": ("assortment", "a类标准", "铺货标准", "a类店铺铺货标准"),
 }
 
 # Column → (required, header names it may go by).
@@ -44,6 +47,20 @@ COLUMNS: dict[str, dict[str, tuple[bool, tuple[str, ...]]]] = {
         "unit": (True, ("unit", "所属本部", "本部")),
         "staff": (False, ("staff", "负责人员", "对接人员", "负责人")),
         "last_visit": (False, ("last_visit", "last visit", "上次拜访", "上次拜访日期")),
+        "status": (False, ("status", "状态")),
+    },
+    "stores": {
+        "code": (True, ("code", "门店编码", "编码")),
+        "name": (True, ("name", "门店名称", "名称")),
+        "customer": (True, ("customer", "所属客户", "客户编码", "客户")),
+        "region": (False, ("region", "区域")),
+        "status": (False, ("status", "状态")),
+    },
+    "assortment": {
+        "code": (True, ("code", "单品编码", "编码")),
+        "name": (True, ("name", "单品名称", "名称")),
+        "unit": (True, ("unit", "所属本部", "本部")),
+        "class": (False, ("class", "类别", "单品类别")),
         "status": (False, ("status", "状态")),
     },
 }
@@ -87,6 +104,8 @@ VISIT_CLASS_WORDS = {
     VisitClass.QUARTERLY: ("quarterly", "季度", "每季", "每季度", "季"),
 }
 LANGUAGE_WORDS = {"zh": ("zh", "中文", "chinese", "汉语"), "en": ("en", "english", "英文", "英语")}
+# A SKU of the A-class standard: key SKUs (重点品) are fined at R13's key_sku amount.
+SKU_CLASS_WORDS = {True: ("key", "重点", "重点品"), False: ("regular", "常规", "常规品", "一般")}
 STATUS_WORDS = {True: ("active", "在职", "启用", "正常"), False: ("inactive", "离职", "停用")}
 
 USERNAME = re.compile(r"^@?([A-Za-z][A-Za-z0-9_]{4,31})$")

@@ -17,7 +17,9 @@ from bot.store.drafts import DraftRepository
 from bot.store.files import FileRepository
 from bot.store.gradings import GradingRepository
 from bot.store.inbox import Inbox
+from bot.store.inspections import InspectionRepository
 from bot.store.invites import InviteRepository, Redemption
+from bot.store.ka_results import KaResultRepository
 from bot.store.ledger import LedgerRepository
 from bot.store.meetings import MeetingRepository
 from bot.store.obligations import ObligationRepository
@@ -59,6 +61,8 @@ class Store:
         self.satisfactions = SatisfactionRepository(db, clock)
         self.meetings = MeetingRepository(db, clock)
         self.store_events = StoreEventRepository(db, clock)
+        self.inspections = InspectionRepository(db, clock)
+        self.ka_results = KaResultRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str

@@ -79,6 +79,15 @@ class CustomerRepository(Repository):
         )
         return [_customer(r) for r in rows]
 
+    async def serving(self, customer_id: int) -> list[int]:
+        """The active people assigned to a customer, by staff code."""
+        rows = await self.db.fetch_all(
+            "SELECT s.id FROM customer_staff cs JOIN staff s ON s.id = cs.staff_id"
+            " WHERE cs.customer_id = ? AND s.active = 1 ORDER BY s.code",
+            (customer_id,),
+        )
+        return [r["id"] for r in rows]
+
     async def holders(self) -> list[tuple[int, int | None]]:
         """(staff id, unit id) of every active person with an active customer assigned."""
         rows = await self.db.fetch_all(

@@ -21,6 +21,8 @@ class ImportSummary:
     units: SheetCounts = field(default_factory=SheetCounts)
     staff: SheetCounts = field(default_factory=SheetCounts)
     customers: SheetCounts = field(default_factory=SheetCounts)
+    stores: SheetCounts = field(default_factory=SheetCounts)
+    assortment: SheetCounts = field(default_factory=SheetCounts)
     staff_not_in_roster: list[str] = field(default_factory=list)
 
 
@@ -30,6 +32,7 @@ class RosterStore(Repository):
             "SELECT code, name, is_centre, group_chat_id FROM business_units"
         )
         staff = await self.db.fetch_all("SELECT code, telegram_id, username FROM staff")
+        customers = await self.db.fetch_all("SELECT code FROM customers")
         centre = next((u["code"] for u in units if u["is_centre"]), None)
         return Known(
             unit_codes=frozenset(u["code"] for u in units),
@@ -38,6 +41,7 @@ class RosterStore(Repository):
             telegram_ids={s["telegram_id"]: s["code"] for s in staff if s["telegram_id"]},
             usernames={s["username"].lower(): s["code"] for s in staff if s["username"]},
             centre_code=centre,
+            customer_codes=frozenset(c["code"].lower() for c in customers),
             group_chats={u["group_chat_id"]: u["code"] for u in units if u["group_chat_id"]},
         )
 
@@ -106,6 +110,38 @@ class RosterStore(Repository):
                 if assigned and not changed:
                     summary.customers.unchanged -= 1
                     summary.customers.updated += 1
+            customer_ids = {
+                r["code"].lower(): r["id"]
+                for r in await self.db.fetch_all("SELECT id, code FROM customers")
+            }
+            for st in roster.stores:
+                await self._upsert(
+                    "stores",
+                    "store",
+                    st.code,
+                    {
+                        "name": st.name,
+                        "customer_id": customer_ids[st.customer.lower()],
+                        "region": st.region,
+                        "active": int(st.active),
+                    },
+                    summary.stores,
+                    actor,
+                )
+            for sku in roster.assortment:
+                await self._upsert(
+                    "assortment_skus",
+                    "sku",
+                    sku.code,
+                    {
+                        "name": sku.name,
+                        "unit_id": unit_ids[_key(sku.unit, unit_ids)],
+                        "key_item": int(sku.key_item),
+                        "active": int(sku.active),
+                    },
+                    summary.assortment,
+                    actor,
+                )
             if roster.staff:
                 listed = {s.code.lower() for s in roster.staff}
                 rows = await self.db.fetch_all(
