@@ -25,6 +25,10 @@ _STATUS_AFTER = {
 }
 RETURNED = "returned"
 APPROVED = "approved"
+# A promotion the marketing director does not take on group-wide is run by its business unit
+# as its own activity (本部系统内的活动, seed 000 5.5.3), not returned.
+UNIT_ACTIVITY = "unit_activity"
+_STATUS_AFTER_REJECTION = {("promotion", "marketing"): UNIT_ACTIVITY}
 
 # The comment form a decider fills in to return or reject.
 COMMENT_FORMS = {"visit": "visit_return", "promotion": "reject", "admission": "reject"}
@@ -43,6 +47,11 @@ def after_approval(kind: str, step: str) -> tuple[str, tuple[str, str] | None]:
     index = [s for s, _ in steps].index(step)
     next_step = steps[index + 1] if index + 1 < len(steps) else None
     return _STATUS_AFTER.get((kind, step), APPROVED), next_step
+
+
+def after_rejection(kind: str, step: str) -> str:
+    """The report's status once a step rejects it: returned, unless the manual says else."""
+    return _STATUS_AFTER_REJECTION.get((kind, step), RETURNED)
 
 
 def speaks_for_centre(person: Staff, centre: BusinessUnit | None) -> bool:

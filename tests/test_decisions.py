@@ -17,6 +17,7 @@ from bot.models import Role
 from bot.reminders import approvals
 from tests.flows import file_visit
 from tests.harness import Kabot, Person
+from tests.test_promo_and_data import plan_promotion
 
 ZHOU = 500200102  # 周丽, field, 液态奶事业本部 (YT)
 SUN = 500200101  # 孙伟, manager, YT
@@ -225,13 +226,30 @@ async def test_a_promotion_needs_both_directors(org: Kabot) -> None:
     listing = li.replies()[-2]
     assert "P1 · 活动方案 · 营销总监审批" in listing
     assert "↳ 活动方案 · 中心主任审批：王建国 11-20 已通过" in listing
+    # The marketing director's no: the unit runs it as its own activity (seed 000 5.5.3).
     await li.press("驳回")
-    await li.send("预算太高，请控制在3万以内")
+    await li.send("集团本季度不做，由本部自行开展")
     await li.press("提交")
+    assert "集团本季度不做" in zhou.last_reply() and "系统内的活动" in zhou.last_reply()
+    promotion = await org.store.reports.by_id("promotion", 1)
+    assert promotion is not None and promotion.status == "unit_activity"
+    assert any("系统内的活动" in t and "P1" in t for t in group.texts())
+    steps = [(d.step, d.status) for d in await org.store.decisions.of_subject("promotion", 1)]
+    assert steps == [("centre", "approved"), ("marketing", "returned")]
+
+
+async def test_a_promotion_the_centre_returns_is_corrected_and_starts_over(org: Kabot) -> None:
+    wang, li = await started(org, WANG, "王建国"), await started(org, LI, "李志强")
+    group = await org.bound_group("YT", "液态奶KA群")
+    zhou = org.person(ZHOU, "周丽")
+    await plan_promotion(zhou)
+    await zhou.press("提交")
+    await wang.press("驳回")
+    await wang.send("预算太高，请控制在3万以内")
+    await wang.press("提交")
     assert "预算太高" in zhou.last_reply()
     promotion = await org.store.reports.by_id("promotion", 1)
     assert promotion is not None and promotion.status == "returned"
-
     await zhou.send("/promos")
     await zhou.press("P1 ·")
     await zhou.press("修改")
@@ -243,14 +261,9 @@ async def test_a_promotion_needs_both_directors(org: Kabot) -> None:
     await li.press("✅ 通过")
     promotion = await org.store.reports.by_id("promotion", 1)
     assert promotion is not None and promotion.status == "approved"
-    assert any("已获批准" in t and "P1" in t for t in group.texts())
+    assert any("已通过两级审批" in t and "P1" in t for t in group.texts())
     steps = [(d.step, d.status) for d in await org.store.decisions.of_subject("promotion", 1)]
-    assert steps == [
-        ("centre", "approved"),
-        ("marketing", "returned"),
-        ("centre", "approved"),
-        ("marketing", "approved"),
-    ]
+    assert steps == [("centre", "returned"), ("centre", "approved"), ("marketing", "approved")]
 
 
 async def test_the_centre_handles_an_issue_and_the_reporter_sees_each_step(org: Kabot) -> None:

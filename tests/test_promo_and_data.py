@@ -42,6 +42,8 @@ async def plan_promotion(zhou: Person) -> None:
 
 
 async def test_a_promotion_from_plan_to_close_out(org: Kabot) -> None:
+    from tests.test_promotion_chain import ZHANG, run_chain
+
     wang, li = await directors(org)
     zhou = org.person(ZHOU, "周丽")
     await zhou.send("/promo")
@@ -66,6 +68,9 @@ async def test_a_promotion_from_plan_to_close_out(org: Kabot) -> None:
     assert len(linked) == 2
     await wang.press("✅ 通过")
     await li.press("✅ 通过")
+    zhang = org.person(ZHANG, "张敏")
+    await zhang.send("/start")
+    await run_chain(zhang, li)  # agreed, execution approved, confirmation signed
 
     await zhou.send("/promo")
     await zhou.press("更新活动进展")
@@ -91,7 +96,8 @@ async def test_a_promotion_from_plan_to_close_out(org: Kabot) -> None:
     await zhou.send("¥48,500.50")
     await zhou.send("销量和品牌曝光均有提升")
     await zhou.send("物料晚到两天；下次提前一周下单")
-    await zhou.press("跳过")
+    await zhou.press("跳过")  # no unexpected events
+    await zhou.press("跳过")  # photos
     assert "¥48,500.50" in zhou.last_reply()
     await zhou.press("提交")
     assert "已提交活动总结 PR2" in zhou.last_reply()

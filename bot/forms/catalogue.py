@@ -198,6 +198,7 @@ PROMOTION_CLOSEOUT = Form(
         Field("actual_cost", Kind.MONEY),
         _text("effect"),
         _text("lessons"),
+        _text("incidents", optional=True),  # 活动组织突发事件如何处理
         Field("photos", Kind.PHOTOS, optional=True),
     ),
 )
@@ -453,6 +454,35 @@ KA_RESULT = Form(
     roles=CENTRE_PEOPLE,
     centre_only=True,
 )
+# A promotion after its two approvals (seed 000 5.5.1.2–3): the centre's KA manager records
+# the agreement negotiated with the customer; the marketing director approves the execution
+# (or sends it back with a reason); the signed 活动确认书 lets it run.
+PROMO_AGREEMENT = Form(
+    "promo_agreement",
+    "promotion_agreement",
+    (
+        Field("promotion", Kind.RECORD, source="to_negotiate"),
+        _text("conditions"),  # 双方执行方式和内容，各项条件
+        _text("contribution", limit=500),  # 客户的投入与配合
+    ),
+    roles=CENTRE_PEOPLE,
+    centre_only=True,
+)
+PROMO_CONFIRMATION = Form(
+    "promo_confirmation",
+    "promotion_confirmation",
+    (
+        Field("promotion", Kind.RECORD, source="to_confirm"),
+        Field("day", Kind.DAY),
+        _text("signed_by", limit=SHORT_LIMIT),  # the customer's signatory
+        Field("photos", Kind.PHOTOS),  # the signed page
+    ),
+    roles=CENTRE_PEOPLE,
+    centre_only=True,
+)
+EXECUTION_RETURN = Form(
+    "execution_return", "execution_return", (_text("reason", limit=500),), roles=DIRECTORS
+)
 CONTRACT_FORMS = (CONTRACT, DISTRIBUTE, LOCALS, SIGNED, COPY)
 LAUNCH_FORMS = (LAUNCH, LAUNCH_FILED)
 EVENT_FORMS = (STORE_EVENT, EVENT_PLAN)
@@ -489,6 +519,9 @@ FORMS = {
         INSPECT,
         FORCE_MAJEURE,
         KA_RESULT,
+        PROMO_AGREEMENT,
+        PROMO_CONFIRMATION,
+        EXECUTION_RETURN,
     )
 }
 
@@ -509,6 +542,7 @@ def is_comment(form: Form) -> bool:
         "national_return",
         "event_return",
         "force_majeure",
+        "execution_return",
         "waiver",
         "appeal",
         "breach",

@@ -110,6 +110,9 @@ async def value_text(
 
 
 async def _record_text(store: Store, source: str, number: int) -> str:
+    if source in ("to_negotiate", "to_confirm"):
+        promotion = await store.reports.by_id("promotion", number)
+        return f"{promotion.number} {promotion.answers['title']}" if promotion else "?"
     if source in ("undistributed", "distributed"):
         contract = await store.contracts.by_id(number)
         return f"{contract.customer_name} · {contract.title}" if contract else "?"

@@ -19,13 +19,15 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import KabotContext
 from bot.forms import present
 from bot.forms.catalogue import FORMS, Form, form_of
-from bot.handlers import forms
+from bot.handlers import forms, promotion_chain
 from bot.models import Answers, Decision, Draft, Report, Staff
 from bot.workflow import (
     APPROVAL_NOTE_FORMS,
     COMMENT_FORMS,
     RETURNED,
+    UNIT_ACTIVITY,
     after_approval,
+    after_rejection,
     first_step,
 )
 
@@ -284,8 +286,8 @@ async def _decide(
         for step in await context.store.decisions.of_subject(report.kind, report.id):
             if step.pending:
                 await _send_cards(context, step)
-    elif outcome == "approved" and report.kind == "promotion":
-        await _tell_unit_group(context, updated)
+    elif report.kind == "promotion" and updated.status in ("approved", UNIT_ACTIVITY):
+        await promotion_chain.plan_decided(context, updated)
     return context.label(f"decision.done.{outcome}")
 
 
@@ -296,16 +298,6 @@ async def _tell_author(context: KabotContext, decision: Decision, report: Report
     lang = context.texts.lang(author.language)
     text = context.texts.render(lang, "decision_told.html", decision=decision, report=report)
     await context.outbox.message(author.telegram_id, text)
-
-
-async def _tell_unit_group(context: KabotContext, report: Report) -> None:
-    unit = await context.store.units.by_id(report.unit_id)
-    if unit is None or unit.group_chat_id is None:
-        return
-    text = context.texts.render(
-        context.texts.default_language, "promotion_approved.html", report=report
-    )
-    await context.outbox.message(unit.group_chat_id, text)
 
 
 async def comment_submitted(
@@ -328,7 +320,8 @@ async def comment_submitted(
     if approving:
         told = await approve(context, decision, report, answers)
     else:
-        told = await _decide(context, decision, report, RETURNED, answers, RETURNED, None)
+        status = after_rejection(report.kind, decision.step)
+        told = await _decide(context, decision, report, RETURNED, answers, status, None)
     await context.outbox.message(chat.id, told)
     return ""
 

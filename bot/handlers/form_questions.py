@@ -313,6 +313,15 @@ async def records(context: KabotContext, source: str) -> list[tuple[int, str]]:
                 (la.id, f"{units.get(la.unit_id, '')} · {la.product} · {la.launch_on:%m-%d}")
                 for la in await store.contracts.launches(unit_id=scope, filed=False)
             ]
+        case "to_negotiate" | "to_confirm":
+            stages = (None, "returned") if source == "to_negotiate" else ("execution_approved",)
+            waiting: list[tuple[int, str]] = []
+            for number in await store.promotion_chain.waiting(stages):
+                promotion = await store.reports.by_id("promotion", number)
+                if promotion is not None:
+                    title = f"{promotion.number} {promotion.answers['title']}"
+                    waiting.append((promotion.id, title))
+            return waiting
         case "unplanned_events":
             return [
                 (e.id, f"{e.customer_name} · {e.title} · {e.event_on:%m-%d}")

@@ -27,6 +27,7 @@ from bot.handlers import (
     ledger,
     meetings,
     national,
+    promotion_chain,
 )
 from bot.handlers import form_questions as questions
 from bot.models import Draft, Report
@@ -46,6 +47,9 @@ _OWN_SAVING: dict[str, Callable[[Chat, KabotContext, Draft, Any], Awaitable[str 
     "inspection": inspections.submitted,
     "force_majeure": inspections.force_majeure_submitted,
     "ka_result": ka_results.submitted,
+    "promotion_agreement": promotion_chain.agreement_submitted,
+    "promotion_confirmation": promotion_chain.confirmation_submitted,
+    "execution_return": promotion_chain.execution_returned,
     "grading": grading.submitted,
 }
 
@@ -87,6 +91,8 @@ async def submit(chat: Chat, context: KabotContext, form: Form, draft: Draft) ->
     await _confirm(chat, context, form, report, corrected=False, note=note)
     if report.kind == "issue":
         await issue_handling.post_to_groups(context, report)
+    if report.kind == "promotion_report":
+        await promotion_chain.report_filed(context, report)
     await decisions.open_step(context, report)
     return ""
 

@@ -279,9 +279,12 @@ async def promo_command(update: Update, context: KabotContext) -> None:
     if chat.type != Chat.PRIVATE:
         await _to_private_chat(chat, context, FORMS["promo"])
         return
+    names = ["promo", "promo_update", "promo_closeout"]
+    if speaks_for_centre(context.person, await context.store.units.centre()):
+        names += ["promo_agreement", "promo_confirmation"]  # the centre negotiates and signs
     buttons = [
         [InlineKeyboardButton(context.label(f"form.menu.{name}"), callback_data=f"fm:{name}")]
-        for name in ("promo", "promo_update", "promo_closeout")
+        for name in names
     ]
     await context.outbox.message(
         chat.id, context.render("promo_menu.html"), markup=InlineKeyboardMarkup(buttons)

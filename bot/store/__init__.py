@@ -25,6 +25,7 @@ from bot.store.meetings import MeetingRepository
 from bot.store.obligations import ObligationRepository
 from bot.store.outbox import OutboxRepository
 from bot.store.plans import PlanRepository
+from bot.store.promotion_chain import PromotionChainRepository
 from bot.store.reports import ReportRepository
 from bot.store.roster import RosterStore
 from bot.store.satisfactions import SatisfactionRepository
@@ -63,6 +64,7 @@ class Store:
         self.store_events = StoreEventRepository(db, clock)
         self.inspections = InspectionRepository(db, clock)
         self.ka_results = KaResultRepository(db, clock)
+        self.promotion_chain = PromotionChainRepository(db, clock)
 
     async def register_by_invite(
         self, code: str, *, telegram_id: int, username: str | None, name: str, language: str

@@ -300,8 +300,13 @@ class ReportRepository(Repository):
         return _report("visit", row) if row else None
 
     async def running_promotions(self, unit_id: int | None) -> list[Report]:
-        """Promotions approved to run and not closed, of one unit (None: any), newest first."""
-        condition = "r.status = 'approved'"
+        """Promotions running and not closed, of one unit (None: any), newest first: approved
+        with their 活动确认书 signed, or run by the unit as its own activity."""
+        condition = (
+            "((r.status = 'approved' AND EXISTS (SELECT 1 FROM promotion_chain c"
+            " WHERE c.promotion_id = r.id AND c.stage = 'confirmed'))"
+            " OR r.status = 'unit_activity')"
+        )
         params: list[object] = []
         if unit_id is not None:
             condition += " AND r.unit_id = ?"
