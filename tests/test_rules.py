@@ -101,6 +101,9 @@ MISTAKES = [
         'fine = { per = "time", amount = 50, cap = 300 }',
         "cap: unknown (known: per",
     ),
+    # The frequency's weight had another name before it came from the centre's sheet.
+    ("frequency = 20", "visits = 20", "visits is now called frequency"),
+    ("frequency = 20", "frequency = 10, visit = 10", "visit: unknown (known: sales"),
 ]
 
 

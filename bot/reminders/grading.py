@@ -162,7 +162,7 @@ async def propose(
             expected = HALF_YEAR_MONTHS // VISIT_INTERVAL_MONTHS[customer.visit_class]
             f_score = min(100, round(100 * visits / expected))
         score = round(
-            (settings.sales * s_score + settings.profit * p_score + settings.visits * f_score)
+            (settings.sales * s_score + settings.profit * p_score + settings.frequency * f_score)
             / 100
         )
         churn = (last is None and sales == 0) or (last is not None and last < churn_before)

@@ -134,7 +134,7 @@ class Grading:
 
     sales: int = 40
     profit: int = 40
-    visits: int = 20
+    frequency: int = 20  # purchase frequency (消费频次)
     a_from: int = 80  # score (0–100) for grade A
     b_from: int = 60
     c_from: int = 40  # below: D
@@ -282,7 +282,14 @@ def _calendar(r: _Reader) -> WorkCalendar:
 def _grading(r: _Reader) -> Grading:
     r.only(("weights", "thresholds", "churn_months", "months"))
     weights = r.get("weights", dict)
-    parts = [r.whole("weights", 0, 100, weights.get(k)) for k in ("sales", "profit", "visits")]
+    if "visits" in weights:  # its name before the frequency came from the centre's sheet
+        raise r.error("weights", "visits is now called frequency (消费频次): rename it")
+    for key in weights:
+        if key not in ("sales", "profit", "frequency"):
+            raise r.error("weights", f"{key}: unknown (known: sales, profit, frequency)")
+    parts = [
+        r.whole("weights", 0, 100, weights.get(k)) for k in ("sales", "profit", "frequency")
+    ]
     if sum(parts) != 100:
         raise r.error("weights", f"the weights add up to {sum(parts)}, not 100")
     limits = r.get("thresholds", dict)
@@ -293,7 +300,7 @@ def _grading(r: _Reader) -> Grading:
     return Grading(
         sales=parts[0],
         profit=parts[1],
-        visits=parts[2],
+        frequency=parts[2],
         a_from=a,
         b_from=b,
         c_from=c,
