@@ -169,7 +169,22 @@ async def test_the_centre_sends_a_plan_back_with_its_reason_and_it_is_due_again(
 
     await zhou.send("/event")
     assert "上次被退回：缺少场地安全方案" in zhou.last_reply()
+    old_card = card
     card = await file_plan("周末路演，促销员4人；附场地安全方案，客户已书面同意")
+    # The first plan's card still has its buttons in the group: they act on that plan only.
+    old_data = next(
+        b["callback_data"]
+        for row in old_card["reply_markup"]["inline_keyboard"]  # type: ignore[index]
+        for b in row
+        if "批准" in b["text"]
+    )
+    assert old_data == "ea:1r1" and "ea:1r2" in str(card["reply_markup"])
+    await zhang.press_data(old_data, int(str(old_card["message_id"])), centre)
+    assert "已被退回" in zhang.alert_text()
+    await zhang.press_data("ea:1r1:back", int(str(old_card["message_id"])), centre)
+    assert "已被退回" in zhang.alert_text()
+    event = await org.store.store_events.by_id(1)
+    assert event is not None and not event.approved and event.plan_rev == 2
     await zhang.press("批准", centre)
     event = await org.store.store_events.by_id(1)
     assert event is not None and event.approved and event.plan_on == date(2026, 12, 7)

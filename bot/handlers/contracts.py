@@ -223,7 +223,9 @@ _CONFIRMS = {
         back=True,
     ),
 }
-_PRESSED = re.compile(r"^(lr|ea):(\d{1,12})(:back)?$")
+# ``ea:<id>r<plan revision>``: an event's card names the plan it shows (a card without one,
+# from before revisions, shows the first).
+_PRESSED = re.compile(r"^(lr|ea):(\d{1,12})(?:r(\d{1,6}))?(:back)?$")
 
 
 async def _ask_centre(context: KabotContext, kind: str, fact: Launch | StoreEvent) -> None:
@@ -233,17 +235,19 @@ async def _ask_centre(context: KabotContext, kind: str, fact: Launch | StoreEven
     if centre is None or centre.group_chat_id is None:
         return
     lang = context.texts.default_language
+    subject = f"{confirm.prefix}:{fact.id}"
+    if isinstance(fact, StoreEvent):
+        subject += f"r{fact.plan_rev}"
     buttons = [
         InlineKeyboardButton(
-            context.texts.label(lang, f"{confirm.section}.button"),
-            callback_data=f"{confirm.prefix}:{fact.id}",
+            context.texts.label(lang, f"{confirm.section}.button"), callback_data=subject
         )
     ]
     if confirm.back:
         buttons.append(
             InlineKeyboardButton(
                 context.texts.label(lang, f"{confirm.section}.back"),
-                callback_data=f"{confirm.prefix}:{fact.id}:back",
+                callback_data=f"{subject}:back",
             )
         )
     await context.outbox.message(
@@ -260,13 +264,20 @@ async def centre_pressed(update: Update, context: KabotContext) -> None:
     m = _PRESSED.match(query.data)
     confirm = _CONFIRMS[m[1]] if m else None
     fact = await confirm.load(store, int(m[2])) if m and confirm else None
-    if m is None or confirm is None or fact is None or (m[3] and not confirm.back):
+    if m is None or confirm is None or fact is None or (m[4] and not confirm.back):
+        await refuse(context, query, "malformed")
+        return
+    if m[3] is not None and not isinstance(fact, StoreEvent):
         await refuse(context, query, "malformed")
         return
     if not speaks_for_centre(person, await store.units.centre()):
         await refuse(context, query, "not the KA centre")
         return
-    if m[3]:  # back, with the reason written in private
+    if isinstance(fact, StoreEvent) and int(m[3] or 1) != fact.plan_rev:
+        # A card of a plan sent back: the plan filed since has a card of its own.
+        await context.outbox.answer(query, context.label("store_event.older_plan"), alert=True)
+        return
+    if m[4]:  # back, with the reason written in private
         if fact.plan_on is None or fact.approved:
             label = context.label(f"{confirm.section}.done_already")
             await context.outbox.answer(query, label, alert=True)

@@ -287,9 +287,7 @@ def _grading(r: _Reader) -> Grading:
     for key in weights:
         if key not in ("sales", "profit", "frequency"):
             raise r.error("weights", f"{key}: unknown (known: sales, profit, frequency)")
-    parts = [
-        r.whole("weights", 0, 100, weights.get(k)) for k in ("sales", "profit", "frequency")
-    ]
+    parts = [r.whole("weights", 0, 100, weights.get(k)) for k in ("sales", "profit", "frequency")]
     if sum(parts) != 100:
         raise r.error("weights", f"the weights add up to {sum(parts)}, not 100")
     limits = r.get("thresholds", dict)

@@ -25,6 +25,7 @@ class StoreEvent:
     approved: bool
     plan_by: int | None = None
     return_reason: str | None = None  # the centre sent the last plan back (R14)
+    plan_rev: int = 0  # how many plans have been filed: the centre's card names its own
 
 
 _SELECT = (
@@ -48,6 +49,7 @@ def _event(row: Row) -> StoreEvent:
         approved=row["approved_at"] is not None,
         plan_by=row["plan_by"],
         return_reason=row["return_reason"],
+        plan_rev=row["plan_rev"],
     )
 
 
@@ -91,7 +93,7 @@ class StoreEventRepository(Repository):
         async with self.db.transaction():
             changed = await self.db.changes(
                 "UPDATE store_events SET feasibility = ?, budget_fen = ?, plan_on = ?,"
-                " plan_by = ? WHERE id = ? AND plan_on IS NULL",
+                " plan_by = ?, plan_rev = plan_rev + 1 WHERE id = ? AND plan_on IS NULL",
                 (feasibility, budget_fen, on.isoformat(), by.id, event.id),
             )
             if not changed:
