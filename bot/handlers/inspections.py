@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import KabotContext
@@ -18,7 +18,7 @@ from bot.forms.catalogue import FORMS
 from bot.forms.present import money
 from bot.handlers import form_questions as questions
 from bot.handlers import forms
-from bot.handlers.messages import edit_in_place, refuse
+from bot.handlers.messages import choice_row, edit_in_place, refuse
 from bot.models import Draft
 from bot.reminders import inspections
 from bot.store.inspections import Inspection
@@ -55,20 +55,8 @@ async def card(context: KabotContext, inspection: Inspection, lang: str) -> str:
 
 
 def _buttons(context: KabotContext, inspection: Inspection, lang: str) -> InlineKeyboardMarkup:
-    label = context.texts.label
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    label(lang, "inspection.button.confirm"), callback_data=f"in:{inspection.id}"
-                ),
-                InlineKeyboardButton(
-                    label(lang, "inspection.button.force_majeure"),
-                    callback_data=f"in:{inspection.id}:fm",
-                ),
-            ]
-        ]
-    )
+    choices = (("confirm", ""), ("force_majeure", ":fm"))
+    return choice_row(context.texts, lang, "inspection", f"in:{inspection.id}", choices)
 
 
 async def submitted(

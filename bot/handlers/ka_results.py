@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import KabotContext
@@ -17,7 +17,7 @@ from bot.forms.catalogue import FORMS
 from bot.forms.present import money
 from bot.handlers import form_questions as questions
 from bot.handlers import forms
-from bot.handlers.messages import edit_in_place, refuse
+from bot.handlers.messages import choice_row, edit_in_place, refuse
 from bot.models import Draft, Role
 from bot.reminders import ka_result, penalties
 from bot.reminders.rules import Rule
@@ -67,19 +67,8 @@ def _proposal(context: KabotContext, result: KaResult) -> ka_result.Proposal:
 
 
 def _buttons(context: KabotContext, result: KaResult, lang: str) -> InlineKeyboardMarkup:
-    label = context.texts.label
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    label(lang, "ka_result.button.confirm"), callback_data=f"kr:{result.id}"
-                ),
-                InlineKeyboardButton(
-                    label(lang, "ka_result.button.dismiss"), callback_data=f"kr:{result.id}:no"
-                ),
-            ]
-        ]
-    )
+    choices = (("confirm", ""), ("dismiss", ":no"))
+    return choice_row(context.texts, lang, "ka_result", f"kr:{result.id}", choices)
 
 
 async def submitted(

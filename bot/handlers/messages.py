@@ -54,3 +54,20 @@ def action_row(
             ]
         ]
     )
+
+
+def choice_row(
+    texts: Texts, lang: str, section: str, data: str, choices: tuple[tuple[str, str], ...]
+) -> InlineKeyboardMarkup:
+    """One row of a card's choices: each (label under ``<section>.button``, what follows
+    ``data`` in its callback data), e.g. confirm ``in:5`` and force majeure ``in:5:fm``."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    texts.label(lang, f"{section}.button.{name}"), callback_data=data + suffix
+                )
+                for name, suffix in choices
+            ]
+        ]
+    )

@@ -17,7 +17,7 @@ import re
 from datetime import date
 from typing import Any
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import KabotContext
@@ -25,7 +25,7 @@ from bot.forms import present
 from bot.forms.catalogue import FORMS, PROMOTION_CLOSEOUT, PROMOTION_UPDATE
 from bot.handlers import form_questions as questions
 from bot.handlers import forms
-from bot.handlers.messages import edit_in_place, refuse
+from bot.handlers.messages import choice_row, edit_in_place, refuse
 from bot.models import Draft, Report, Role
 from bot.store.promotion_chain import Chain
 
@@ -63,21 +63,8 @@ def _card(context: KabotContext, promotion: Report, chain: Chain, lang: str) -> 
 
 
 def _buttons(context: KabotContext, promotion: Report, lang: str) -> InlineKeyboardMarkup:
-    label = context.texts.label
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    label(lang, "promotion_chain.button.approve"),
-                    callback_data=f"px:{promotion.id}",
-                ),
-                InlineKeyboardButton(
-                    label(lang, "promotion_chain.button.back"),
-                    callback_data=f"px:{promotion.id}:back",
-                ),
-            ]
-        ]
-    )
+    choices = (("approve", ""), ("back", ":back"))
+    return choice_row(context.texts, lang, "promotion_chain", f"px:{promotion.id}", choices)
 
 
 async def agreement_submitted(
