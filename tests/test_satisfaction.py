@@ -127,3 +127,42 @@ async def test_no_stars_for_an_issue_that_is_not_a_complaint(org: Kabot) -> None
     in_group = org.person(ZHOU, "周丽")
     await in_group.send("/satisfaction", centre)
     assert "私聊" in centre.texts()[-1]
+
+
+async def test_a_reopened_complaint_asks_the_customer_again_after_the_next_reply(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only(tmp_path, monkeypatch, "R18")
+    centre, zhang, zhou = await resolved(org)
+    await due(org, monkeypatch, "2026-12-02T11:00")  # R18's first obligation is planned
+    await zhou.press("4⭐")
+    assert (saved := await org.store.satisfactions.of(1)) is not None and saved.score == 4
+    # The customer calls again: the goods are back on the shelf. The centre reopens it.
+    at(org, "2026-12-03T10:00")
+    card = next(m for m in reversed(centre.bot_messages()) if "I1" in (m.get("text") or ""))
+    await zhang.press_data("ih:1:reopen", card["message_id"], centre)
+    await zhang.send("问题商品又上架了，顾客再次投诉")
+    await zhang.press("提交")
+    assert "已重新打开" in zhang.last_reply()
+    assert await org.store.satisfactions.of(1) is None  # that answer no longer stands
+    await zhou.send("/satisfaction")
+    assert "没有等待" in zhou.last_reply()  # open again: nothing to ask yet
+
+    at(org, "2026-12-10T10:00")  # answered again on Thursday: due Thursday the 17th
+    card = next(m for m in reversed(centre.bot_messages()) if "I1" in (m.get("text") or ""))
+    await zhang.press_data("ih:1:reply", card["message_id"], centre)
+    await zhang.send("已全部下架封存，并对门店经理通报")
+    await zhang.press("提交")
+    await due(org, monkeypatch, "2026-12-16T09:00")  # the day before the new deadline
+    reminder = zhou.private.reminders()[-1]
+    assert reminder.startswith("⏰ R18") and "2026-12-17" in reminder
+    await zhou.send("/satisfaction")
+    await zhou.press("5⭐")
+    assert (saved := await org.store.satisfactions.of(1)) is not None and saved.score == 5
+    rows = await org.store.db.fetch_all(
+        "SELECT subject, met_at FROM obligations WHERE rule = 'R18' ORDER BY id"
+    )
+    assert [r["subject"] for r in rows] == ["satisfaction:1:reopened:1", "satisfaction:1"]
+    await due(org, monkeypatch, "2026-12-18T09:00")
+    rows = await org.store.db.fetch_all("SELECT met_at FROM obligations WHERE rule = 'R18'")
+    assert all(r["met_at"] is not None for r in rows)

@@ -168,6 +168,8 @@ async def reopen_submitted(
         status = context.label(f"report.status.{issue.status}")
         await context.outbox.message(chat.id, context.label("issue.already", status=status))
         return ""
+    if handled.answers.get("category") == "complaint":  # R18: ask the customer again later
+        await store.satisfactions.reopened(handled, person)
     await context.outbox.message(chat.id, context.label("issue.done.reopen"))
     await _changed(context, handled)
     centre = await store.units.centre()

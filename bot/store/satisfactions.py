@@ -32,6 +32,24 @@ class SatisfactionRepository(Repository):
             await self.audit(by.code, "satisfaction.recorded", "issues", issue.id, None, found)
         return found
 
+    async def reopened(self, issue: Report, by: Staff) -> None:
+        """A complaint reopened was not resolved after all: the customer's answer no longer
+        stands (the audit log keeps it), and R18 is asked again after the next reply. The
+        obligation of the first reply stays, under a subject of its own, as history."""
+        async with self.db.transaction():
+            before = await self.of(issue.id)
+            subject = f"satisfaction:{issue.id}"
+            await self.db.execute(
+                "UPDATE obligations SET subject = subject || ':reopened:' || id,"
+                " met_at = COALESCE(met_at, ?) WHERE rule = 'R18' AND subject = ?",
+                (self.now_text(), subject),
+            )
+            if before is not None:
+                await self.db.execute("DELETE FROM satisfactions WHERE issue_id = ?", (issue.id,))
+                await self.audit(
+                    by.code, "satisfaction.withdrawn", "issues", issue.id, before, None
+                )
+
     async def of(self, issue_id: int) -> Satisfaction | None:
         row = await self.db.fetch_one(
             "SELECT issue_id, score, recorded_by, recorded_at FROM satisfactions"
