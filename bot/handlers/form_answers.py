@@ -22,7 +22,7 @@ from bot.forms import engine, inputs
 from bot.forms.catalogue import FORMS, Field, Form, Kind
 from bot.forms.keyboards import Press, parse
 from bot.forms.when import Precision, When
-from bot.handlers import fallback, form_notes, forms
+from bot.handlers import fallback, form_notes, form_offers, forms
 from bot.handlers import form_questions as questions
 from bot.handlers import form_saving as saving
 from bot.models import Draft
@@ -292,7 +292,7 @@ async def _pick(
         await questions.answer(chat, context, form, draft, number)
         return ""
     if spec.kind is Kind.STORE:
-        if await questions.visible_store(context, number) is None:
+        if await form_offers.visible_store(context, number) is None:
             return context.label("answer.not_allowed")
         if draft.answers.get(spec.key) not in (None, number):
             # Another store is held to its own unit's standard: what was ticked goes.
@@ -301,7 +301,7 @@ async def _pick(
         await questions.answer(chat, context, form, draft, number)
         return ""
     if spec.kind is Kind.RECORD:
-        offered = {n for n, _ in await questions.records(context, spec.source)}
+        offered = {n for n, _ in await form_offers.records(context, spec.source)}
         if number not in offered:
             return context.label("answer.stale_button")
         await questions.answer(chat, context, form, draft, number)
@@ -312,30 +312,27 @@ async def _pick(
 async def _toggle_customer(
     chat: Chat, context: KabotContext, form: Form, draft: Draft, customer_id: int
 ) -> str | None:
-    customer = await questions.visible_customer(context, customer_id)
-    if customer is None:
+    if await questions.visible_customer(context, customer_id) is None:
         return context.label("answer.not_allowed")
-    chosen = list(draft.answers.get(draft.step) or [])
-    if customer_id in chosen:
-        chosen.remove(customer_id)
-    else:
-        chosen.append(customer_id)
-    await questions.retire_prompt(chat, context, draft)
-    await questions.ask(chat, context, form, engine.with_answer(draft, draft.step, chosen or None))
-    return ""
+    return await _toggle(chat, context, form, draft, customer_id)
 
 
 async def _toggle_sku(
     chat: Chat, context: KabotContext, form: Form, draft: Draft, sku_id: int
 ) -> str | None:
-    """One tap ticks a missing SKU, a second tap unticks it."""
-    if sku_id not in {k.id for k in await questions.standard_of(context, draft)}:
+    if sku_id not in {k.id for k in await form_offers.standard_of(context, draft)}:
         return context.label("answer.stale_button")
+    return await _toggle(chat, context, form, draft, sku_id)
+
+
+async def _toggle(chat: Chat, context: KabotContext, form: Form, draft: Draft, item: int) -> str:
+    """One tap adds a checked item to the question's answer, a second tap takes it out."""
     chosen = list(draft.answers.get(draft.step) or [])
-    if sku_id in chosen:
-        chosen.remove(sku_id)
+    if item in chosen:
+        chosen.remove(item)
     else:
-        chosen.append(sku_id)
+        chosen.append(item)
+    await questions.retire_prompt(chat, context, draft)
     await questions.ask(chat, context, form, engine.with_answer(draft, draft.step, chosen or None))
     return ""
 
@@ -344,7 +341,7 @@ async def _typed_skus(
     chat: Chat, context: KabotContext, form: Form, draft: Draft, text: str
 ) -> None:
     """SKU codes typed (for a long standard): each ticks its SKU; an unknown one is named."""
-    standard = {k.code.lower(): k for k in await questions.standard_of(context, draft)}
+    standard = {k.code.lower(): k for k in await form_offers.standard_of(context, draft)}
     words = [w for w in LIST_SEPARATORS.split(text) if w]
     unknown = [w for w in words if w.lower() not in standard]
     chosen = list(draft.answers.get(draft.step) or [])
