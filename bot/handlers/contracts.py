@@ -22,8 +22,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import KabotContext
 from bot.forms.catalogue import CONTRACT_FORMS, EVENT_FORMS, FORMS, LAUNCH_FORMS, Form
+from bot.handlers import form_offers, forms
 from bot.handlers import form_questions as questions
-from bot.handlers import forms
 from bot.handlers.messages import edit_in_place, refuse
 from bot.models import Draft, Launch, Staff
 from bot.reminders import events
@@ -90,7 +90,7 @@ async def submitted(
     what: dict[str, Any]
     for spec in form.fields:
         if spec.source:
-            offered = {n for n, _ in await questions.records(context, spec.source)}
+            offered = {n for n, _ in await form_offers.records(context, spec.source)}
             if int(answers[spec.key]) not in offered:
                 await store.drafts.discard(draft.id)
                 await context.outbox.message(

@@ -26,10 +26,10 @@ from bot.forms import engine, inputs, present
 from bot.forms.catalogue import FORMS, Field, Form, Kind, is_comment
 from bot.forms.keyboards import Buttons
 from bot.forms.when import When
+from bot.handlers.form_offers import records, standard_of, visible_customer
 from bot.models import BusinessUnit, Customer, Draft, Report, Staff
-from bot.policy import customer_scope, may_see_customer
+from bot.policy import customer_scope
 from bot.reminders.visits import overdue_for_visit
-from bot.store.inspections import ShopFloor, Sku
 from bot.workflow import speaks_for_centre
 
 _LOGGER = logging.getLogger(__name__)
@@ -289,47 +289,6 @@ def refusal(context: KabotContext, form: Form) -> str:
     return context.render("form_not_for_you.html", form=form.name)
 
 
-async def records(context: KabotContext, source: str) -> list[tuple[int, str]]:
-    """What a RECORD question offers, as (id, label): the contracts, local contracts or
-    launches still waiting for the fact the form records, in the person's scope."""
-    store, person = context.store, context.person
-    scope = customer_scope(person, await store.units.centre())
-    match source:
-        case "undistributed" | "distributed":
-            found = await store.contracts.all(distributed=source == "distributed")
-            return [(c.id, f"{c.customer_name} · {c.title}") for c in found]
-        case "unsigned" | "uncopied":
-            unsigned = source == "unsigned"
-            units = {u.id: u.name for u in await store.units.all()}
-            return [
-                (lc.id, f"{units.get(lc.unit_id, '')} · {lc.contract_title} · {lc.title}")
-                for lc in await store.contracts.locals(
-                    unit_id=scope, signed=not unsigned, copied=None if unsigned else False
-                )
-            ]
-        case "unfiled":
-            units = {u.id: u.name for u in await store.units.all()}
-            return [
-                (la.id, f"{units.get(la.unit_id, '')} · {la.product} · {la.launch_on:%m-%d}")
-                for la in await store.contracts.launches(unit_id=scope, filed=False)
-            ]
-        case "to_negotiate" | "to_confirm":
-            stages = (None, "returned") if source == "to_negotiate" else ("execution_approved",)
-            waiting: list[tuple[int, str]] = []
-            for number in await store.promotion_chain.waiting(stages):
-                promotion = await store.reports.by_id("promotion", number)
-                if promotion is not None:
-                    title = f"{promotion.number} {promotion.answers['title']}"
-                    waiting.append((promotion.id, title))
-            return waiting
-        case "unplanned_events":
-            return [
-                (e.id, f"{e.customer_name} · {e.title} · {e.event_on:%m-%d}")
-                for e in await store.store_events.all(unit_id=scope, planned=False)
-            ]
-    raise ValueError(source)
-
-
 async def conclude(chat: Chat, context: KabotContext, text: str) -> None:
     """Say how a form ended: under the summary it was submitted from when that was pressed
     (the summary stays as the record, without its buttons, in one request), else anew."""
@@ -428,31 +387,6 @@ async def previous_visit(context: KabotContext, draft: Draft) -> Report | None:
     if customer is None or draft.report_id is not None:
         return None
     return await context.store.reports.last_visit(int(customer))
-
-
-async def visible_customer(context: KabotContext, customer_id: int) -> Customer | None:
-    store = context.store
-    customer = await store.customers.by_id(customer_id)
-    if customer is None or not customer.active:
-        return None
-    if not may_see_customer(context.person, await store.units.centre(), customer):
-        return None
-    return customer
-
-
-async def visible_store(context: KabotContext, store_id: int) -> ShopFloor | None:
-    """A store of a customer the person may see (R13 inspections)."""
-    shop = await context.store.inspections.store(store_id)
-    if shop is None:
-        return None
-    return shop if await visible_customer(context, shop.customer_id) is not None else None
-
-
-async def standard_of(context: KabotContext, draft: Draft) -> list[Sku]:
-    """The A-class standard the draft's store is held to: its customer's unit's."""
-    store_id = draft.answers.get("store")
-    shop = await visible_store(context, int(store_id)) if store_id is not None else None
-    return await context.store.inspections.standard(shop.unit_id) if shop else []
 
 
 async def business_units(context: KabotContext) -> list[BusinessUnit]:

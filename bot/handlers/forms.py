@@ -24,6 +24,7 @@ from bot.context import KabotContext
 from bot.forms import engine, inputs
 from bot.forms.catalogue import FORMS, Form, Kind, form_of, is_comment, records_facts
 from bot.forms.keyboards import Buttons
+from bot.handlers import form_offers
 from bot.handlers import form_questions as questions
 from bot.models import REPORT_PREFIXES, Customer, Draft, Report
 from bot.policy import may_correct
@@ -64,7 +65,7 @@ async def begin(update: Update, context: KabotContext, form: Form) -> None:
         await context.outbox.message(chat.id, context.render("form_no_promotions.html"))
         return
     first = form.fields[0]
-    if first.kind is Kind.RECORD and not await questions.records(context, first.source):
+    if first.kind is Kind.RECORD and not await form_offers.records(context, first.source):
         await context.outbox.message(chat.id, context.label(f"contracts.none.{first.source}"))
         return
     await start_form(chat, context, form)

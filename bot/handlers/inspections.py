@@ -16,8 +16,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import KabotContext
 from bot.forms.catalogue import FORMS
 from bot.forms.present import money
+from bot.handlers import form_offers, forms
 from bot.handlers import form_questions as questions
-from bot.handlers import forms
 from bot.handlers.messages import choice_row, edit_in_place, refuse
 from bot.models import Draft
 from bot.reminders import inspections
@@ -65,7 +65,7 @@ async def submitted(
     """The inspection is saved; a store short of its standard goes to the KA centre."""
     store, person = context.store, context.person
     await store.drafts.discard(draft.id)
-    shop = await questions.visible_store(context, int(answers["store"]))
+    shop = await form_offers.visible_store(context, int(answers["store"]))
     rule = context.rules.rules.get(inspections.RULE) if context.rules else None
     if shop is None or rule is None:
         return context.label("answer.not_allowed")
