@@ -55,6 +55,8 @@ PRIVATE_COMMANDS = (
     Command("incentive", frozenset({Role.DIRECTOR})),
     Command("penalties", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR}), "menu:penalties"),
     Command("fine", frozenset({Role.FIELD, Role.MANAGER, Role.DIRECTOR})),
+    # A unit's first responsible person (their unit), the KA centre and directors (all).
+    Command("exposure", frozenset({Role.MANAGER, Role.DIRECTOR})),
     Command("noissues", WRITERS),
     Command("satisfaction", WRITERS),
     Command("meeting", WRITERS),

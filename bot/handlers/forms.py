@@ -175,6 +175,13 @@ async def visit_for(update: Update, context: KabotContext) -> None:
         await _begin_draft(private, context, FORMS["visit"], given={"customer": customer.id})
 
 
+async def begin_with(chat: Chat, context: KabotContext, form: Form, given: dict[str, Any]) -> None:
+    """``form`` with its first question answered by the button it started from (a forecast
+    line's contract) — unless a draft is open; starting over then starts ``form`` afresh."""
+    if not await _unfinished(chat, context, form.name, form.name):
+        await _begin_draft(chat, context, form, given=given)
+
+
 async def _visit_customer(context: KabotContext, number: str) -> Customer | None:
     """The customer a 📝 button (or its "start over") names, if the presser may file a visit
     report about it — checked again, never taken from the button."""

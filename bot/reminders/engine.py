@@ -21,8 +21,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.outbox import NOTICE, Outbox
 from bot.mentions import mentions
-from bot.models import BusinessUnit, Obligation, Staff
+from bot.models import Obligation
 from bot.reminders import approvals, events, monthly, penalties
+from bot.reminders.answering import CENTRE_RESPONSIBLE, answering_unit, responsible
 from bot.reminders.bundles import Reminders
 from bot.reminders.calendar import (
     day_of_month,
@@ -81,31 +82,6 @@ def quiet(rules: Rules, now: datetime) -> bool:
     return _in_quiet_hours(rules.general, now.timetz().replace(tzinfo=None)) or not is_working_day(
         now.date(), rules.calendar
     )
-
-
-# Rules the KA centre answers for, whichever unit they concern.
-CENTRE_RESPONSIBLE = ("centre_head", "centre")
-
-
-async def _answering_unit(store: Store, rule: Rule, obligation: Obligation) -> BusinessUnit | None:
-    """The unit that answers for an obligation: the KA centre for its rules, else the unit."""
-    if rule.responsible in CENTRE_RESPONSIBLE:
-        return await store.units.centre()
-    return await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
-
-
-async def responsible(store: Store, rule: Rule, obligation: Obligation) -> Staff | None:
-    """The person of a personal obligation (R8); else the first responsible person of the unit
-    that answers for it (the KA centre's for R4, R5 …)."""
-    if obligation.staff_id is not None:
-        return await store.staff.by_id(obligation.staff_id)
-    if obligation.rule == "R3" and obligation.subject == monthly.JUDGEMENT:
-        directors = await store.staff.deciders("centre")
-        return directors[0] if directors else None
-    unit = await _answering_unit(store, rule, obligation)
-    if unit is None or unit.responsible_staff_id is None:
-        return None
-    return await store.staff.by_id(unit.responsible_staff_id)
 
 
 async def run_due(
@@ -318,7 +294,7 @@ async def _send(
     stand_in = await store.staff.stand_in_for(person, now.date()) if person else None
     receiver = stand_in or person
     unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
-    answering = await _answering_unit(store, rule, obligation)
+    answering = await answering_unit(store, rule, obligation)
     params = {
         "rule": rule,
         "obligation": obligation,

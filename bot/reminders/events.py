@@ -40,7 +40,7 @@ from bot.reminders.calendar import (
 )
 from bot.reminders.rules import Rule, Rules
 from bot.store import Store
-from bot.store.obligations import Due
+from bot.store.obligations import Due, IssueFact
 
 R18_AFTER = "rules.R18.after"  # bot_facts: the newest reply when R18 came (an upgrade)
 
@@ -231,14 +231,7 @@ async def met_at(
             event = await store.store_events.by_id(int(number))
             found = _moment(event.plan_on if event else None)
         case "R4":
-            rule = rules.rules["R4"]
-            waiting = [
-                i
-                for i in await store.obligations.issue_facts(
-                    unit_id=int(number), reported=reported_for(rule, obligation.due_on)
-                )
-                if reply_due(rule, i.reported_at.date(), rules.calendar) == obligation.due_on
-            ]
+            waiting = await r4_issues(store, rules, obligation)
             if waiting and all(i.replied_at for i in waiting):
                 return max(i.replied_at for i in waiting if i.replied_at)
             return None
@@ -254,6 +247,19 @@ async def met_at(
     if found is None:
         return None
     return found.replace(tzinfo=tz)  # type: ignore[arg-type]
+
+
+async def r4_issues(store: Store, rules: Rules, obligation: Obligation) -> list[IssueFact]:
+    """The unit's issues whose written reply is due on R4's ``obligation``'s day."""
+    rule = rules.rules["R4"]
+    return [
+        i
+        for i in await store.obligations.issue_facts(
+            unit_id=int(obligation.subject.partition(":")[2]),
+            reported=reported_for(rule, obligation.due_on),
+        )
+        if reply_due(rule, i.reported_at.date(), rules.calendar) == obligation.due_on
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,7 +86,7 @@ async def publish(
         await post(outbox, store, texts, rules, entry, chat_id, lang)
 
 
-def _source(rule: Rule, obligation: Obligation) -> str:
+def source(rule: Rule, obligation: Obligation) -> str:
     """What a charge is of, on the ledger. A rule charged once a day however many units wait
     (R4 unless ``per_unit_waiting``) shares one source among the units' obligations of a
     period, so the first of them charges the day and the others find it charged."""
@@ -123,8 +123,8 @@ async def charge(
         return 0
     # What is on the ledger already is not written again (the work of a run stays what is
     # new, however long a fine has run).
-    charged = await store.ledger.sources("penalty", _source(rule, obligation))
-    due = [c for c in due if _source(rule, obligation) + c.key not in charged]
+    charged = await store.ledger.sources("penalty", source(rule, obligation))
+    due = [c for c in due if source(rule, obligation) + c.key not in charged]
     if not due:
         return 0
     lang = texts.default_language
@@ -148,7 +148,7 @@ async def charge(
                 total=(rule.fine.step_up_fen or 0) // 100,
             ),
             period=f"{item.day:%Y-%m}",
-            source=_source(rule, obligation) + item.key,
+            source=source(rule, obligation) + item.key,
             rule=rule.id,
         )
         if entry is None:
@@ -223,7 +223,7 @@ async def _tell(
     template: str,
     now: datetime,
 ) -> None:
-    days, total, waived = await store.obligations.charged(_source(rule, obligation))
+    days, total, waived = await store.obligations.charged(source(rule, obligation))
     subject = await describe(store, obligation)
     for chat_id, lang in await _targets(store, texts, person):
         text = texts.render(

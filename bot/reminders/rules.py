@@ -114,6 +114,7 @@ class Rule:
     # Reminders on these days of the deadline's month (R8: the 20th and the 25th), besides
     # any so many days before it.
     remind_on_days: tuple[int, ...] = ()
+    clause: str = ""  # where in the manual: "5.3.2", "001 五(三)3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +345,7 @@ def _rule(path: Path, lines: list[str], rule_id: str, r: _Reader) -> Rule:
         (
             "obligation",
             "quote",
+            "clause",
             "responsible",
             "deadline",
             "holidays",
@@ -362,6 +364,7 @@ def _rule(path: Path, lines: list[str], rule_id: str, r: _Reader) -> Rule:
     quote = r.get("quote", str)
     if not quote.strip():
         raise r.error("quote", "quote the manual's line this rule comes from")
+    clause = r.get("clause", str, optional=True) or ""
     remind = r.get("remind_days_before", list)
     days = tuple(r.whole("remind_days_before", 0, 90, d) for d in remind)
     on_days = tuple(
@@ -382,6 +385,7 @@ def _rule(path: Path, lines: list[str], rule_id: str, r: _Reader) -> Rule:
         id=rule_id,
         obligation={lang: str(obligation[lang]) for lang in ("zh", "en")},
         quote=quote,
+        clause=clause.strip(),
         responsible=r.choice("responsible", RESPONSIBLE_OF.get(rule_id, RESPONSIBLE)),
         deadline=_deadline(r),
         holidays=r.choice("holidays", HOLIDAYS),

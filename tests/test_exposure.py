@@ -1,0 +1,224 @@
+"""The exposure forecast (/exposure, issue 18): what the rules will charge if nothing changes,
+computed by the code that charges — walked day by day across seven weeks with R4–R7 running,
+each morning's forecast checked against the ledger rows that morning's run wrote."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.reminders import exposure
+from bot.reminders.rules import Rules, load_rules
+from tests.harness import TZ, Kabot, Person
+from tests.test_contract_rules import SUN, ZHOU, at, centre
+from tests.test_issue_and_lists import file_issue
+from tests.test_monthly_rules import due, only
+
+
+async def _rules(org: Kabot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Rules:
+    """R4–R7 only, for the jobs and for the bot alike."""
+    only(tmp_path, monkeypatch, "R4", "R5", "R6", "R7")
+    assert org.settings is not None
+    org.settings = replace(org.settings, rules_path=tmp_path / "site-rules.toml")
+    await org.restart()
+    return load_rules(tmp_path / "site-rules.toml")
+
+
+async def record_contract(zhang: Person, title: str) -> None:
+    await zhang.send("/contract")
+    await zhang.press("登记联采合同")
+    await zhang.send("沃尔玛")
+    await zhang.press("沃尔玛（华南区）")
+    await zhang.send(title)
+    await zhang.press("今天")
+    await zhang.press("提交")
+    assert "已登记联采合同" in zhang.last_reply()
+
+
+async def distribute(zhang: Person, title: str) -> None:
+    await zhang.send("/contract")
+    await zhang.press("登记合同下发")
+    await zhang.press(title)
+    await zhang.press("今天")
+    await zhang.press("提交")
+    assert "已登记下发" in zhang.last_reply()
+
+
+async def ledger_rows(org: Kabot, after: int = 0) -> list[tuple[int, str, int, str]]:
+    rows = await org.store.db.fetch_all(
+        "SELECT id, source, amount_fen, created_at FROM penalty_ledger WHERE id > ? ORDER BY id",
+        (after,),
+    )
+    return [(r["id"], r["source"], r["amount_fen"], r["created_at"][:10]) for r in rows]
+
+
+def charges(lines: list[exposure.Line]) -> set[tuple[str, int, date]]:
+    return {(source, fen, line.charged_on) for line in lines for source, _, fen in line.charges()}
+
+
+async def test_every_forecast_line_becomes_the_ledger_row_it_predicted_on_its_day(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    rules = await _rules(org, tmp_path, monkeypatch)
+    _, zhang, _ = await centre(org)
+    sun, zhou = org.person(SUN, "孙伟"), org.person(ZHOU, "周丽")
+    await sun.send("/start")
+    at(org, "2026-11-30T10:00")
+    await record_contract(zhang, "2027年度联采合同")
+    at(org, "2026-12-01T10:00")
+    await distribute(zhang, "2027年度联采合同")  # on time: R6 due 1 February, step-up 1 March
+    await sun.send("/contract")
+    await sun.press("列出本部要签的地采合同")
+    await sun.press("2027年度联采合同")
+    await sun.send("华东区\n华南区\n华北区")
+    await sun.press("提交")
+    await due(org, monkeypatch, "2027-01-18T09:00")
+
+    # Seven weeks ahead, as they stand on 18 January: each contract ¥50 on 2 February and
+    # another ¥100 on 2 March (三个月仍没有签订完毕).
+    start = datetime(2027, 1, 18, 9, 30, tzinfo=TZ)
+    ahead = await exposure.forecast(org.store, rules, start, date(2027, 3, 5))
+    assert [(line.rule.id, line.kind, line.starts_on, line.amount_fen) for line in ahead] == [
+        ("R6", "item", date(2027, 2, 2), 5000),
+        ("R6", "item", date(2027, 2, 2), 5000),
+        ("R6", "item", date(2027, 2, 2), 5000),
+        ("R6", "step_up", date(2027, 3, 2), 10000),
+        ("R6", "step_up", date(2027, 3, 2), 10000),
+        ("R6", "step_up", date(2027, 3, 2), 10000),
+    ]
+    assert {line.person.name for line in ahead if line.person} == {"孙伟"}
+
+    # What 孙伟 reads: grouped, with the button that stops it.
+    at(org, "2027-01-25T10:00")
+    await sun.send("/exposure")
+    text = sun.last_reply()
+    assert "R6" in text and "（3 项）" in text and "¥150" in text and "¥300" in text
+    assert "2027-02-02" in text and "2027-03-02" in text and "服务手册 5.3.2" in text
+    await sun.press("登记地采合同签订")  # the first line's contract, answered already
+    await sun.press("今天")
+    await sun.press("提交")
+    assert "已登记签订" in sun.last_reply()
+
+    facts = {
+        "2027-02-05": lambda: file_issue(zhou, photos=0),  # in February's report: R4 from 1 March
+        "2027-02-10": lambda: copy_incomplete(sun, "华东区"),  # on time, pages missing
+        "2027-02-15": lambda: sign(sun, "华南区"),  # late: its step-up never comes
+        "2027-02-18": lambda: record_contract(zhang, "2027年度补充合同"),  # R5 due 25 February
+        "2027-03-03": lambda: distribute(zhang, "2027年度补充合同"),  # R5 stops the 3rd
+    }
+    day = date(2027, 1, 19)
+    seen = max((row[0] for row in await ledger_rows(org)), default=0)
+    checked = 0
+    while day <= date(2027, 3, 5):
+        morning = datetime.combine(day, datetime.min.time(), TZ).replace(hour=8)
+        predicted = await exposure.forecast(org.store, rules, morning, day)
+        expected = {(s, fen) for s, fen, on in charges(predicted) if on == day}
+        assert all(on >= day for _, _, on in charges(predicted)), day  # nothing overdue
+        await due(org, monkeypatch, f"{day}T09:00")
+        written = await ledger_rows(org, seen)
+        assert {(source, fen) for _, source, fen, _ in written} == expected, day
+        assert all(created == f"{day}" for *_, created in written), day
+        checked += len(written)
+        seen = max([seen, *(row[0] for row in written)])
+        if f"{day}" in facts:
+            at(org, f"{day}T10:00")
+            await facts[f"{day}"]()
+        day += timedelta(days=1)
+
+    # The long view of 18 January came true but for what was met first: 华东区 signed in
+    # time (nothing), 华南区 late (its ¥50, no step-up), 华北区 never (¥50, then ¥100).
+    rows = await ledger_rows(org)
+    r6 = {(source, fen, created) for _, source, fen, created in rows if source.startswith("R6")}
+    assert r6 == {
+        ("R6:local:2:2027-02:item", 5000, "2027-02-02"),
+        ("R6:local:3:2027-02:item", 5000, "2027-02-02"),
+        ("R6:local:3:2027-02:step_up", 10000, "2027-03-02"),
+    }
+    assert r6 <= {(s, fen, f"{on}") for s, fen, on in charges(ahead)}
+    # R5 ran from 26 February (a Friday) to the 3rd: the weekend's days reach the ledger on
+    # Monday, each under its own day; R4 from 1 March, once a day.
+    r5 = sorted((s[-10:], created) for _, s, _, created in rows if s.startswith("R5"))
+    assert r5 == [
+        ("2027-02-26", "2027-02-26"),
+        ("2027-02-27", "2027-03-01"),
+        ("2027-02-28", "2027-03-01"),
+        ("2027-03-01", "2027-03-01"),
+        ("2027-03-02", "2027-03-02"),
+        ("2027-03-03", "2027-03-03"),
+    ]
+    assert len([s for _, s, _, _ in rows if s.startswith("R4")]) == 5
+    # The copy came on time but incomplete: charged by the next morning's run, no late fine.
+    r7 = [(s, created) for _, s, _, created in rows if s.startswith("R7")]
+    assert r7 == [("R7:copy:1:2027-02:incomplete", "2027-02-11")]
+    assert checked == len(rows) == 3 + 1 + 6 + 5
+
+
+async def copy_incomplete(sun: Person, title: str) -> None:
+    await sun.send("/contract")
+    await sun.press("登记收到复印件")
+    await sun.press(title)
+    await sun.press("今天")
+    await sun.press("齐全")
+    await sun.press("不全")
+    await sun.press("提交")
+
+
+async def sign(sun: Person, title: str) -> None:
+    await sun.send("/contract")
+    await sun.press("登记地采合同签订")
+    await sun.press(title)
+    await sun.press("今天")
+    await sun.press("提交")
+    assert "已登记签订" in sun.last_reply()
+
+
+async def test_exposure_is_for_the_units_head_and_the_centre_and_its_buttons_are_checked(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    await _rules(org, tmp_path, monkeypatch)
+    _, zhang, wang = await centre(org)
+    sun, zhou = org.person(SUN, "孙伟"), org.person(ZHOU, "周丽")
+    await sun.send("/start")
+    await zhou.send("/start")
+    at(org, "2026-11-30T10:00")
+    await record_contract(zhang, "2027年度联采合同")
+    at(org, "2026-12-01T10:00")
+    await distribute(zhang, "2027年度联采合同")
+    await sun.send("/contract")
+    await sun.press("列出本部要签的地采合同")
+    await sun.press("2027年度联采合同")
+    await sun.send("华东区")
+    await sun.press("提交")
+    await due(org, monkeypatch, "2027-01-20T09:00")
+    at(org, "2027-01-20T10:00")
+
+    await zhou.send("/exposure")  # field staff: not theirs to see
+    assert "只有本部营销第一负责人" in zhou.last_reply()
+
+    await wang.send("/exposure")  # a director: every unit, a button each
+    overview = wang.last_reply()
+    assert "液态奶" in overview and "¥150" in overview
+    unit_button = next(data for _, text, data in wang.buttons() if "液态奶" in text)
+    await wang.press("液态奶")
+    assert "R6" in wang.last_reply() and "华东区" in wang.last_reply()
+    await zhou.press_data(unit_button, 1)  # forged by field staff
+    assert "没有权限" in zhou.alert_text()
+    await wang.press_data("xu:999999", 1)  # no such unit
+    assert "已过期" in wang.alert_text()
+
+    await sun.send("/exposure")
+    button = next(data for _, text, data in sun.buttons() if "登记地采合同签订" in text)
+    obligation = int(button.removeprefix("xp:"))
+    for forged in ("xp:999999", "xp:abc", f"xp:{obligation}9"):
+        await sun.press_data(forged, sun.last_message()["message_id"])
+        assert "已经完成或不再需要" in sun.alert_text(), forged
+    await wang.press_data(button, 1)  # a director records no local contract
+    assert "没有权限" in wang.alert_text()
+    await sign(sun, "华东区")
+    await sun.press_data(button, sun.last_message()["message_id"])  # signed since
+    assert "已经完成" in sun.alert_text()
+    await sun.send("/exposure")
+    assert "没有将要产生的罚款" in sun.last_reply()
