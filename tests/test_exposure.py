@@ -15,7 +15,7 @@ from bot.reminders.rules import Rules, load_rules
 from tests.harness import TZ, Kabot, Person
 from tests.test_contract_rules import SUN, ZHOU, at, centre
 from tests.test_issue_and_lists import file_issue
-from tests.test_monthly_rules import due, only
+from tests.test_monthly_rules import digests, due, only
 
 
 async def _rules(org: Kabot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Rules:
@@ -63,7 +63,7 @@ async def test_every_forecast_line_becomes_the_ledger_row_it_predicted_on_its_da
     org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     rules = await _rules(org, tmp_path, monkeypatch)
-    _, zhang, _ = await centre(org)
+    centre_group, zhang, _ = await centre(org)
     sun, zhou = org.person(SUN, "孙伟"), org.person(ZHOU, "周丽")
     await sun.send("/start")
     at(org, "2026-11-30T10:00")
@@ -123,6 +123,13 @@ async def test_every_forecast_line_becomes_the_ledger_row_it_predicted_on_its_da
         assert all(created == f"{day}" for *_, created in written), day
         checked += len(written)
         seen = max([seen, *(row[0] for row in written)])
+        if day == date(2027, 1, 27):  # the digests: 华东区 signed, two contracts left
+            assert "未来7天将被考核：液态奶事业本部 ¥100。" in digests(sun)[-1]
+            assert "液态奶事业本部 ¥100" in digests(zhang)[-1]
+        if day == date(2027, 2, 24):  # to 3 March: R5 the centre's 26th on, ¥50 a day; R4
+            # (the centre's fine over YT's issue) from the 1st, 华北区's step-up on the 2nd
+            line = "未来7天将被考核：集团重点客户中心 ¥300、液态奶事业本部 ¥250。"
+            assert line in digests(zhang)[-1]
         if f"{day}" in facts:
             at(org, f"{day}T10:00")
             await facts[f"{day}"]()
@@ -154,6 +161,12 @@ async def test_every_forecast_line_becomes_the_ledger_row_it_predicted_on_its_da
     r7 = [(s, created) for _, s, _, created in rows if s.startswith("R7")]
     assert r7 == [("R7:copy:1:2027-02:incomplete", "2027-02-11")]
     assert checked == len(rows) == 3 + 1 + 6 + 5
+    # The monthly summaries: January's counts 华东区, signed after its reminder and before
+    # its fine, as avoided; February's nothing (华南区 was signed after its fine).
+    january = next(t for t in centre_group.texts() if "2027-01 月度汇总" in t)
+    assert "提醒后按时完成、免于罚款 1 项（¥50）" in january
+    february = next(t for t in centre_group.texts() if "2027-02 月度汇总" in t)
+    assert "免于罚款" not in february and "罚款：6 笔，¥300" in february
 
 
 async def copy_incomplete(sun: Person, title: str) -> None:

@@ -16,6 +16,7 @@ from bot.delivery.outbox import Outbox
 from bot.menus import visit_button
 from bot.models import Customer, Obligation, Staff, VisitClass
 from bot.policy import customer_scope
+from bot.reminders import exposure
 from bot.reminders.calendar import rest_days_after
 from bot.reminders.rules import Rules
 from bot.reminders.visits import overdue_for_visit
@@ -49,6 +50,9 @@ class Digest:
     longest_overdue: list[Customer] = field(default_factory=list)
     # December, and next year's official rest days are not known yet (the centre's digest).
     calendar_unknown: int | None = None
+    # What the rules will charge in the next 7 days if nothing changes (/exposure): the
+    # unit's, or for the KA centre each unit's, the largest first, in fen.
+    exposure: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -63,11 +67,15 @@ class Digest:
             or self.longest_overdue
             or self.unreachable
             or self.undelivered
+            or self.exposure
         )
 
 
-async def gather(store: Store, rules: Rules, person: Staff, now: datetime) -> Digest:
-    """The digest of ``person``'s scope: their unit, or every unit for the KA centre."""
+async def gather(
+    store: Store, rules: Rules, person: Staff, now: datetime, exposed: dict[int, int]
+) -> Digest:
+    """The digest of ``person``'s scope: their unit, or every unit for the KA centre;
+    ``exposed``: each unit's exposure in the next 7 days (``exposure.by_unit``)."""
     scope = customer_scope(person, await store.units.centre())
     digest = Digest()
     since = now - timedelta(days=1)
@@ -94,6 +102,12 @@ async def gather(store: Store, rules: Rules, person: Staff, now: datetime) -> Di
         elif in_scope and obligation.due_on < now.date() and _to_managers(rules, obligation):
             # After the group's overdue notice, the manager's digest (SPEC §3's ladder).
             digest.overdue.append((obligation.rule, unit, obligation.due_on))
+    digest.exposure = sorted(
+        ((name, exposed[unit_id]) for unit_id, name in units.items() if unit_id in exposed),
+        key=lambda item: (-item[1], item[0]),
+    )
+    if scope is not None:
+        digest.exposure = [(n, fen) for n, fen in digest.exposure if n == units.get(scope)]
     if scope is None and now.month == 12 and not rules.calendar.knows(now.year + 1):
         # Working-day deadlines of next year would be counted Monday to Friday.
         digest.calendar_unknown = now.year + 1
@@ -138,6 +152,7 @@ async def send_digests(
     sent = 0
     # A digest is of its scope (a unit, or every unit): gathered once for all its managers.
     gathered: dict[int | None, Digest] = {}
+    exposed: dict[int, int] | None = None  # worked out once, when a digest is first due
     centre = await store.units.centre()
     for person in await store.staff.managers():
         # A digest is of its day: none piles up for someone who never wrote to kabot.
@@ -146,7 +161,10 @@ async def send_digests(
         async with store.db.transaction():
             scope = customer_scope(person, centre)
             if scope not in gathered:
-                gathered[scope] = await gather(store, rules, person, now)
+                if exposed is None:
+                    until = now.date() + exposure.WEEK
+                    exposed = await exposure.by_unit(store, rules, now, until)
+                gathered[scope] = await gather(store, rules, person, now, exposed)
             digest = gathered[scope]
             outcome = "empty" if digest.empty else "late" if late else "sent"
             if not await store.obligations.claim_digest(person.id, now.date(), outcome):

@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from bot.models import Obligation, Staff
 from bot.reminders import events, monthly, penalties
-from bot.reminders.answering import responsible
+from bot.reminders.answering import CENTRE_RESPONSIBLE, responsible
 from bot.reminders.calendar import WorkCalendar, is_working_day
 from bot.reminders.rules import Rule, Rules
 from bot.store import Store
@@ -77,13 +77,17 @@ async def forecast(
     unit_id: int | None = None,
     *,
     per_unit: bool = False,
+    money_only: bool = False,
 ) -> list[Line]:
     """What the rules will charge or notice from ``now`` to ``until`` (inclusive), for one
     unit or (``unit_id`` None) every unit. Each charge once: R4's day, shared by every unit
-    waiting for the centre's reply, is one line — or one per unit with ``per_unit``."""
+    waiting for the centre's reply, is one line — or one per unit with ``per_unit``.
+    ``money_only``: the fines alone, without what they are about (the digests' totals)."""
     today = now.date()
     lines: list[Line] = []
     seen: set[tuple[int | None, str]] = set()
+    # Who answers, asked once per kind of answer (a unit's head answers its thousand contracts).
+    people: dict[tuple[object, ...], Staff | None] = {}
     within = await store.obligations.open(due_by=until)
     ids = {o.id for o in within}
     early = [o for o in await store.obligations.breached_early() if o.id not in ids]
@@ -91,11 +95,17 @@ async def forecast(
         rule = rules.rules.get(obligation.rule)
         if rule is None or (unit_id is not None and obligation.unit_id != unit_id):
             continue
+        fined = rule.fine.per in ("day", "item")
+        if money_only and not fined:
+            continue
         met = await monthly.met_at(store, rules, obligation, now)
         met_on = met.date() if met is not None and met <= now else None
-        person = await responsible(store, rule, obligation)
-        subject = await penalties.describe(store, obligation)
-        if rule.fine.per in ("day", "item"):
+        whose = _whose(rule, obligation)
+        if whose not in people:
+            people[whose] = await responsible(store, rule, obligation)
+        person = people[whose]
+        subject = "" if money_only else await penalties.describe(store, obligation)
+        if fined:
             if person is None:
                 continue  # nobody answers for it: the engine charges nobody (it logs it)
             shared = obligation.unit_id if per_unit else None
@@ -121,6 +131,13 @@ async def forecast(
             )  # fmt: skip
     lines.sort(key=lambda line: (line.starts_on, line.rule.id, line.obligation.id))
     return lines
+
+
+def _whose(rule: Rule, obligation: Obligation) -> tuple[object, ...]:
+    """What ``answering.responsible`` depends on: obligations alike in it share the person."""
+    centre = rule.responsible in CENTRE_RESPONSIBLE
+    judgement = obligation.rule == "R3" and obligation.subject == monthly.JUDGEMENT
+    return (obligation.staff_id, judgement, centre, None if centre else obligation.unit_id)
 
 
 async def _charges(
@@ -169,7 +186,7 @@ async def by_unit(store: Store, rules: Rules, now: datetime, until: date) -> dic
     """Each unit's exposure to ``until``, in fen, from one pass over the open obligations (the
     managers' digests). A charge shared by several units counts for each of them."""
     found: dict[int, int] = {}
-    for line in await forecast(store, rules, now, until, per_unit=True):
+    for line in await forecast(store, rules, now, until, per_unit=True, money_only=True):
         if line.obligation.unit_id is not None:
             unit = line.obligation.unit_id
             found[unit] = found.get(unit, 0) + total([line], until)

@@ -70,6 +70,10 @@ class MonthlySummary:
     waived: int = 0
     waived_fen: int = 0
     incentives_fen: int = 0
+    # Obligations met after a reminder, before their fine started (R4–R7), and the fine each
+    # would have started with.
+    avoided: int = 0
+    avoided_fen: int = 0
 
     @property
     def visits(self) -> int:
@@ -155,6 +159,13 @@ async def gather(
         else:
             summary.penalties += 1
             summary.penalties_fen += entry.amount_fen
+    for row in await store.summaries.met_after_reminder(first, last, scope):
+        rule = rules.rules.get(row["rule"])
+        met_on = datetime.fromisoformat(row["met_at"]).date()
+        fined = rule is not None and rule.fine.per in ("day", "item")
+        if fined and rule and met_on <= date.fromisoformat(row["due_on"]):  # charged the day after
+            summary.avoided += 1
+            summary.avoided_fen += rule.fine.amount_fen
     return summary
 
 

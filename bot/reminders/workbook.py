@@ -212,6 +212,8 @@ async def month(
                 f"{on_time}/{len(s.data)}",
                 _yuan(s.penalties_fen),
                 _yuan(s.waived_fen),
+                s.avoided,
+                _yuan(s.avoided_fen),
             ]
         )
     # The records made into rows and written in the worker process, which reads them

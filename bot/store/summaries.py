@@ -136,6 +136,20 @@ class SummaryRepository(Repository):
             (month, *params),
         )
 
+    async def met_after_reminder(self, first: date, last: date, unit_id: int | None) -> list[Row]:
+        """Obligations met in the month by their deadline after a private reminder was
+        delivered: what the summary counts as fines avoided (their rule decides if any)."""
+        where, params = _unit("o.unit_id", unit_id)
+        return await self.db.fetch_all(
+            "SELECT o.rule, o.due_on, o.met_at FROM obligations o"
+            " WHERE o.met_at >= ? AND o.met_at < ?"
+            " AND EXISTS (SELECT 1 FROM notices_sent n WHERE n.obligation_id = o.id"
+            "  AND n.kind >= 'remind:' AND n.kind < 'remind;' AND n.outcome IN ('sent', 'late'))"
+            + where
+            + " ORDER BY o.id",
+            (first.isoformat(), (last + timedelta(days=1)).isoformat(), *params),
+        )
+
     async def sent(self, unit_id: int, month: str) -> bool:
         """Whether the unit's summary of ``month`` was claimed already."""
         row = await self.db.fetch_one(
