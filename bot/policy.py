@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot.models import BusinessUnit, Customer, Report, Staff
+from bot.models import BusinessUnit, Customer, LedgerEntry, Report, Role, Staff
 
 # 客户等级为A的客户至少两名对接人员 (SPEC §1): a key customer must not hang on one person.
 A_GRADE_MIN_CONTACTS = 2
@@ -47,3 +47,11 @@ def may_correct(person: Staff, report: Report, now: datetime, window: timedelta)
     if report.status == "returned":
         return True
     return report.status in CORRECTABLE_STATUSES and now - report.created_at <= window
+
+
+def may_see_entry(person: Staff, entry: LedgerEntry) -> bool:
+    """A ledger entry and its evidence pack: one's own, a manager's unit's, everyone's for
+    directors and the information officer."""
+    if person.sees_all_units or entry.staff_id == person.id:
+        return True
+    return person.role is Role.MANAGER and person.unit_id == entry.unit_id

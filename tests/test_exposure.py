@@ -235,3 +235,129 @@ async def test_exposure_is_for_the_units_head_and_the_centre_and_its_buttons_are
     assert "已经完成" in sun.alert_text()
     await sun.send("/exposure")
     assert "没有将要产生的罚款" in sun.last_reply()
+
+
+LIN = 500400101  # 林峰, NF's first responsible person
+WANG = 500100101  # 王建国, the centre's director
+
+
+async def test_a_fines_evidence_pack_tells_the_whole_story_and_goes_with_the_appeal(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    await _rules(org, tmp_path, monkeypatch)
+    _, zhang, wang = await centre(org)
+    yt_group = await org.bound_group("YT", "液态奶KA群")
+    sun, lin = org.person(SUN, "孙伟"), org.person(LIN, "林峰")
+    await sun.send("/start")
+    await lin.send("/start")
+    at(org, "2026-11-30T10:00")
+    await record_contract(zhang, "2027年度联采合同")
+    at(org, "2026-12-01T10:00")
+    await distribute(zhang, "2027年度联采合同")
+    await sun.send("/contract")
+    await sun.press("列出本部要签的地采合同")
+    await sun.press("2027年度联采合同")
+    await sun.send("华东区")
+    await sun.press("提交")
+    at(org, "2027-01-15T10:00")  # leave over the deadline; 周丽 never wrote to kabot
+    await sun.send("/leave")
+    await sun.send("1月30日至2月5日")
+    await sun.send("周丽")
+    await sun.press("周丽 ·")
+    await sun.press("提交")
+
+    await due(org, monkeypatch, "2027-01-18T09:00")  # 14 days before: read, ignored
+    org.world.block(SUN)
+    await due(org, monkeypatch, "2027-01-29T09:00")  # 3 days before: 孙伟 blocked kabot
+    await due(org, monkeypatch, "2027-02-01T09:00")  # the day: to the stand-in
+    await due(org, monkeypatch, "2027-02-02T09:00")  # overdue, and ¥50
+    at(org, "2027-02-02T10:00")
+    # The director reads the pack while 孙伟 still blocks kabot.
+    await wang.send("/fine 1")
+    await wang.press("证据包")
+    pack = wang.private.texts()[-1]
+    lines = pack.splitlines()
+    assert "证据包 · 罚款 #1" in pack and "孙伟 · ¥50" in pack
+    assert "R6（服务手册 5.3.2）" in pack and "两个月内没有签订地采合同" in pack  # the quote
+    assert "每份 ¥50 × 1 份" in pack
+    assert "📌 生成义务：2027年度联采合同 · 华东区（起算：2026-12-01），截止 2027-02-01" in pack
+    assert any("提醒（提前 14 天） → 孙伟 · ✔ 已送达" in line for line in lines)
+    assert any(
+        "提醒（提前 3 天） → 孙伟 · ✘ 未送达：Forbidden: bot was blocked by the user" in line
+        for line in lines
+    )
+    assert any(
+        "提醒（当天） → 周丽（代理 孙伟，其请假中） · ✘ 未送达：周丽 从未给机器人发过消息" in line
+        for line in lines
+    )
+    assert any("🔴 逾期通知 → 液态奶事业本部（群） · ✔ 已送达" in line for line in lines)
+    assert "🧾 记入本笔罚款" in pack
+    order = [next(i for i, line in enumerate(lines) if mark in line) for mark in
+             ("📌", "提前 14 天", "提前 3 天", "（当天）", "🔴", "🧾 记入")]  # fmt: skip
+    assert order == sorted(order)
+
+    await sun.send("/start")  # back: unblocked
+    notice = next(m for m in yt_group.bot_messages() if "pk:1" in str(m.get("reply_markup", "")))
+    data = "pk:1"
+    await lin.press_data(data, notice["message_id"], yt_group)  # another unit's head
+    assert "没有权限" in lin.alert_text()
+    for forged in ("pk:999999", "pk:abc", f"{data}:y", "pk:1:x:x"):
+        await sun.press_data(forged, notice["message_id"], yt_group)
+        assert "已过期" in sun.alert_text(), forged
+    await sun.press_data(data, notice["message_id"], yt_group)
+    assert "私聊" in sun.alert_text()
+    assert "证据包 · 罚款 #1" in sun.private.texts()[-1]
+    await sun.press("导出工作簿")
+    sheet = org.world.bot_messages(SUN)[-1]
+    assert sheet["document"]["file_name"] == "证据包-罚款1.xlsx"
+
+    # The appeal, with the regional buyer's negotiation record and a photo of it.
+    await sun.press_data("pl:1:appeal", notice["message_id"], yt_group)
+    await sun.send("区域采购的谈判记录证明合同已谈妥，签字在走流程")
+    await sun.send_document("谈判记录.pdf", b"%PDF-1.4 record", "application/pdf")
+    await sun.send_document("run.exe", b"MZ", "application/octet-stream")
+    assert "不是能收的文件" in sun.last_reply()
+    await sun.send_photo(caption="签字页")
+    await sun.press("完成")
+    await sun.press("提交")
+    assert "申诉已提交" in sun.last_reply()
+    shown = org.world.bot_messages(WANG)
+    card = shown[-1]
+    assert any(m.get("document", {}).get("file_name") == "谈判记录.pdf" for m in shown)
+    assert any("photo" in m for m in shown[-3:])
+    text = card["text"]
+    assert "🙋 孙伟 申诉：区域采购的谈判记录" in text and "📎 附件：谈判记录.pdf" in text
+    assert "📎 附件：照片 · 签字页" in text and "附件 2 份" in text
+    await wang.press("申诉成立")
+    await sun.press_data(data, notice["message_id"], yt_group)
+    pack = sun.private.texts()[-1]
+    assert "⚖️ 王建国 豁免：申诉成立" in pack and "已豁免" in pack
+
+
+async def test_a_per_day_fines_pack_shows_the_days_and_what_was_waived(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    await _rules(org, tmp_path, monkeypatch)
+    _, zhang, wang = await centre(org)
+    at(org, "2026-12-01T10:00")
+    await record_contract(zhang, "2027年度联采合同")  # R5: distributed by the 8th
+    await due(org, monkeypatch, "2026-12-09T09:00")
+    await due(org, monkeypatch, "2026-12-10T09:00")
+    at(org, "2026-12-11T10:00")
+    await distribute(zhang, "2027年度联采合同")
+    await due(org, monkeypatch, "2026-12-11T10:05")
+    await zhang.send("/fine 2")
+    await zhang.press("证据包")
+    pack = zhang.private.texts()[-1]
+    assert (
+        "每晚一天 ¥50 × 3 天（2026-12-09 至 2026-12-11）= ¥150；本笔是 2026-12-10 这一天" in pack
+    )
+    assert "✅ 完成（张敏 于 12-11 10:00 登记）" in pack
+    assert "💸 开始计罚通知" in pack and "💸 停止计罚通知" in pack
+    await wang.send("/fine 3")
+    await wang.press("豁免")
+    await wang.send("系统故障，合同下发延误")
+    await wang.press("提交")
+    await zhang.send("/fine 2")
+    await zhang.press("证据包")
+    assert "= ¥150，其中已豁免 ¥50" in zhang.private.texts()[-1]

@@ -52,6 +52,7 @@ async def test_a_fine_is_posted_appealed_and_waived(org: Kabot) -> None:
     await zhou.press("申诉")
     assert "申诉的理由" in zhou.last_reply()
     await zhou.send("问题已在9号口头报告过孙经理")
+    await zhou.press("跳过")  # no evidence to attach
     await zhou.press("提交")
     assert "申诉已提交" in zhou.last_reply()
     assert "申诉中" in group.texts()[-1] and "口头报告" in group.texts()[-1]
@@ -79,6 +80,7 @@ async def test_a_director_waives_and_two_presses_decide_once(org: Kabot) -> None
     await fine(zhang, "周丽", "50", "R2：11月存在问题未报告")
     await zhou.press("申诉")
     await zhou.send("没有问题需要报告")
+    await zhou.press("跳过")  # no evidence to attach
     await zhou.press("提交")
     centre = await org.store.units.by_code("KA")
     assert centre is not None
@@ -192,6 +194,7 @@ async def test_an_appeal_from_the_group_reaches_someone_who_never_wrote_to_kabot
     await zheng.send("/start draft")  # the link again: pointed to the question, not a copy
     assert "要填写的在这里" in zheng.last_reply()
     await zheng.send("那天我在休假")
+    await zheng.press("跳过")  # no evidence to attach
     await zheng.press("提交")
     assert "申诉已提交" in zheng.last_reply()
     entry = await org.store.ledger.by_id(1)

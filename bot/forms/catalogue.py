@@ -20,6 +20,7 @@ class Kind(StrEnum):
     CHOICE = "choice"  # one of a few buttons
     TEXT = "text"  # prose
     PHOTOS = "photos"  # one or more photos (an album counts)
+    EVIDENCE = "evidence"  # photos or documents (a scan, a PDF): an appeal's proof
     LOCATION = "location"  # Telegram's location
     MONEY = "money"  # yuan, kept in fen
     COUNT = "count"  # a whole number
@@ -39,6 +40,8 @@ class Kind(StrEnum):
 PROSE_LIMIT = 1500
 SHORT_LIMIT = 100
 PHOTO_LIMIT = 10
+# Answered with photos, one after another, and "done".
+PHOTO_KINDS = frozenset({Kind.PHOTOS, Kind.EVIDENCE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,7 +295,11 @@ INCENTIVE = Form(
 )
 WAIVE = Form("waive", "waiver", (_text("reason", limit=500),), roles=DIRECTORS)
 APPEAL = Form(
-    "appeal", "appeal", (_text("reason", limit=500),), roles=frozenset({Role.FIELD, Role.MANAGER})
+    "appeal",
+    "appeal",
+    # The proof: a regional buyer's negotiation record (seed 000 5.3.1.2), a receipt, a scan.
+    (_text("reason", limit=500), Field("evidence", Kind.EVIDENCE, optional=True)),
+    roles=frozenset({Role.FIELD, Role.MANAGER}),
 )
 
 # R2: the KA centre records an issue that existed and was not reported, from the overdue notice.

@@ -23,6 +23,8 @@ from bot.forms.catalogue import Field, Kind
 SPREADSHEET_SUFFIXES = (".xlsx", ".xls", ".csv", ".et", ".ods")
 # Telegram lets a bot download files up to 20 MB.
 FILE_SIZE_LIMIT = 20 * 1024 * 1024
+# What an appeal's proof may come as, besides photos.
+EVIDENCE_SUFFIXES = (".pdf", ".doc", ".docx", ".xlsx", ".xls", ".jpg", ".jpeg", ".png", ".ofd")
 # No promotion budget or store's monthly sales reaches ten billion yuan: a typo.
 MONEY_LIMIT_FEN = 10**12
 COUNT_LIMIT = 100_000
@@ -86,6 +88,8 @@ def _text(message: Message) -> str | None:
 async def read(spec: Field, message: Message, now: datetime) -> Reading:
     if spec.kind is Kind.PHOTOS:
         return _read_photo(message)
+    if spec.kind is Kind.EVIDENCE:
+        return _read_evidence(message)
     if spec.kind is Kind.LOCATION:
         if message.location is not None:
             loc = message.location
@@ -164,6 +168,26 @@ def _read_photo(message: Message) -> Reading:
             message.media_group_id,
         )
     return Problem("want_photo", {"sent": what_was_sent(message)})
+
+
+def _read_evidence(message: Message) -> Reading:
+    """A photo, or a document of the kinds people keep proof in."""
+    document = message.document
+    if document is None or (document.mime_type or "").startswith("image/"):
+        reading = _read_photo(message)
+        if isinstance(reading, Problem):
+            return Problem("want_evidence", {"sent": what_was_sent(message)})
+        return reading
+    name = (document.file_name or "")[:CAPTION_LIMIT]
+    if PurePosixPath(name.lower()).suffix not in EVIDENCE_SUFFIXES:
+        return Problem("file_type", {"name": name, "allowed": " ".join(EVIDENCE_SUFFIXES)})
+    if (document.file_size or 0) > FILE_SIZE_LIMIT:
+        return Problem("file_too_big", {"limit_mb": FILE_SIZE_LIMIT // (1024 * 1024)})
+    caption = {"caption": message.caption.strip()[:CAPTION_LIMIT]} if message.caption else {}
+    found = {"file_id": document.file_id, "file_unique_id": document.file_unique_id}
+    return PhotoAdded(
+        {**found, "file_name": name or "document", **caption}, message.media_group_id
+    )
 
 
 def _read_file(message: Message) -> Reading:

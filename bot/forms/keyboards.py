@@ -19,7 +19,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from bot.forms.catalogue import Field, Form, Kind
+from bot.forms.catalogue import PHOTO_KINDS, Field, Form, Kind
 from bot.forms.engine import can_go_back, may_finish, may_skip
 from bot.forms.when import When
 from bot.models import BusinessUnit, Customer, Draft, Report, Staff
@@ -119,7 +119,7 @@ class Buttons:
                 rows.append([self._button(f"{candidate.at:%m-%d %H:%M}", "when", i)])
             if not whens:
                 rows.append([self._button(self.label("form.button.now"), "now")])
-        elif spec.kind is Kind.PHOTOS and answer:
+        elif spec.kind in PHOTO_KINDS and answer:
             rows.append(
                 [self._button(self.label("form.button.photos_done", count=len(answer)), "done")]
             )

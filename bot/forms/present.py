@@ -68,7 +68,7 @@ async def value_text(
             return moment(texts, lang, When.from_json(value))
         case Kind.CHOICE:
             return texts.label(lang, f"choice.{form.name}.{spec.key}.{value}")
-        case Kind.PHOTOS:
+        case Kind.PHOTOS | Kind.EVIDENCE:
             return texts.label(lang, "value.photos", count=len(value))
         case Kind.LOCATION:
             return texts.label(

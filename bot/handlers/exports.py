@@ -1,7 +1,8 @@
 """/export: spreadsheets on demand (SPEC §4).
 
 - ``/export`` offers the monthly workbook of the last months as buttons ``ex:m:<YYYY-MM>``
-  (the KA centre, the directors and the information officer: it covers every unit).
+  and the month's fines with their evidence packs ``ex:p:<YYYY-MM>`` (the KA centre, the
+  directors and the information officer: it covers every unit).
 - ``/export <customer>`` sends a customer's file (客户档案); several matches are offered as
   buttons ``ex:c:<id>``.
 - ``/export <person> <period or month>`` sends one person's visits over the period.
@@ -27,11 +28,11 @@ from bot.context import KabotContext
 from bot.forms import inputs, periods
 from bot.models import Customer, Role
 from bot.policy import customer_scope, may_see_customer
-from bot.reminders import workbook
+from bot.reminders import evidence, workbook
 from bot.reminders.summary import month_bounds
 from bot.workflow import speaks_for_centre
 
-_DATA = re.compile(r"^ex:(m|c):([0-9-]{1,12})$")
+_DATA = re.compile(r"^ex:(m|c|p):([0-9-]{1,12})$")
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # A person's visits: "周丽 2026-11", "YT002 11月1日至11月30日".
 _PERSON = re.compile(r"^(\S+)\s+(.+)$")
@@ -68,8 +69,9 @@ async def _menu(chat: Chat, context: KabotContext) -> None:
         buttons = [
             [
                 InlineKeyboardButton(
-                    context.label("export.month", month=m), callback_data=f"ex:m:{m}"
+                    context.label(f"export.{kind}", month=m), callback_data=f"ex:{kind[0]}:{m}"
                 )
+                for kind in ("month", "packs")
             ]
             for m in months
         ]
@@ -89,6 +91,13 @@ async def _month(chat: Chat, context: KabotContext, month: str) -> None:
     assert rules is not None
     data = await workbook.month(context.store, rules, context.texts, context.lang, month)
     await _send(chat, context, data, context.label("workbook.file", month=month))
+
+
+async def _packs(chat: Chat, context: KabotContext, month: str) -> None:
+    """Every fine of the month with its evidence pack, for an appeal up the line."""
+    packs = await evidence.month_packs(context.store, context.rules, month)
+    data = await asyncio.to_thread(evidence.book, context.texts, context.lang, packs)
+    await _send(chat, context, data, context.label("workbook.evidence_month_file", month=month))
 
 
 async def _customer_file(chat: Chat, context: KabotContext, customer: Customer) -> None:
@@ -158,12 +167,12 @@ async def export_pressed(update: Update, context: KabotContext) -> None:
     if m is None or chat is None:
         await context.outbox.answer(query, context.label("answer.stale_button"), alert=True)
         return
-    if m[1] == "m":
+    if m[1] in ("m", "p"):
         if not _MONTH.match(m[2]) or not await _whole_group(context):
             await context.outbox.answer(query, context.label("answer.not_allowed"), alert=True)
             return
         await context.outbox.answer(query, context.label("export.preparing"))
-        await _month(chat, context, m[2])
+        await (_month if m[1] == "m" else _packs)(chat, context, m[2])
         return
     number = inputs.record_id(m[2])
     customer = await context.store.customers.by_id(number) if number is not None else None

@@ -19,7 +19,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import KabotContext
 from bot.forms import engine, inputs
-from bot.forms.catalogue import FORMS, Field, Form, Kind
+from bot.forms.catalogue import FORMS, PHOTO_KINDS, Field, Form, Kind
 from bot.forms.keyboards import Press, parse
 from bot.forms.when import Precision, When
 from bot.handlers import fallback, form_notes, form_offers, forms
@@ -216,7 +216,7 @@ async def _act_on_field(
     number = inputs.record_id(arg)
     if action == "skip" and engine.may_skip(form, draft, spec):
         # Photos already sent stay: skipping is "no more", not "throw away".
-        kept = draft.answers.get(spec.key) if spec.kind is Kind.PHOTOS else None
+        kept = draft.answers.get(spec.key) if spec.kind in PHOTO_KINDS else None
         await questions.answer(chat, context, form, draft, kept or None)
         return ""
     if action == "rest" and engine.may_finish(form, draft):
@@ -244,7 +244,7 @@ async def _act_on_field(
         return await _toggle_customer(chat, context, form, draft, number)
     if action == "add" and number is not None and spec.kind is Kind.SKUS:
         return await _toggle_sku(chat, context, form, draft, number)
-    if action == "done" and spec.kind in (Kind.PHOTOS, Kind.CUSTOMERS, Kind.SKUS):
+    if action == "done" and (spec.kind in PHOTO_KINDS or spec.kind in (Kind.CUSTOMERS, Kind.SKUS)):
         if not draft.answers.get(spec.key):
             return context.label("form.nothing_yet")
         await questions.answer(chat, context, form, draft, draft.answers[spec.key])

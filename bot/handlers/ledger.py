@@ -17,9 +17,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.context import KabotContext
 from bot.forms import inputs, present
 from bot.forms.catalogue import FORMS, Form
-from bot.handlers import forms
+from bot.handlers import evidence, forms
 from bot.handlers.messages import edit_in_place
 from bot.models import Answers, Draft, LedgerEntry, Role, Staff
+from bot.policy import may_see_entry
 from bot.reminders import penalties
 from bot.workflow import LEDGER_ACTIONS, speaks_for_centre
 
@@ -104,12 +105,20 @@ async def submitted(
         if appealed is None:
             await context.outbox.message(chat.id, context.label("ledger.too_late"))
             return ""
+        await store.ledger.attach(appealed, list(answers.get("evidence") or []), person)
         await context.outbox.message(chat.id, context.label("ledger.appealed"))
         await _refresh(context, appealed)
+        # The director decides on one card: the evidence pack with the appeal's files above.
         for director in await store.staff.deciders("centre"):
             if director.telegram_id is not None and director.first_seen_at is not None:
                 lang = context.texts.lang(director.language)
-                await _post(context, appealed, director.telegram_id, lang)
+                await evidence.send_attachments(context, appealed, director.telegram_id)
+                handle = await context.outbox.message(
+                    director.telegram_id,
+                    await evidence.pack_text(context, appealed, lang),
+                    penalties.buttons(context.texts, appealed, lang),
+                )
+                await store.ledger.add_post(appealed, director.telegram_id, handle)
         return ""
     await context.outbox.message(chat.id, await _decide(context, entry, "waived", reason))
     return ""
@@ -310,13 +319,6 @@ async def penalties_command(update: Update, context: KabotContext) -> None:
     )
 
 
-def _may_see(person: Staff, entry: LedgerEntry) -> bool:
-    """One's own entries; a manager's unit's; everyone's for directors and the officer."""
-    if person.sees_all_units or entry.staff_id == person.id:
-        return True
-    return person.role is Role.MANAGER and person.unit_id == entry.unit_id
-
-
 async def fine_command(update: Update, context: KabotContext) -> None:
     """/fine <number>: one ledger entry with its buttons — how a day of a daily fine, which
     the group only saw start and stop, is appealed or waived."""
@@ -325,7 +327,7 @@ async def fine_command(update: Update, context: KabotContext) -> None:
     number = context.args[0].lstrip("#") if context.args else ""
     entry_id = inputs.record_id(number)
     entry = await context.store.ledger.by_id(entry_id) if entry_id is not None else None
-    if entry is None or not _may_see(context.person, entry):
+    if entry is None or not may_see_entry(context.person, entry):
         await context.outbox.message(
             chat.id, context.label("ledger.no_such_entry", number=number[:12])
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.outbox import Outbox
+from bot.store import Store
 from bot.texts import Texts
 
 # Telegram's callback data holds 64 bytes: a "snooze them all" button names at most this many.
@@ -28,15 +29,18 @@ class Reminders:
 
     def __init__(self) -> None:
         self.chats: dict[tuple[int, str], list[tuple[int, str]]] = {}
+        self.kinds: dict[int, list[str]] = {}  # obligation → the notices its item carries
 
-    def add(self, chat_id: int, lang: str, obligation_id: int, text: str) -> None:
+    def add(self, chat_id: int, lang: str, obligation_id: int, text: str, kind: str) -> None:
         """One item per obligation: a snoozed reminder that comes back when the next one is
         due is listed once."""
         items = self.chats.setdefault((chat_id, lang), [])
+        self.kinds.setdefault(obligation_id, []).append(kind)
         if all(known != obligation_id for known, _ in items):
             items.append((obligation_id, text))
 
-    async def send(self, outbox: Outbox, texts: Texts) -> None:
+    async def send(self, outbox: Outbox, texts: Texts, store: Store) -> None:
+        """Each chat's message, and which notices it carries (the evidence pack reads it)."""
         for (chat_id, lang), items in self.chats.items():
             for part in _parts(items):
                 ids = [obligation_id for obligation_id, _ in part]
@@ -56,7 +60,9 @@ class Reminders:
                         ]
                     ]
                 )
-                await outbox.message(chat_id, text, markup)
+                handle = await outbox.message(chat_id, text, markup)
+                carried = [(i, kind) for i in ids for kind in self.kinds.get(i, [])]
+                await store.obligations.carried(carried, handle)
 
 
 def _parts(items: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:

@@ -118,7 +118,7 @@ async def run_due(
                         outbox, store, rules, texts, rule, obligation, now, held, report,
                         reminders,
                     )  # fmt: skip
-                await reminders.send(outbox, texts)
+                await reminders.send(outbox, texts, store)
     if not held:  # a digest, summary or approval reminder missed while down waits too
         await _send_escalations(outbox, store, rules, texts, now, report)
         report.digests = await send_digests(outbox, store, rules, texts, now)
@@ -334,7 +334,10 @@ async def _send(
         target = (receiver.telegram_id, texts.lang(receiver.language))
     if target is None:
         # Recorded as a fact (the digest will name who cannot be reached), not retried.
-        if await store.obligations.claim(obligation, kind, "unreachable"):
+        if await store.obligations.claim(
+            obligation, kind, "unreachable", receiver=receiver,
+            stand_in_for=person if stand_in else None,
+        ):  # fmt: skip
             _LOGGER.warning("%s %s: nobody to tell about %s", rule.id, obligation.subject, kind)
         return
     # Someone who never wrote to kabot cannot be written to yet: the digest names them, and
@@ -342,7 +345,10 @@ async def _send(
     private = receiver is not None and target[0] == receiver.telegram_id
     never_wrote = private and receiver is not None and not receiver.first_seen_at
     outcome = "unreachable" if never_wrote else "late" if late else "sent"
-    if not await store.obligations.claim(obligation, kind, outcome):
+    if not await store.obligations.claim(
+        obligation, kind, outcome, receiver=receiver, stand_in_for=person if stand_in else None,
+        chat_id=target[0],
+    ):  # fmt: skip
         return
     chat_id, lang = target
     if kind == "overdue":
@@ -353,14 +359,15 @@ async def _send(
             markup = InlineKeyboardMarkup(
                 [[InlineKeyboardButton(label, callback_data=f"r2:{obligation.id}")]]
             )
-        await outbox.message(
+        handle = await outbox.message(
             chat_id, texts.render(lang, "obligation_overdue.html", **params), markup
         )
+        await store.obligations.carried([(obligation.id, kind)], handle)
     else:
         # With the batch's other reminders to the same chat, in one message (see Reminders).
         assert reminders is not None
         text = texts.render(lang, "obligation_reminder.html", **params)
-        reminders.add(chat_id, lang, obligation.id, text)
+        reminders.add(chat_id, lang, obligation.id, text, kind)
     if never_wrote:
         report.unreachable += 1
         return

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.outbox import Outbox
 from bot.forms.present import money
@@ -42,10 +42,15 @@ def notice(texts: Texts, rules: Rules | None, entry: LedgerEntry, lang: str) -> 
 def buttons(
     texts: Texts, entry: LedgerEntry, lang: str, actions: tuple[str, ...] | None = None
 ) -> InlineKeyboardMarkup | None:
+    """A fine's decisions (appeal, waive …) and its evidence pack (``pk:<id>``)."""
     shown = actions if actions is not None else LEDGER_ACTIONS.get(entry.status, ())
     if entry.kind != "penalty":
         return None
-    return action_row(texts, lang, "pl/ledger", entry.id, shown)
+    row = action_row(texts, lang, "pl/ledger", entry.id, shown)
+    pack = InlineKeyboardButton(
+        texts.label(lang, "ledger.button.pack"), callback_data=f"pk:{entry.id}"
+    )
+    return InlineKeyboardMarkup([*(row.inline_keyboard if row else ()), [pack]])
 
 
 async def post(
@@ -156,7 +161,9 @@ async def charge(
         written += 1
         if rule.fine.per == "item":
             await publish(outbox, store, texts, rules, entry)
-    if rule.fine.per == "day" and await store.obligations.claim(obligation, "fine:start", "sent"):
+    if rule.fine.per == "day" and await store.obligations.claim(
+        obligation, "fine:start", "sent", receiver=person
+    ):
         await _tell(
             outbox, store, texts, rules, rule, obligation, person, "fine_started.html", now
         )
@@ -179,7 +186,7 @@ async def stopped(
     done = await store.obligations.notices(obligation)
     if "fine:start" not in done or "fine:stop" in done:
         return
-    if await store.obligations.claim(obligation, "fine:stop", "sent"):
+    if await store.obligations.claim(obligation, "fine:stop", "sent", receiver=person):
         await _tell(
             outbox, store, texts, rules, rule, obligation, person, "fine_stopped.html", now
         )

@@ -283,10 +283,11 @@ def _month_book(
             for e in entries
         ],
     }
-    return _write(texts, lang, sheets)
+    return write_sheets(texts, lang, sheets)
 
 
-def _write(texts: Texts, lang: str, sheets: dict[str, list[list[Cell]]]) -> bytes:
+def write_sheets(texts: Texts, lang: str, sheets: dict[str, list[list[Cell]]]) -> bytes:
+    """A write-only workbook of these sheets (name → rows), its headers from the labels."""
     book = Workbook(write_only=True)
     for name, rows in sheets.items():
         _sheet(book, texts, lang, name, rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.models import LedgerEntry, Staff
@@ -38,10 +39,72 @@ def _entry(row: Row) -> LedgerEntry:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A file the fined person attached to their appeal (a photo, a scan, a document)."""
+
+    id: int
+    entry_id: int
+    kind: str  # photo, document
+    file_id: str
+    file_unique_id: str
+    file_name: str | None
+    caption: str | None
+    added_by: str
+    created_at: datetime
+
+
 class LedgerRepository(Repository):
     async def by_id(self, entry_id: int) -> LedgerEntry | None:
         row = await self.db.fetch_one(_SELECT + " WHERE l.id = ?", (entry_id,))
         return _entry(row) if row else None
+
+    async def under(self, prefix: str) -> list[LedgerEntry]:
+        """The fines whose source starts with ``prefix``: every day of a per-day fine."""
+        rows = await self.db.fetch_all(
+            _SELECT + " WHERE l.kind = 'penalty' AND l.source >= ? AND l.source < ?"
+            " ORDER BY l.source, l.id",
+            (prefix, prefix + "\U0010ffff"),
+        )
+        return [_entry(r) for r in rows]
+
+    async def attach(self, entry: LedgerEntry, files: list[dict[str, str]], by: Staff) -> None:
+        """The files of an appeal: photos (``file_id``) and documents (with ``file_name``)."""
+        await self.db.execute_many(
+            "INSERT INTO ledger_evidence (entry_id, kind, file_id, file_unique_id, file_name,"
+            " caption, added_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    entry.id,
+                    "document" if f.get("file_name") else "photo",
+                    f["file_id"],
+                    f["file_unique_id"],
+                    f.get("file_name"),
+                    f.get("caption"),
+                    by.id,
+                    self.now_text(),
+                )
+                for f in files
+            ],
+        )
+
+    async def evidence(self, entry_ids: list[int]) -> list[Evidence]:
+        if not entry_ids:
+            return []
+        marks = ",".join("?" * len(entry_ids))
+        rows = await self.db.fetch_all(
+            "SELECT e.*, s.name AS added_by_name FROM ledger_evidence e"
+            f" JOIN staff s ON s.id = e.added_by WHERE e.entry_id IN ({marks}) ORDER BY e.id",
+            entry_ids,
+        )
+        return [
+            Evidence(
+                r["id"], r["entry_id"], r["kind"], r["file_id"], r["file_unique_id"],
+                r["file_name"], r["caption"], r["added_by_name"],
+                datetime.fromisoformat(r["created_at"]),
+            )
+            for r in rows
+        ]  # fmt: skip
 
     async def sources(self, kind: str, prefix: str) -> set[str]:
         """The sources already on the ledger under ``prefix`` (an obligation's charges): a

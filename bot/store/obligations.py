@@ -132,14 +132,82 @@ class ObligationRepository(Repository):
             (at.isoformat(timespec="seconds"), obligation.id),
         )
 
-    async def claim(self, obligation: Obligation, kind: str, outcome: str) -> bool:
-        """Note a notice as sent (or skipped); False if it was already — then send nothing."""
+    async def claim(
+        self,
+        obligation: Obligation,
+        kind: str,
+        outcome: str,
+        *,
+        receiver: Staff | None = None,
+        stand_in_for: Staff | None = None,
+        chat_id: int | None = None,
+    ) -> bool:
+        """Note a notice as sent (or skipped); False if it was already — then send nothing.
+        ``receiver``: whom it is for (a stand-in, for ``stand_in_for`` on leave), in
+        ``chat_id`` (a group's, or the person's): the evidence pack's timeline."""
         changed = await self.db.changes(
-            "INSERT OR IGNORE INTO notices_sent (obligation_id, kind, sent_at, outcome)"
-            " VALUES (?, ?, ?, ?)",
-            (obligation.id, kind, self.now_text(), outcome),
+            "INSERT OR IGNORE INTO notices_sent (obligation_id, kind, sent_at, outcome,"
+            " receiver_id, stand_in_for, chat_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                obligation.id,
+                kind,
+                self.now_text(),
+                outcome,
+                receiver.id if receiver else None,
+                stand_in_for.id if stand_in_for else None,
+                chat_id,
+            ),
         )
         return changed > 0
+
+    async def carried(self, notices: list[tuple[int, str]], handle: int) -> None:
+        """The outbox row (``handle``, as ``Outbox.message`` returns it) that carries these
+        (obligation id, kind) notices: whether they were delivered is read from it."""
+        if handle >= 0 or not notices:
+            return
+        await self.db.execute_many(
+            "UPDATE notices_sent SET outbox_id = ? WHERE obligation_id = ? AND kind = ?",
+            [(-handle, obligation_id, kind) for obligation_id, kind in notices],
+        )
+
+    async def timeline(self, obligation_ids: list[int]) -> list[Row]:
+        """Every notice of these obligations, with whom it was for and how its message
+        fared: the outbox row's status, Telegram's refusal, when it went."""
+        if not obligation_ids:
+            return []
+        marks = ",".join("?" * len(obligation_ids))
+        return await self.db.fetch_all(
+            "SELECT n.obligation_id, n.kind, n.sent_at, n.outcome, n.chat_id,"
+            " r.name AS receiver, f.name AS stand_in_for, r.first_seen_at AS receiver_seen,"
+            " o.status AS delivery, o.error, o.sent_at AS delivered_at, u.name AS group_name"
+            " FROM notices_sent n LEFT JOIN staff r ON r.id = n.receiver_id"
+            " LEFT JOIN staff f ON f.id = n.stand_in_for"
+            " LEFT JOIN outbox o ON o.id = n.outbox_id"
+            " LEFT JOIN business_units u ON u.group_chat_id = n.chat_id"
+            f" WHERE n.obligation_id IN ({marks}) ORDER BY n.sent_at, n.kind",
+            obligation_ids,
+        )
+
+    async def of_source(self, rule: str, subject: str, period: str) -> list[Obligation]:
+        """The obligations a rule's ledger source names (``penalties.source``): one, or for
+        a charge shared by every waiting unit (R4's "units"), each unit's of the period."""
+        if subject == "units":
+            rows = await self.db.fetch_all(
+                "SELECT * FROM obligations WHERE rule = ? AND period = ? ORDER BY id",
+                (rule, period),
+            )
+        else:
+            rows = await self.db.fetch_all(
+                "SELECT * FROM obligations WHERE rule = ? AND subject = ? AND period = ?",
+                (rule, subject, period),
+            )
+        return [_obligation(r) for r in rows]
+
+    async def created_at(self, obligation: Obligation) -> datetime | None:
+        row = await self.db.fetch_one(
+            "SELECT created_at FROM obligations WHERE id = ?", (obligation.id,)
+        )
+        return datetime.fromisoformat(row["created_at"]) if row else None
 
     async def queued(self, kind: str) -> list[Obligation]:
         """Obligations whose ``kind`` notice is claimed but waits to go out with others of
