@@ -55,6 +55,20 @@ async def ledger_rows(org: Kabot, after: int = 0) -> list[tuple[int, str, int, s
     return [(r["id"], r["source"], r["amount_fen"], r["created_at"][:10]) for r in rows]
 
 
+async def locals_to_sign(org: Kabot, zhang: Person, sun: Person, titles: str) -> None:
+    """A national contract completed on 30 November and distributed on time on 1 December
+    (R6: due 1 February, the step-up on 1 March), and YT's local contracts under it."""
+    at(org, "2026-11-30T10:00")
+    await record_contract(zhang, "2027年度联采合同")
+    at(org, "2026-12-01T10:00")
+    await distribute(zhang, "2027年度联采合同")
+    await sun.send("/contract")
+    await sun.press("列出本部要签的地采合同")
+    await sun.press("2027年度联采合同")
+    await sun.send(titles)
+    await sun.press("提交")
+
+
 def charges(lines: list[exposure.Line]) -> set[tuple[str, int, date]]:
     return {(source, fen, line.charged_on) for line in lines for source, _, fen in line.charges()}
 
@@ -66,15 +80,7 @@ async def test_every_forecast_line_becomes_the_ledger_row_it_predicted_on_its_da
     centre_group, zhang, _ = await centre(org)
     sun, zhou = org.person(SUN, "孙伟"), org.person(ZHOU, "周丽")
     await sun.send("/start")
-    at(org, "2026-11-30T10:00")
-    await record_contract(zhang, "2027年度联采合同")
-    at(org, "2026-12-01T10:00")
-    await distribute(zhang, "2027年度联采合同")  # on time: R6 due 1 February, step-up 1 March
-    await sun.send("/contract")
-    await sun.press("列出本部要签的地采合同")
-    await sun.press("2027年度联采合同")
-    await sun.send("华东区\n华南区\n华北区")
-    await sun.press("提交")
+    await locals_to_sign(org, zhang, sun, "华东区\n华南区\n华北区")  # R6 due 1 February
     await due(org, monkeypatch, "2027-01-18T09:00")
 
     # Seven weeks ahead, as they stand on 18 January: each contract ¥50 on 2 February and
@@ -196,15 +202,7 @@ async def test_exposure_is_for_the_units_head_and_the_centre_and_its_buttons_are
     sun, zhou = org.person(SUN, "孙伟"), org.person(ZHOU, "周丽")
     await sun.send("/start")
     await zhou.send("/start")
-    at(org, "2026-11-30T10:00")
-    await record_contract(zhang, "2027年度联采合同")
-    at(org, "2026-12-01T10:00")
-    await distribute(zhang, "2027年度联采合同")
-    await sun.send("/contract")
-    await sun.press("列出本部要签的地采合同")
-    await sun.press("2027年度联采合同")
-    await sun.send("华东区")
-    await sun.press("提交")
+    await locals_to_sign(org, zhang, sun, "华东区")
     await due(org, monkeypatch, "2027-01-20T09:00")
     at(org, "2027-01-20T10:00")
 
@@ -250,15 +248,7 @@ async def test_a_fines_evidence_pack_tells_the_whole_story_and_goes_with_the_app
     sun, lin = org.person(SUN, "孙伟"), org.person(LIN, "林峰")
     await sun.send("/start")
     await lin.send("/start")
-    at(org, "2026-11-30T10:00")
-    await record_contract(zhang, "2027年度联采合同")
-    at(org, "2026-12-01T10:00")
-    await distribute(zhang, "2027年度联采合同")
-    await sun.send("/contract")
-    await sun.press("列出本部要签的地采合同")
-    await sun.press("2027年度联采合同")
-    await sun.send("华东区")
-    await sun.press("提交")
+    await locals_to_sign(org, zhang, sun, "华东区")
     at(org, "2027-01-15T10:00")  # leave over the deadline; 周丽 never wrote to kabot
     await sun.send("/leave")
     await sun.send("1月30日至2月5日")
