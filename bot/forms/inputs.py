@@ -180,7 +180,7 @@ def _read_evidence(message: Message) -> Reading:
         return reading
     name = (document.file_name or "")[:CAPTION_LIMIT]
     if PurePosixPath(name.lower()).suffix not in EVIDENCE_SUFFIXES:
-        return Problem("file_type", {"name": name, "allowed": " ".join(EVIDENCE_SUFFIXES)})
+        return Problem("evidence_type", {"name": name, "allowed": " ".join(EVIDENCE_SUFFIXES)})
     if (document.file_size or 0) > FILE_SIZE_LIMIT:
         return Problem("file_too_big", {"limit_mb": FILE_SIZE_LIMIT // (1024 * 1024)})
     caption = {"caption": message.caption.strip()[:CAPTION_LIMIT]} if message.caption else {}
