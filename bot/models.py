@@ -143,6 +143,11 @@ REPORT_PREFIXES = {
 NUMBER_PREFIXES = {"promotion_report": "PR"}
 
 
+def report_number(kind: str, report_id: int) -> str:
+    """How people name a report: V12, P3, PR7."""
+    return f"{NUMBER_PREFIXES.get(kind, REPORT_PREFIXES[kind])}{report_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Draft:
     """A report being written: which form, where the person is, what they answered so far."""
@@ -180,7 +185,7 @@ class Report:
     def number(self) -> str:
         """How people name it: V12, P3 … A promotion's reports are PR7, not R7, which
         would read as one of the rules (R1–R18)."""
-        return f"{NUMBER_PREFIXES.get(self.kind, REPORT_PREFIXES[self.kind])}{self.id}"
+        return report_number(self.kind, self.id)
 
     @property
     def edited(self) -> bool:

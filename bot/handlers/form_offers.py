@@ -5,7 +5,7 @@ may see, and the A-class standard a store is held to."""
 from __future__ import annotations
 
 from bot.context import KabotContext
-from bot.models import Customer, Draft
+from bot.models import Customer, Draft, report_number
 from bot.policy import customer_scope, may_see_customer
 from bot.store.inspections import ShopFloor, Sku
 
@@ -36,13 +36,10 @@ async def records(context: KabotContext, source: str) -> list[tuple[int, str]]:
             ]
         case "to_negotiate" | "to_confirm":
             stages = (None, "returned") if source == "to_negotiate" else ("execution_approved",)
-            waiting: list[tuple[int, str]] = []
-            for number in await store.promotion_chain.waiting(stages):
-                promotion = await store.reports.by_id("promotion", number)
-                if promotion is not None:
-                    title = f"{promotion.number} {promotion.answers['title']}"
-                    waiting.append((promotion.id, title))
-            return waiting
+            return [
+                (number, f"{report_number('promotion', number)} {title}")
+                for number, title in await store.promotion_chain.waiting(stages)
+            ]
         case "unplanned_events":
             return [
                 (e.id, f"{e.customer_name} · {e.title} · {e.event_on:%m-%d}")

@@ -51,8 +51,9 @@ class PromotionChainRepository(Repository):
         row = await self.db.fetch_one(_SELECT + " WHERE c.promotion_id = ?", (promotion_id,))
         return _chain(row) if row else None
 
-    async def waiting(self, stages: tuple[str | None, ...]) -> list[int]:
-        """Approved promotions whose chain is at one of ``stages`` (None: not begun)."""
+    async def waiting(self, stages: tuple[str | None, ...]) -> list[tuple[int, str]]:
+        """Approved promotions whose chain is at one of ``stages`` (None: not begun): their
+        ids and titles, in one query."""
         named = [s for s in stages if s is not None]
         conditions = []
         if None in stages:
@@ -60,11 +61,12 @@ class PromotionChainRepository(Repository):
         if named:
             conditions.append(f"c.stage IN ({', '.join('?' for _ in named)})")
         rows = await self.db.fetch_all(
-            "SELECT p.id FROM promotions p LEFT JOIN promotion_chain c ON c.promotion_id = p.id"
+            "SELECT p.id, p.title FROM promotions p"
+            " LEFT JOIN promotion_chain c ON c.promotion_id = p.id"
             f" WHERE p.status = 'approved' AND ({' OR '.join(conditions)}) ORDER BY p.id DESC",
             named,
         )
-        return [r["id"] for r in rows]
+        return [(r["id"], r["title"]) for r in rows]
 
     async def _move(
         self, promotion: Report, by: Staff, action: str, sql: str, params: tuple[object, ...]
