@@ -38,6 +38,7 @@ from bot.reminders.calendar import (
     day_of_month,
     deadline_day,
 )
+from bot.reminders.facts import Facts
 from bot.reminders.rules import Rule, Rules
 from bot.store import Store
 from bot.store.obligations import Due, IssueFact
@@ -211,17 +212,18 @@ def _moment(day: date | None) -> datetime | None:
 
 
 async def met_at(
-    store: Store, rules: Rules, obligation: Obligation, tz: object
+    store: Store, rules: Rules, obligation: Obligation, tz: object, facts: Facts | None = None
 ) -> datetime | None:
     """When the event obligation was met, if it was (a recorded day counts from its start)."""
+    facts = facts or Facts(store)
     number = obligation.subject.partition(":")[2]
     found: datetime | None = None
     match obligation.rule:
         case "R5":
-            contract = await store.contracts.by_id(int(number))
+            contract = await facts.contract(int(number))
             found = _moment(contract.distributed_on if contract else None)
         case "R6" | "R7":
-            local = await store.contracts.local_by_id(int(number))
+            local = await facts.local(int(number))
             if local is not None:
                 found = _moment(local.signed_on if obligation.rule == "R6" else local.copy_on)
         case "R12":
@@ -236,9 +238,9 @@ async def met_at(
                 return max(i.replied_at for i in waiting if i.replied_at)
             return None
         case "R10" | "R11" | "R17" | "R18":
-            facts = await store.obligations.issue_facts(issue_id=int(number))
-            if facts:
-                issue = facts[0]
+            issues = await store.obligations.issue_facts(issue_id=int(number))
+            if issues:
+                issue = issues[0]
                 if obligation.rule == "R18":
                     return issue.satisfied_at
                 plan = obligation.rule == "R11" or obligation.subject.startswith("demand_plan:")
@@ -271,8 +273,11 @@ class Charge:
     amount_fen: int
 
 
-async def charges(store: Store, rule: Rule, obligation: Obligation, today: date) -> list[Charge]:
+async def charges(
+    store: Store, rule: Rule, obligation: Obligation, today: date, facts: Facts | None = None
+) -> list[Charge]:
     """The fines an obligation may have run up by ``today`` (met or not is checked later)."""
+    facts = facts or Facts(store)
     fine = rule.fine
     if fine.per == "day":
         first = obligation.due_on + timedelta(days=1)
@@ -285,12 +290,12 @@ async def charges(store: Store, rule: Rule, obligation: Obligation, today: date)
     found = [Charge("item", obligation.due_on + timedelta(days=1), fine.amount_fen)]
     if rule.id == "R7":
         # 收集不全面: a copy collected incomplete is charged on the day it came, late or not.
-        local = await store.contracts.local_by_id(int(obligation.subject.partition(":")[2]))
+        local = await facts.local(int(obligation.subject.partition(":")[2]))
         if local is not None and local.copy_on is not None and not local.copy_complete:
             found.append(Charge("incomplete", local.copy_on, fine.amount_fen))
     if rule.id == "R6" and fine.step_up_after_months and fine.step_up_fen:
-        local = await store.contracts.local_by_id(int(obligation.subject.partition(":")[2]))
-        contract = await store.contracts.by_id(local.contract_id) if local else None
+        local = await facts.local(int(obligation.subject.partition(":")[2]))
+        contract = await facts.contract(local.contract_id) if local else None
         if contract is not None and contract.distributed_on is not None:
             step_day = add_months(contract.distributed_on, fine.step_up_after_months)
             # "replaces": the contract's fine becomes the step-up amount, so what is charged

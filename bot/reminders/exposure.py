@@ -19,8 +19,13 @@ from bot.models import Obligation, Staff
 from bot.reminders import events, monthly, penalties
 from bot.reminders.answering import CENTRE_RESPONSIBLE, responsible
 from bot.reminders.calendar import WorkCalendar, is_working_day
+from bot.reminders.facts import Facts
 from bot.reminders.rules import Rule, Rules
 from bot.store import Store
+
+# The contract rules, whose facts are read at once when a forecast covers more than so many.
+CONTRACT_RULES = ("R5", "R6", "R7")
+PREFETCH_AT = 200
 
 # How far ahead /exposure looks — far enough for R6's step-up a month after its first fine —
 # and the managers' digest (its "next 7 days").
@@ -88,9 +93,20 @@ async def forecast(
     seen: set[tuple[int | None, str]] = set()
     # Who answers, asked once per kind of answer (a unit's head answers its thousand contracts).
     people: dict[tuple[object, ...], Staff | None] = {}
+    ledger_days: dict[date, date] = {}  # the official calendar is slow to ask: once a day
+
+    def on_ledger(day: date) -> date:
+        if day not in ledger_days:
+            ledger_days[day] = ledger_day(day, rules.calendar)
+        return ledger_days[day]
+
     within = await store.obligations.open(due_by=until)
     ids = {o.id for o in within}
     early = [o for o in await store.obligations.breached_early() if o.id not in ids]
+    # Thousands of contracts: read them, and what the ledger holds, at once (see Facts).
+    big = sum(1 for o in within if o.rule in CONTRACT_RULES) > PREFETCH_AT
+    facts = await Facts(store).prefetch() if big else Facts(store)
+    every = await store.ledger.sources("penalty", "R") if big else None
     for obligation in within + early:
         rule = rules.rules.get(obligation.rule)
         if rule is None or (unit_id is not None and obligation.unit_id != unit_id):
@@ -98,22 +114,23 @@ async def forecast(
         fined = rule.fine.per in ("day", "item")
         if money_only and not fined:
             continue
-        met = await monthly.met_at(store, rules, obligation, now)
+        met = await monthly.met_at(store, rules, obligation, now, facts)
         met_on = met.date() if met is not None and met <= now else None
         whose = _whose(rule, obligation)
         if whose not in people:
             people[whose] = await responsible(store, rule, obligation)
         person = people[whose]
-        subject = "" if money_only else await penalties.describe(store, obligation)
+        subject = "" if money_only else await penalties.describe(store, obligation, facts)
         if fined:
             if person is None:
                 continue  # nobody answers for it: the engine charges nobody (it logs it)
             shared = obligation.unit_id if per_unit else None
             # Met: what it ran up to that day is still charged by the next run, nothing more.
-            found = await _charges(store, rule, obligation, until, met_on, seen, shared)
-            cal = rules.calendar
+            found = await _charges(
+                store, rule, obligation, until, met_on, seen, shared, facts, every
+            )
             lines += [
-                Line(rule, obligation, subject, day, ledger_day(max(day, today), cal), kind,
+                Line(rule, obligation, subject, day, on_ledger(max(day, today)), kind,
                      amount, days, running, prefix, person)
                 for kind, day, amount, days, running, prefix in found
             ]  # fmt: skip
@@ -126,7 +143,7 @@ async def forecast(
         if today <= notice_on <= until:
             amount = rule.fine.amount_fen if rule.fine.per == "time" else 0
             lines.append(
-                Line(rule, obligation, subject, notice_on, ledger_day(notice_on, rules.calendar),
+                Line(rule, obligation, subject, notice_on, on_ledger(notice_on),
                      "notice", amount, person=person)
             )  # fmt: skip
     lines.sort(key=lambda line: (line.starts_on, line.rule.id, line.obligation.id))
@@ -148,14 +165,18 @@ async def _charges(
     met_on: date | None,
     seen: set[tuple[int | None, str]],
     shared: int | None,
+    facts: Facts,
+    every: set[str] | None,
 ) -> list[tuple[str, date, int, int, bool, str]]:
     """The charges of ``obligation`` up to ``until`` not on the ledger yet (nor counted by
-    another line of the same shared charge, within ``shared``'s unit)."""
+    another line of the same shared charge, within ``shared``'s unit); ``every``: all the
+    rules' ledger sources, read at once, or None to ask for this obligation's."""
     prefix = penalties.source(rule, obligation)
-    charged = await store.ledger.sources("penalty", prefix)
+    charged = every if every is not None else await store.ledger.sources("penalty", prefix)
+    possible = await events.charges(store, rule, obligation, until, facts)
     due = [
         c
-        for c in await events.charges(store, rule, obligation, until)
+        for c in possible
         if (met_on is None or c.day <= met_on)
         and prefix + c.key not in charged
         and (shared, prefix + c.key) not in seen
@@ -165,7 +186,8 @@ async def _charges(
         if not due:
             return []
         first = due[0]
-        return [("day", first.day, first.amount_fen, len(due), bool(charged), prefix)]
+        running = any(prefix + c.key in charged for c in possible)
+        return [("day", first.day, first.amount_fen, len(due), running, prefix)]
     return [(c.key, c.day, c.amount_fen, 1, False, prefix) for c in due]
 
 

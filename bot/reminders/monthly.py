@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from bot.models import Customer, CustomerKind, Obligation, Role, Staff
 from bot.reminders import events
 from bot.reminders.calendar import day_of_month, deadline_day
+from bot.reminders.facts import Facts
 from bot.reminders.rules import Rule, Rules
 from bot.reminders.visits import overdue_for_visit
 from bot.store import Store
@@ -204,10 +205,10 @@ async def quota_progress(store: Store, rule: Rule, obligation: Obligation) -> di
 
 
 async def met_at(
-    store: Store, rules: Rules, obligation: Obligation, now: datetime
+    store: Store, rules: Rules, obligation: Obligation, now: datetime, facts: Facts | None = None
 ) -> datetime | None:
     if obligation.rule in events.EVENT_RULES:
-        return await events.met_at(store, rules, obligation, now.tzinfo)
+        return await events.met_at(store, rules, obligation, now.tzinfo, facts)
     if obligation.rule == "R8" and obligation.staff_id is not None:
         # Met by the visit that completed the quota.
         wanted = quota(rules.rules["R8"])

@@ -20,6 +20,7 @@ from bot.handlers.messages import action_row
 from bot.mentions import mentions
 from bot.models import LedgerEntry, Obligation, Staff
 from bot.reminders import events
+from bot.reminders.facts import Facts
 from bot.reminders.rules import Rule, Rules
 from bot.store import Store
 from bot.texts import Texts
@@ -192,14 +193,15 @@ async def stopped(
         )
 
 
-async def describe(store: Store, obligation: Obligation) -> str:
+async def describe(store: Store, obligation: Obligation, facts: Facts | None = None) -> str:
     """What an event obligation is about, in a few words: the contract, the launch, the unit."""
+    facts = facts or Facts(store)
     kind, _, number = obligation.subject.partition(":")
     if kind == "contract":
-        contract = await store.contracts.by_id(int(number))
+        contract = await facts.contract(int(number))
         return f"{contract.customer_name} · {contract.title}" if contract else ""
     if kind in ("local", "copy"):
-        local = await store.contracts.local_by_id(int(number))
+        local = await facts.local(int(number))
         return f"{local.contract_title} · {local.title}" if local else ""
     if kind == "launch":
         launch = await store.contracts.launch_by_id(int(number))

@@ -119,10 +119,13 @@ class ObligationRepository(Repository):
     async def breached_early(self) -> list[Obligation]:
         """Open obligations already breached before they come within reach: a local
         contract's copy collected incomplete (R7's 收集不全面, charged when it comes)."""
+        # From the copies collected incomplete to their obligation through the (rule, subject,
+        # period) index: joined the other way round SQLite compared every obligation with
+        # every local contract (a minute at 100,000 of each).
         rows = await self.db.fetch_all(
-            "SELECT o.* FROM obligations o JOIN local_contracts l"
-            " ON o.subject = 'copy:' || l.id WHERE o.rule = 'R7' AND o.met_at IS NULL"
-            " AND l.copy_on IS NOT NULL AND l.copy_complete = 0 ORDER BY o.due_on, o.id"
+            "SELECT o.* FROM local_contracts l CROSS JOIN obligations o"
+            " WHERE l.copy_on IS NOT NULL AND l.copy_complete = 0 AND o.rule = 'R7'"
+            " AND o.subject = 'copy:' || l.id AND o.met_at IS NULL ORDER BY o.due_on, o.id"
         )
         return [_obligation(r) for r in rows]
 
