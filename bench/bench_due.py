@@ -34,8 +34,9 @@ from bot.app import build_application, start_polling, stop_application
 from bot.botapi import BotApiServer, World
 from bot.cli import import_roster
 from bot.clock import ManualClock
+from bot.reminders import exposure
 from bot.reminders.engine import run_due
-from bot.reminders.rules import load_rules
+from bot.reminders.rules import Rules, load_rules
 from bot.settings import DEFAULT_RULES, Settings, load_settings
 from bot.store import Store
 from bot.store.db import Database
@@ -147,12 +148,37 @@ async def main(args: argparse.Namespace) -> None:
         clock.advance(timedelta(minutes=5))
     await db.close()
     await startup(folder / "kabot.db", clock)
+    # After start-up's memory is measured: a forecast's lines are not what a bot holds.
+    db = await Database.open(folder / "kabot.db")
+    await forecasts(Store(db, clock), rules, clock.now())
+    await db.close()
 
 
 def _resident_mb() -> float:
     """This process's resident memory now (Linux)."""
     pages = int(Path("/proc/self/statm").read_text().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+async def forecasts(store: Store, rules: Rules, now: datetime) -> None:
+    """What the rules will charge (issue 18) on the same database: the managers' digests
+    (every unit, 7 days), the centre's /exposure overview and one unit's list (62 days)."""
+    units = [u.id for u in await store.units.all() if not u.is_centre]
+    ahead = now.date() + exposure.AHEAD
+    for label, work in (
+        (
+            "digests' 7 days, every unit",
+            exposure.by_unit(store, rules, now, now.date() + exposure.WEEK),
+        ),
+        (
+            "/exposure overview, 62 days",
+            exposure.forecast(store, rules, now, ahead, per_unit=True),
+        ),
+        ("/exposure of one unit, 62 days", exposure.forecast(store, rules, now, ahead, units[0])),
+    ):
+        started = time.perf_counter()
+        found = await work
+        print(f"forecast, {label}: {time.perf_counter() - started:.2f} s ({len(found)} lines)")
 
 
 async def startup(path: Path, clock: ManualClock) -> None:
