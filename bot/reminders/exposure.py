@@ -12,6 +12,7 @@ when it will reach the ledger.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -26,6 +27,7 @@ from bot.store import Store
 # The contract rules, whose facts are read at once when a forecast covers more than so many.
 CONTRACT_RULES = ("R5", "R6", "R7")
 PREFETCH_AT = 200
+YIELD_EVERY = 200  # obligations worked between two chances for other people's updates
 
 # How far ahead /exposure looks — far enough for R6's step-up a month after its first fine —
 # and the managers' digest (its "next 7 days").
@@ -107,7 +109,9 @@ async def forecast(
     big = sum(1 for o in within if o.rule in CONTRACT_RULES) > PREFETCH_AT
     facts = await Facts(store).prefetch() if big else Facts(store)
     every = await store.ledger.sources("penalty", "R") if big else None
-    for obligation in within + early:
+    for done, obligation in enumerate(within + early):
+        if done % YIELD_EVERY == YIELD_EVERY - 1:
+            await asyncio.sleep(0)  # read at once, the rest is arithmetic: let replies through
         rule = rules.rules.get(obligation.rule)
         if rule is None or (unit_id is not None and obligation.unit_id != unit_id):
             continue
