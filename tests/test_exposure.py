@@ -4,11 +4,13 @@ each morning's forecast checked against the ledger rows that morning's run wrote
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from bot.reminders import exposure
 from bot.reminders.rules import Rules, load_rules
@@ -67,6 +69,13 @@ async def locals_to_sign(org: Kabot, zhang: Person, sun: Person, titles: str) ->
     await sun.press("2027年度联采合同")
     await sun.send(titles)
     await sun.press("提交")
+
+
+def _rows(org: Kabot, message: dict[str, object]) -> list[tuple[object, ...]]:
+    document = message["document"]
+    assert isinstance(document, dict)
+    book = load_workbook(io.BytesIO(org.world.files[document["file_id"]].data))
+    return list(book.active.iter_rows(values_only=True))
 
 
 def charges(lines: list[exposure.Line]) -> set[tuple[str, int, date]]:
@@ -300,6 +309,10 @@ async def test_a_fines_evidence_pack_tells_the_whole_story_and_goes_with_the_app
     await sun.press("导出工作簿")
     sheet = org.world.bot_messages(SUN)[-1]
     assert sheet["document"]["file_name"] == "证据包-罚款1.xlsx"
+    rows = _rows(org, sheet)
+    assert rows[0][:5] == ("罚款编号", "人员", "规则", "金额(元)", "状态")
+    assert rows[1][:4] == (1, "孙伟", "R6", 50) and "两个月内没有签订地采合同" in rows[1][6]
+    assert any("周丽 从未给机器人发过消息" in str(r[6]) for r in rows[2:])
 
     # The appeal, with the regional buyer's negotiation record and a photo of it.
     await sun.press_data("pl:1:appeal", notice["message_id"], yt_group)
@@ -322,6 +335,18 @@ async def test_a_fines_evidence_pack_tells_the_whole_story_and_goes_with_the_app
     await sun.press_data(data, notice["message_id"], yt_group)
     pack = sun.private.texts()[-1]
     assert "⚖️ 王建国 豁免：申诉成立" in pack and "已豁免" in pack
+
+    # The centre takes every pack of the month up the line; a unit's head may not.
+    await wang.send("/export")
+    await wang.press("2027-02 证据包")
+    month = org.world.bot_messages(WANG)[-1]
+    assert month["document"]["file_name"] == "证据包-2027-02.xlsx"
+    rows = _rows(org, month)
+    assert {r[0] for r in rows[1:]} == {1} and any(
+        "📎 附件：谈判记录.pdf" in str(r[6]) for r in rows
+    )
+    await sun.press_data("ex:p:2027-02", 1)
+    assert "没有权限" in sun.alert_text()
 
 
 async def test_a_per_day_fines_pack_shows_the_days_and_what_was_waived(

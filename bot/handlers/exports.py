@@ -75,6 +75,10 @@ async def _menu(chat: Chat, context: KabotContext) -> None:
             ]
             for m in months
         ]
+        # This month's fines have their packs too (an appeal will not wait for the 1st).
+        current = f"{context.clock.now():%Y-%m}"
+        label = context.label("export.packs", month=current)
+        buttons.insert(0, [InlineKeyboardButton(label, callback_data=f"ex:p:{current}")])
     await context.outbox.message(
         chat.id,
         context.render("export_menu.html", whole_group=bool(buttons), month=months[0]),
