@@ -26,6 +26,7 @@ from tests.flows import demand, file_complaint, file_visit
 from tests.harness import TZ, Group, Kabot, Person
 from tests.test_issue_and_lists import file_issue
 from tests.test_monthly_rules import due, only
+from tests.test_store_events import register
 
 ZHANG = 500100103  # 张敏, KA centre manager and its first responsible person
 WANG = 500100101  # 王建国, the centre's director
@@ -311,7 +312,7 @@ def _what(texts: list[str]) -> list[str]:
 async def test_national_day_2026_reminders_come_before_the_holiday_and_none_on_rest_days(
     autumn: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    only(tmp_path, monkeypatch, "R1", "R2", "R17", "R18")
+    only(tmp_path, monkeypatch, "R1", "R2", "R14", "R16", "R17", "R18")
     kabot, w = autumn, Walk(autumn, monkeypatch)
     yt = await kabot.bound_group("YT", "液态奶KA群")
     centre = await kabot.bound_group("KA", "KA中心群")
@@ -322,7 +323,14 @@ async def test_national_day_2026_reminders_come_before_the_holiday_and_none_on_r
     )
     for person in (sun, zhang, zhou):
         await person.send("/start")
+    # A road show on 5 December: its feasibility plan is due two months before, on the
+    # holiday's 5 October (R14); Q3's meetings with the customers are due on 30 September.
+    await register(sun, "12月5日")
     await w.run("2026-09-24T09:00")  # September's own notices, before the walk
+    # Q3 ends on Wednesday 30 September; its −3 reminder (the Sunday 27th) comes on the last
+    # working day before: not Friday the 25th, 中秋节, but Thursday the 24th.
+    r16 = [t for t in sun.private.texts() if "⏰ R16" in t]
+    assert len(r16) == 1 and "2026-Q3" in r16[0] and "还有 6 天" in r16[0]
     days: dict[str, list[str]] = {}
     others: dict[str, list[str]] = {}  # the centre's (R17) and the reporter's (R18)
     texts: dict[str, list[str]] = {}
@@ -349,11 +357,13 @@ async def test_national_day_2026_reminders_come_before_the_holiday_and_none_on_r
     assert days == {
         "09-28": ["📋"],
         "09-29": ["📋"],
-        # R1's −3 and −1 (5 and 7 October) and R2's −3 (the 7th) come before the holiday.
-        "09-30": ["⏰ R1", "⏰ R2", "📋"],
+        # R1's −3 and −1 (5 and 7 October), R2's −3 (the 7th) and R14's −3 and its day (the
+        # plan is due on the 5th, 不得顺延) come before the holiday.
+        "09-30": ["⏰ R1", "⏰ R14", "⏰ R2", "📋"],
         **holiday,
-        # R1 on its day (the 8th, 不得顺延); September's summary, due on the 1st, today.
-        "10-08": ["⏰ R1", "📊", "📋"],
+        # R1 on its day (the 8th, 不得顺延); September's summary, due on the 1st, today;
+        # the overdue notices of R14 (due the 5th) and R16 (Q3) held over the holiday.
+        "10-08": ["⏰ R1", "逾期：R14", "逾期：R16", "📊", "📋"],
         "10-09": ["⏰ R2", "逾期：R1", "📋"],
         "10-10": ["⏰ R2", "📋"],  # the 调休 Saturday is a working day: R2's own day
         "10-11": [],  # Sunday: R2's overdue notice waits
@@ -375,5 +385,6 @@ async def test_national_day_2026_reminders_come_before_the_holiday_and_none_on_r
     digest = next(t for t in texts["09-30"] if t.startswith("📋"))
     assert "2026-10-08" in digest and "2026-10-10" in digest
     reminder = next(t for t in texts["09-30"] if "⏰ R1" in t)
-    assert "您有 2 项提醒" in reminder and "还有 8 天" in reminder
+    assert "您有 3 项提醒" in reminder and "还有 8 天" in reminder
+    assert "春节路演·南山店" in reminder and "2026-10-05" in reminder
     assert "就是今天" in next(t for t in texts["10-10"] if "⏰ R2" in t)
