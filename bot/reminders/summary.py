@@ -169,7 +169,7 @@ async def gather(
     return summary
 
 
-# pyplot keeps state per process: one chart at a time, whichever thread draws it.
+# matplotlib's settings (rc_context) are per process: one chart at a time, whichever thread draws.
 _DRAWING = threading.Lock()
 
 
