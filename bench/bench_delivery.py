@@ -218,9 +218,10 @@ async def kabot(updates: int, people: int, folder: Path) -> dict[str, float]:
 
 
 class Statements:
-    """What the store ran, from SQLite's own trace: statements (each a trip to the
-    connection's thread, but for the rows of one executemany) and commits (a BEGIN … COMMIT,
-    or a write alone, which SQLite commits by itself)."""
+    """What the store ran, from SQLite's own trace: statements (BEGIN and COMMIT among them;
+    one trip to the connection's thread carries a transaction's BEGIN with its first
+    statement and its queued writes with the next, see ``Database.trips``) and commits (a
+    BEGIN … COMMIT, or a write alone, which SQLite commits by itself)."""
 
     def __init__(self) -> None:
         self.statements = self.commits = 0
@@ -257,6 +258,7 @@ async def kabot_visits(visits: int, folder: Path) -> dict[str, float]:
         database: Database = app.bot_data.store.db
         traced = Statements()
         await database.trace(traced)
+        trips = database.trips
         calls_before = len(run.world.calls)
         cpu, wall = time.process_time(), time.perf_counter()
 
@@ -267,6 +269,7 @@ async def kabot_visits(visits: int, folder: Path) -> dict[str, float]:
         await asyncio.gather(*(one(p) for p in FIELD))
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         await database.trace(None)
+        trips = database.trips - trips
         done = visits * len(FIELD) * 5
         calls = [c for c in run.world.calls[calls_before:] if c.method != "getUpdates"]
         figures = {
@@ -274,6 +277,7 @@ async def kabot_visits(visits: int, folder: Path) -> dict[str, float]:
             "cpu_ms": cpu / done * 1000,
             "calls": len(calls) / done,
             "statements": traced.statements / done,
+            "trips": trips / done,
             "commits": traced.commits / done,
         }
         for method in sorted({c.method for c in calls}):
@@ -298,7 +302,7 @@ def _row(name: str, figures: dict[str, float], base: dict[str, float] | None) ->
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
-_FIGURES = ("per_s", "cpu_ms", "calls", "statements", "commits")
+_FIGURES = ("per_s", "cpu_ms", "calls", "statements", "trips", "commits")
 
 
 async def main(updates: int, people: int, visits: int) -> None:
@@ -320,7 +324,10 @@ async def main(updates: int, people: int, visits: int) -> None:
     )
     methods = ", ".join(f"{k} {v:.2f}" for k, v in flow.items() if k not in _FIGURES)
     print(f"Bot API calls an update: {flow['calls']:.2f} ({methods})")
-    print(f"store: {flow['statements']:.1f} statements, {flow['commits']:.2f} commits an update")
+    print(
+        f"store: {flow['trips']:.1f} trips to SQLite's thread, {flow['statements']:.1f}"
+        f" statements, {flow['commits']:.2f} commits an update"
+    )
 
 
 if __name__ == "__main__":

@@ -241,12 +241,14 @@ async def _suggested_customers(context: KabotContext) -> list[Customer]:
     store, person = context.store, context.person
     scope = customer_scope(person, await store.units.centre())
     suggested: list[Customer] = []
+    # Their own customers first read as a list: the recent ones are mostly among them.
+    assigned = await store.customers.assigned_to(person.id)
     for customer_id in await store.reports.recent_customer_ids(person.id):
         customer = await store.customers.by_id(customer_id)
         if customer and customer.active and (scope is None or customer.unit_id == scope):
             suggested.append(customer)
     today = context.clock.now().date()
-    for customer in await store.customers.assigned_to(person.id):
+    for customer in assigned:
         if len(suggested) >= SUGGESTIONS:
             break
         if customer not in suggested and overdue_for_visit(customer, today):

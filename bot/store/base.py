@@ -42,9 +42,10 @@ class Repository:
         before: Any = None,
         after: Any = None,
     ) -> None:
-        """Write one audit row; call inside the transaction that makes the change."""
+        """Write one audit row; call inside the transaction that makes the change (the row
+        goes to SQLite with the transaction's next statement: no trip of its own)."""
         b, a = snapshot(before), snapshot(after)
-        await self.db.execute(
+        await self.db.queue(
             "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from bot.models import Customer, CustomerKind, CustomerType, Page, Report, VisitClass
 from bot.store.base import Repository
-from bot.store.db import Row
+from bot.store.db import Database, Row
 
 _SELECT = """
 SELECT c.*, u.name AS unit_name,
@@ -36,10 +37,40 @@ def _customer(row: Row) -> Customer:
     )
 
 
+# What a customer as read here is made of: a write naming one of these forgets it.
+_TABLES = ("customers", "customer_staff", "staff", "business_units")
+
+
+async def visited(db: Database, customer_id: int, on: str) -> None:
+    """A visit on ``on`` (an ISO date): the customer's last visit moves up to it, and the
+    customer kept in this transaction with it (the director's card reads it next)."""
+    known, kept = db.recall(("customer", customer_id))
+    await db.queue(
+        "UPDATE customers SET last_visit_on = ? WHERE id = ?"
+        " AND (last_visit_on IS NULL OR last_visit_on < ?)",
+        (on, customer_id, on),
+    )
+    if known and kept is not None:
+        day = date.fromisoformat(on)
+        if kept.last_visit_on is None or kept.last_visit_on < day:
+            kept = replace(kept, last_visit_on=day)
+        db.remember(("customer", customer_id), kept, _TABLES)
+
+
 class CustomerRepository(Repository):
+    def _kept(self, customer: Customer) -> Customer:
+        """Kept for the rest of the transaction: an update's steps read the customer
+        several times, with writes of other tables between."""
+        self.db.remember(("customer", customer.id), customer, _TABLES)
+        return customer
+
     async def by_id(self, customer_id: int) -> Customer | None:
+        known, kept = self.db.recall(("customer", customer_id))
+        if known:
+            customer: Customer = kept
+            return customer
         row = await self.db.fetch_one(_SELECT + " WHERE c.id = ?", (customer_id,))
-        return _customer(row) if row else None
+        return self._kept(_customer(row)) if row else None
 
     async def by_code(self, code: str) -> Customer | None:
         row = await self.db.fetch_one(_SELECT + " WHERE c.code = ?", (code,))
@@ -77,7 +108,7 @@ class CustomerRepository(Repository):
             " WHERE cs.staff_id = ? AND c.active = 1 ORDER BY c.grade, c.name",
             (staff_id,),
         )
-        return [_customer(r) for r in rows]
+        return [self._kept(_customer(r)) for r in rows]
 
     async def serving(self, customer_id: int) -> list[int]:
         """The active people assigned to a customer, by staff code."""

@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import logging
+import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -41,6 +43,8 @@ class Database:
         self._conn = conn
         self.path = path
         self._lock = asyncio.Lock()
+        # Trips to the connection's thread (``bench/`` counts them per update).
+        self.trips = 0
         self._current: contextvars.ContextVar[_Transaction | None] = contextvars.ContextVar(
             f"kabot_tx_{id(self)}", default=None
         )
@@ -91,10 +95,14 @@ class Database:
         await self._conn.set_trace_callback(statement)  # type: ignore[arg-type]
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, or join the transaction this task already has open."""
+    async def transaction(self) -> AsyncIterator[None]:
+        """BEGIN IMMEDIATE … COMMIT, or join the transaction this task already has open.
+
+        Taking the process's lock is the transaction's start; its BEGIN goes to SQLite with
+        its first statement, and its COMMIT with the writes queued last (:meth:`queue`), one
+        trip each. A transaction that ran nothing sends nothing."""
         if self._current.get() is not None:
-            yield self._conn
+            yield
             return
         open_ = _Transaction()
         async with self._lock:
@@ -105,14 +113,14 @@ class Database:
                     # while its BEGIN ran): what it wrote is not kept, and kabot goes on.
                     _LOGGER.warning("A transaction was left open: rolled back")
                     await self._conn.execute("ROLLBACK")
-                await self._conn.execute("BEGIN IMMEDIATE")
                 try:
-                    yield self._conn
+                    yield
                 except BaseException:
                     await self._roll_back()
                     raise
                 try:
-                    await self._conn.execute("COMMIT")
+                    if open_.begun or open_.queued:
+                        await self._trip(open_, _commit)
                 except BaseException:
                     await self._roll_back()
                     raise
@@ -124,6 +132,20 @@ class Database:
             except Exception:
                 _LOGGER.exception("After a commit: %s failed", call)
 
+    async def _trip(self, open_: _Transaction, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        """``work(connection)`` on the connection's thread, inside the open transaction: its
+        BEGIN first if none was sent yet, then the writes queued since the last trip."""
+        begin, queued = not open_.begun, open_.queued
+        open_.begun, open_.queued = True, []
+        self.trips += 1
+        result, row_ids = await self._conn._execute(
+            _in_transaction, self._conn._conn, begin, queued, work
+        )
+        for (_, _, then), row_id in zip(queued, row_ids, strict=True):
+            if then is not None:
+                then(row_id)
+        return result
+
     def after_commit(self, call: Callable[[], None]) -> None:
         """``call()`` once the transaction open in this task has committed (never, if it rolls
         back); at once outside a transaction, whose one statement has committed already."""
@@ -132,6 +154,22 @@ class Database:
             call()
         else:
             open_.after.append(call)
+
+    def remember(self, key: tuple[Any, ...], value: Any, tables: tuple[str, ...]) -> None:
+        """Keep ``value`` for the rest of the transaction open in this task (nothing outside
+        one), until a write in it names one of ``tables``: what a repository read along with
+        something else (the person writing, with their draft and the centre) and need not
+        read again."""
+        open_ = self._current.get()
+        if open_ is not None:
+            open_.kept[key] = (value, _naming(tables))
+
+    def recall(self, key: tuple[Any, ...]) -> tuple[bool, Any]:
+        """(True, value) if :meth:`remember` kept it and no write has touched its tables."""
+        open_ = self._current.get()
+        if open_ is None or key not in open_.kept:
+            return False, None
+        return True, open_.kept[key][0]
 
     def notes(self) -> dict[Any, Any] | None:
         """A dict that lives as long as the transaction open in this task (None outside one):
@@ -151,12 +189,16 @@ class Database:
         and back (aiosqlite's cursor API takes three: execute, fetch, close). Inside a
         transaction it joins it; alone, the statement is its own transaction (SQLite's
         autocommit), so a read or a one-statement write needs no BEGIN and no COMMIT."""
-        if self._current.get() is not None:
-            return await self._conn._execute(_statement, self._conn._conn, run, sql, params)
+        open_ = self._current.get()
+        if open_ is not None:
+            return await self._trip(
+                open_, functools.partial(_statement, run=run, sql=sql, params=params)
+            )
         async with self._lock:
             if self._conn.in_transaction:
                 _LOGGER.warning("A transaction was left open: rolled back")
                 await self._conn.execute("ROLLBACK")
+            self.trips += 1
             return await self._conn._execute(_statement, self._conn._conn, run, sql, params)
 
     async def _read(self, run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params) -> Any:
@@ -165,6 +207,8 @@ class Database:
         open_ = self._current.get()
         key = _memo_key(run, sql, params) if open_ is not None else None
         if open_ is None or key is None:
+            if open_ is not None:
+                open_.wrote(sql)  # an INSERT … RETURNING read as rows is a write
             return await self._one_statement(run, sql, params)
         if key not in open_.reads:
             open_.reads[key] = await self._one_statement(run, sql, params)
@@ -173,7 +217,7 @@ class Database:
     async def _write(self, run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params) -> Any:
         open_ = self._current.get()
         if open_ is not None:
-            open_.reads.clear()
+            open_.wrote(sql)
         return await self._one_statement(run, sql, params)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
@@ -194,11 +238,30 @@ class Database:
         return count
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        async with self.transaction() as conn:
+        async with self.transaction():
             open_ = self._current.get()
             assert open_ is not None
-            open_.reads.clear()
-            await conn.executemany(sql, rows)
+            open_.wrote(sql)
+            listed = list(rows)
+            await self._trip(open_, lambda conn: conn.executemany(sql, listed).close())
+
+    async def queue(
+        self, sql: str, params: Params = (), *, then: Callable[[int], None] | None = None
+    ) -> None:
+        """A write whose result nobody waits for (an audit line, a draft's new state): inside
+        a transaction it goes to SQLite with the next statement or the COMMIT, in order, so it
+        costs no trip of its own; alone, it runs now. An error it raises is raised by that
+        next trip, and the whole transaction is rolled back as with any other. ``then``
+        gets the row id an INSERT made, when it has been made (before the commit's
+        :meth:`after_commit` calls)."""
+        open_ = self._current.get()
+        if open_ is None:
+            row_id = await self._write(_last_row_id, sql, params)
+            if then is not None:
+                then(row_id)
+            return
+        open_.wrote(sql)
+        open_.queued.append((sql, params, then))
 
     async def user_version(self) -> int:
         row = await self.fetch_one("PRAGMA user_version")
@@ -210,25 +273,45 @@ class Database:
         for version, _, sql in _migrations():
             if version <= current:
                 continue
-            async with self.transaction() as conn:
+            async with self.transaction():
                 for statement in _split_sql(sql):
-                    await conn.execute(statement)
-                await conn.execute(f"PRAGMA user_version={version}")
+                    await self.queue(statement)
+                await self.queue(f"PRAGMA user_version={version}")
             applied = version
         if applied != current:
             _LOGGER.info("Database %s: schema %s → %s", self.path.name, current, applied)
+
+
+_Queued = tuple[str, Params, Callable[[int], None] | None]
 
 
 class _Transaction:
     """What lives as long as one transaction: calls for after its commit, the answers to its
     reads since its last write, and the repositories' notes."""
 
-    __slots__ = ("after", "notes", "reads")
+    __slots__ = ("after", "begun", "kept", "notes", "queued", "reads")
+
+    def wrote(self, sql: str) -> None:
+        """A write: the reads' answers are stale, and what was kept of the tables it names."""
+        self.reads.clear()
+        if self.kept:
+            for key in [k for k, (_, tables) in self.kept.items() if tables.search(sql)]:
+                del self.kept[key]
 
     def __init__(self) -> None:
+        self.kept: dict[tuple[Any, ...], tuple[Any, re.Pattern[str]]] = {}
+        self.begun = False
+        self.queued: list[_Queued] = []
         self.after: list[Callable[[], None]] = []
         self.reads: dict[tuple[Any, ...], Any] = {}
         self.notes: dict[Any, Any] = {}
+
+
+@functools.cache
+def _naming(tables: tuple[str, ...]) -> re.Pattern[str]:
+    """What finds a statement naming one of ``tables`` (as a word: not ``staff`` in
+    ``staff_id``)."""
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, tables)) + r")\b", re.IGNORECASE)
 
 
 def _memo_key(
@@ -243,6 +326,26 @@ def _memo_key(
     except TypeError:
         return None
     return (run, sql, values)
+
+
+def _in_transaction(
+    conn: sqlite3.Connection,
+    begin: bool,
+    queued: list[_Queued],
+    work: Callable[[sqlite3.Connection], Any],
+) -> tuple[Any, list[int]]:
+    if begin:
+        conn.execute("BEGIN IMMEDIATE")
+    row_ids = []
+    for sql, params, _ in queued:
+        cursor = conn.execute(sql, params)
+        row_ids.append(cursor.lastrowid or 0)
+        cursor.close()
+    return work(conn), row_ids
+
+
+def _commit(conn: sqlite3.Connection) -> None:
+    conn.execute("COMMIT")
 
 
 def _statement(

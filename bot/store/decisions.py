@@ -145,9 +145,9 @@ class DecisionRepository(Repository):
         )
 
     async def add_card(self, decision: Decision, chat_id: int, message_id: int) -> None:
-        await self.db.execute(
-            "INSERT OR IGNORE INTO decision_cards (decision_id, chat_id, message_id)"
-            " VALUES (?, ?, ?)",
+        await self.db.queue(
+            "INSERT INTO decision_cards (decision_id, chat_id, message_id)"
+            " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (decision.id, chat_id, message_id),
         )
 

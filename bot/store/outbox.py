@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.store.base import Repository
+from bot.store.db import Database
 
 JSON = dict[str, Any]
 
@@ -96,6 +97,26 @@ def _dumps(params: JSON) -> str:
     return json.dumps(params, ensure_ascii=False, separators=(",", ":"))
 
 
+def note_handle(db: Database, handle: int, status: str, message_id: int | None) -> None:
+    """What the handle of a row stands for, as read with the person writing (their form's
+    question): :meth:`OutboxRepository.message_of` asks no more in this transaction. Only
+    the sender changes a row's status or message id, in transactions of its own (and
+    ``release``, which forgets these notes)."""
+    notes = db.notes()
+    if notes is not None:
+        notes[("outbox.handle", handle)] = (status, message_id)
+
+
+def note_open(db: Database, chat_id: int, behind: bool) -> None:
+    """What the transaction open in this task learnt of a private chat: nothing waits in
+    it and its person has written to kabot (not held), and whether a message is still to go
+    or under way (behind). Only the transaction's own writes could change either, and those
+    are noted over it."""
+    notes = db.notes()
+    if notes is not None:
+        notes[("outbox.clear", chat_id)] = behind
+
+
 class OutboxRepository(Repository):
     # ------------------------------------------------------------------ writing
 
@@ -111,8 +132,10 @@ class OutboxRepository(Repository):
         upload: bytes | None = None,
         upload_name: str | None = None,
         target: int | None = None,
+        keep_handle: bool = True,
     ) -> int:
-        """One request to make; its handle (``-id``). Joins the caller's transaction.
+        """One request to make; its handle (``-id``; 0 for an answer to a press, or when the
+        caller keeps no handle: an edit). Joins the caller's transaction.
 
         A reply that may go at once — nothing before it in its chat, a sender worker free — is
         written claimed ('sending') and handed to the sender when the transaction commits, so
@@ -127,6 +150,9 @@ class OutboxRepository(Repository):
                 # A message to this chat was written in this transaction: this one is behind
                 # it, and held if it was.
                 held, behind = notes[noted], True
+            elif notes is not None and ("outbox.clear", chat_id) in notes:
+                # The person writing was read with their chat's state (see note_open).
+                held, behind = False, notes[("outbox.clear", chat_id)]
             else:
                 held, behind = await self._held_or_behind(chat_id)
             if method != CALLBACK_ANSWER and held:
@@ -139,33 +165,36 @@ class OutboxRepository(Repository):
                 and courier.may_take(chat_id)
             ):
                 status = "sending"
-            now, dumped = self.now_text(), _dumps(params)
-            row_id = await self.db.execute(
+            now = self.now_text()
+            insert = (
                 "INSERT INTO outbox (chat_id, method, params, upload, upload_name, target,"
-                " priority, status, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    chat_id,
-                    method,
-                    dumped,
-                    upload,
-                    upload_name,
-                    target,
-                    priority,
-                    status,
-                    1 if status == "sending" else 0,
-                    now,
-                ),
+                " priority, status, attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             )
+            values = (
+                chat_id, method, _dumps(params), upload, upload_name, target, priority, status,
+                1 if status == "sending" else 0, now,
+            )  # fmt: skip
+
+            def made(row_id: int) -> None:
+                if courier is not None and status == "sending":
+                    row = OutboxRow(
+                        row_id, chat_id, method, params, upload, upload_name, target, priority,
+                        status, 1, None, None, now,
+                    )  # fmt: skip
+                    self.db.after_commit(functools.partial(courier.take, row))
+                elif courier is not None and status == "pending":
+                    self.db.after_commit(courier.wake)
+
             if notes is not None and method != CALLBACK_ANSWER:
                 notes[noted] = status == "waiting"
-            if courier is not None and status == "sending":
-                row = OutboxRow(
-                    row_id, chat_id, method, params, upload, upload_name, target, priority,
-                    status, 1, None, None, now,
-                )  # fmt: skip
-                self.db.after_commit(functools.partial(courier.take, row))
-            elif courier is not None and status == "pending":
-                self.db.after_commit(courier.wake)
+            if method == CALLBACK_ANSWER or not keep_handle:
+                # No handle wanted: the row goes to SQLite with the update's next statement
+                # or its commit, in order, and is handed to the sender once it has its id (a
+                # row written behind it waits for it in the table, see ``due``).
+                await self.db.queue(insert, values, then=made)
+                return 0
+            row_id = await self.db.execute(insert, values)
+            made(row_id)
         return -row_id
 
     async def _held_or_behind(self, chat_id: int) -> tuple[bool, bool]:
@@ -202,7 +231,9 @@ class OutboxRepository(Repository):
                     return
                 if row.status == "sent" and row.message_id is not None:
                     target = row.message_id
-            await self.add(chat_id, method, params, priority=priority, target=target)
+            await self.add(
+                chat_id, method, params, priority=priority, target=target, keep_handle=False
+            )
 
     async def _fold(self, row: OutboxRow, method: str, params: JSON) -> None:
         folded = dict(row.params)
@@ -271,6 +302,10 @@ class OutboxRepository(Repository):
 
     async def message_of(self, handle: int) -> tuple[str, int | None]:
         """What a handle stands for now: (status of its row, Telegram's message id)."""
+        notes = self.db.notes()
+        if notes is not None and ("outbox.handle", handle) in notes:
+            noted: tuple[str, int | None] = notes[("outbox.handle", handle)]
+            return noted
         row = await self.get(-handle)
         if row is None:
             return "failed", None
@@ -331,6 +366,8 @@ class OutboxRepository(Repository):
             notes = self.db.notes()
             if notes is not None:
                 notes.pop(("outbox.open", chat_id), None)
+                for key in [k for k in notes if k[0] == "outbox.handle"]:
+                    del notes[key]
             if self.courier is not None:
                 self.db.after_commit(self.courier.wake)
         return released

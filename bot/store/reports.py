@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.models import Answers, Page, Report, Staff
+from bot.store import customers
 from bot.store.base import Repository
 from bot.store.db import Row
 
@@ -211,11 +212,7 @@ class ReportRepository(Repository):
         """What a report changes elsewhere: a customer's last visit, a promotion's state."""
         if kind == "visit":
             visited_on = _when_at(answers)[:10]
-            await self.db.execute(
-                "UPDATE customers SET last_visit_on = ? WHERE id = ?"
-                " AND (last_visit_on IS NULL OR last_visit_on < ?)",
-                (visited_on, answers["customer"], visited_on),
-            )
+            await customers.visited(self.db, answers["customer"], visited_on)
         elif kind == "promotion":
             await self.db.execute_many(
                 "INSERT OR IGNORE INTO promotion_customers (promotion_id, customer_id)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.models import Role, Staff
+from bot.store import drafts, outbox, units
 from bot.store.base import Repository
 from bot.store.db import Row
 
@@ -42,13 +43,36 @@ class StaffRepository(Repository):
 
     async def writing(self, telegram_id: int) -> tuple[Staff | None, bool]:
         """The person writing to kabot, and whether messages wait for them (they had never
-        written, or had blocked kabot): asked together, as every update asks."""
+        written, or had blocked kabot): asked together, as every update asks, with what the
+        update's outbox rows and form steps would ask next (the chat's state, the draft)."""
         row = await self.db.fetch_one(
             "SELECT s.*, EXISTS (SELECT 1 FROM outbox o WHERE o.chat_id = s.telegram_id"
-            " AND o.status = 'waiting') AS waiting FROM staff s WHERE s.telegram_id = ?",
+            " AND o.status = 'waiting') AS waiting, EXISTS (SELECT 1 FROM outbox o"
+            " WHERE o.chat_id = s.telegram_id AND o.status IN ('pending', 'sending')"
+            " AND o.method != 'answerCallbackQuery') AS behind, "
+            + drafts.JOINED
+            + ", p.status AS prompt_status, p.message_id AS prompt_message, "
+            + units.JOINED_CENTRE
+            + " FROM staff s LEFT JOIN drafts d ON d.staff_id = s.id"
+            " LEFT JOIN outbox p ON p.id = -d.prompt_message_id"
+            " LEFT JOIN business_units c ON c.is_centre = 1 WHERE s.telegram_id = ?",
             (telegram_id,),
         )
-        return (_staff(row), bool(row["waiting"])) if row else (None, False)
+        if row is None:
+            return None, False
+        drafts.note_joined(self.db, row["id"], row)
+        units.note_centre(self.db, row)
+        if row["prompt_status"] is not None:
+            outbox.note_handle(
+                self.db,
+                row["draft_prompt_message_id"],
+                row["prompt_status"],
+                row["prompt_message"],
+            )
+        if not row["waiting"] and row["first_seen_at"] is not None:
+            # The reply's outbox row need not ask again whether this chat is held or busy.
+            outbox.note_open(self.db, telegram_id, bool(row["behind"]))
+        return _staff(row), bool(row["waiting"])
 
     async def in_unit(self, unit_id: int) -> list[Staff]:
         rows = await self.db.fetch_all(

@@ -4,19 +4,33 @@ from __future__ import annotations
 
 from bot.models import BusinessUnit
 from bot.store.base import Repository
-from bot.store.db import Row
+from bot.store.db import Database, Row
+
+_COLUMNS = ("id", "code", "name", "is_centre", "group_chat_id", "responsible_staff_id", "active")
+# The centre's columns read along with the person writing (see StaffRepository.writing).
+JOINED_CENTRE = ", ".join(f"c.{c} AS centre_{c}" for c in _COLUMNS)
 
 
-def _unit(row: Row) -> BusinessUnit:
+def _unit(row: Row, prefix: str = "") -> BusinessUnit:
     return BusinessUnit(
-        id=row["id"],
-        code=row["code"],
-        name=row["name"],
-        is_centre=bool(row["is_centre"]),
-        group_chat_id=row["group_chat_id"],
-        responsible_staff_id=row["responsible_staff_id"],
-        active=bool(row["active"]),
+        id=row[prefix + "id"],
+        code=row[prefix + "code"],
+        name=row[prefix + "name"],
+        is_centre=bool(row[prefix + "is_centre"]),
+        group_chat_id=row[prefix + "group_chat_id"],
+        responsible_staff_id=row[prefix + "responsible_staff_id"],
+        active=bool(row[prefix + "active"]),
     )
+
+
+def note_centre(db: Database, row: Row) -> None:
+    """The centre as read with ``JOINED_CENTRE``: the transaction open in this task asks no
+    more, until it writes a unit."""
+    centre = _unit(row, "centre_") if row["centre_id"] is not None else None
+    db.remember(_CENTRE, centre, ("business_units",))
+
+
+_CENTRE = ("unit.centre",)
 
 
 class UnitRepository(Repository):
@@ -101,5 +115,9 @@ class UnitRepository(Repository):
             )
 
     async def centre(self) -> BusinessUnit | None:
+        known, noted = self.db.recall(_CENTRE)
+        if known:
+            centre: BusinessUnit | None = noted
+            return centre
         row = await self.db.fetch_one("SELECT * FROM business_units WHERE is_centre = 1")
         return _unit(row) if row else None
