@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
+from dataclasses import replace
 
 import pytest
 from telegram import Update
@@ -200,3 +202,98 @@ async def test_a_read_asked_again_in_a_transaction_is_answered_until_a_write(org
         assert statements.count(count) == 3
     finally:
         await db.trace(None)
+
+
+_AUDIT = (
+    "INSERT INTO audit_log (at, actor, action, entity, entity_id) VALUES (?, 'test', ?, 'y', '1')"
+)
+_COUNT = "SELECT COUNT(*) AS n FROM audit_log WHERE action = ?"
+
+
+async def test_a_queued_write_rides_with_the_next_trip_and_goes_with_a_rollback(
+    org: Kabot,
+) -> None:
+    db = org.store.db
+    made: list[int] = []
+    async with db.transaction():
+        trips = db.trips
+        await db.queue(_AUDIT, ("now", "queued"), then=made.append)
+        assert db.trips == trips and made == []  # not sent yet
+        seen = await db.fetch_one(_COUNT, ("queued",))  # one trip: BEGIN, the write, the read
+        assert seen is not None and seen["n"] == 1
+        assert db.trips == trips + 1 and len(made) == 1 and made[0] > 0
+        await db.queue(_AUDIT, ("now", "at commit"))
+    after = await db.fetch_one(_COUNT, ("at commit",))
+    assert after is not None and after["n"] == 1  # went with the COMMIT
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        async with db.transaction():
+            await db.queue(_AUDIT, ("now", "rolled back"))
+            await db.fetch_one(_COUNT, ("rolled back",))
+            raise Boom
+    gone = await db.fetch_one(_COUNT, ("rolled back",))
+    assert gone is not None and gone["n"] == 0
+    # A queued write that fails fails its transaction, at the next trip.
+    with pytest.raises(sqlite3.IntegrityError):
+        async with db.transaction():
+            await db.queue("INSERT INTO audit_log (at) VALUES (NULL)")
+            await db.queue(_AUDIT, ("now", "with the bad one"))
+    kept = await db.fetch_one(_COUNT, ("with the bad one",))
+    assert kept is not None and kept["n"] == 0
+    # A transaction that ran nothing sends nothing.
+    trips = db.trips
+    async with db.transaction():
+        pass
+    assert db.trips == trips
+
+
+async def test_what_a_transaction_remembers_is_forgotten_by_a_write_naming_its_table(
+    org: Kabot,
+) -> None:
+    db = org.store.db
+    assert db.recall(("k",)) == (False, None)
+    db.remember(("k",), 1, ("drafts",))  # outside a transaction: nothing kept
+    assert db.recall(("k",)) == (False, None)
+    async with db.transaction():
+        db.remember(("k",), 1, ("staff",))
+        await db.queue(_AUDIT, ("now", "staff_id is not staff"))
+        await db.execute("UPDATE drafts SET seq = seq WHERE staff_id = -1")
+        assert db.recall(("k",)) == (True, 1)  # neither write names the staff table
+        await db.execute("UPDATE staff SET active = active WHERE id = -1")
+        assert db.recall(("k",)) == (False, None)
+    async with db.transaction():
+        assert db.recall(("k",)) == (False, None)  # gone with its transaction
+
+
+async def test_a_form_step_reads_the_person_with_their_draft_and_the_centre(org: Kabot) -> None:
+    """The person's read brings their draft, their question's row and the centre: a step
+    asks none of them again, and a draft written in the step is read back as written."""
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/visit")
+    await zhou.send("家乐福")
+    statements: list[str] = []
+    await org.store.db.trace(statements.append)
+    try:
+        await zhou.press("家乐福（华东区）")
+    finally:
+        await org.store.db.trace(None)
+    assert "什么时候拜访的" in zhou.last_reply()
+    assert not [s for s in statements if s.startswith("SELECT * FROM drafts")]
+    assert not [s for s in statements if "is_centre = 1" in s and "LEFT JOIN" not in s]
+    assert not [s for s in statements if s.startswith("SELECT * FROM outbox WHERE id")]
+    person = await org.store.staff.by_telegram_id(ZHOU)
+    assert person is not None
+    async with org.store.db.transaction():
+        await org.store.staff.writing(ZHOU)
+        draft = await org.store.drafts.of(person.id)
+        assert draft is not None and draft.step != "customer"
+        draft.answers["notes"] = "not saved"
+        assert "notes" not in ((await org.store.drafts.of(person.id)) or draft).answers
+        await org.store.drafts.save(replace(draft, step="notes"))
+        again = await org.store.drafts.of(person.id)
+        assert (
+            again is not None and again.step == "notes" and again.answers["notes"] == "not saved"
+        )
