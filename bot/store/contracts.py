@@ -104,8 +104,8 @@ class ContractRepository(Repository):
         async with self.db.transaction():
             for title in titles:
                 await self.db.execute(
-                    "INSERT OR IGNORE INTO local_contracts (contract_id, unit_id, title,"
-                    " recorded_by, created_at) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO local_contracts (contract_id, unit_id, title,"
+                    " recorded_by, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (contract.id, unit_id, title, by.id, self.now_text()),
                 )
             await self.audit(

@@ -124,7 +124,7 @@ class GradingRepository(Repository):
         """Claim the half-year's call for the sheet; False when it went out already."""
         return (
             await self.db.changes(
-                "INSERT OR IGNORE INTO grading_calls (period, sent_at) VALUES (?, ?)",
+                "INSERT INTO grading_calls (period, sent_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
                 (period, self.now_text()),
             )
             > 0

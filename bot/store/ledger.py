@@ -131,10 +131,11 @@ class LedgerRepository(Repository):
         async with self.db.transaction():
             # One breach, one row: a source is charged once, whoever answers for it now.
             changed = await self.db.changes(
-                "INSERT OR IGNORE INTO penalty_ledger (staff_id, unit_id, kind, rule, period,"
+                "INSERT INTO penalty_ledger (staff_id, unit_id, kind, rule, period,"
                 " amount_fen, reason, source, recorded_by, created_at)"
                 " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
-                " (SELECT 1 FROM penalty_ledger WHERE kind = ? AND source = ?)",
+                " (SELECT 1 FROM penalty_ledger WHERE kind = ? AND source = ?)"
+                " ON CONFLICT DO NOTHING",
                 (
                     person.id,
                     person.unit_id,
@@ -217,7 +218,8 @@ class LedgerRepository(Repository):
 
     async def add_post(self, entry: LedgerEntry, chat_id: int, message_id: int) -> None:
         await self.db.execute(
-            "INSERT OR IGNORE INTO ledger_posts (entry_id, chat_id, message_id) VALUES (?, ?, ?)",
+            "INSERT INTO ledger_posts (entry_id, chat_id, message_id) VALUES (?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (entry.id, chat_id, message_id),
         )
 

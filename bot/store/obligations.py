@@ -63,8 +63,9 @@ class ObligationRepository(Repository):
         of a hundred thousand contracts costs one round trip, not one each."""
         now = self.now_text()
         await self.db.execute_many(
-            "INSERT OR IGNORE INTO obligations (rule, subject, period, due_on, unit_id,"
-            " staff_id, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO obligations (rule, subject, period, due_on, unit_id,"
+            " staff_id, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             [
                 (
                     d.rule,
@@ -149,8 +150,9 @@ class ObligationRepository(Repository):
         ``receiver``: whom it is for (a stand-in, for ``stand_in_for`` on leave), in
         ``chat_id`` (a group's, or the person's): the evidence pack's timeline."""
         changed = await self.db.changes(
-            "INSERT OR IGNORE INTO notices_sent (obligation_id, kind, sent_at, outcome,"
-            " receiver_id, stand_in_for, chat_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO notices_sent (obligation_id, kind, sent_at, outcome,"
+            " receiver_id, stand_in_for, chat_id) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (
                 obligation.id,
                 kind,
@@ -336,8 +338,8 @@ class ObligationRepository(Repository):
         """Record "no issues this month"; False when the unit said so already."""
         async with self.db.transaction():
             changed = await self.db.changes(
-                "INSERT OR IGNORE INTO issue_declarations (unit_id, month, staff_id, created_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO issue_declarations (unit_id, month, staff_id, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (unit_id, month, by.id, self.now_text()),
             )
             if changed:
@@ -453,8 +455,8 @@ class ObligationRepository(Repository):
     async def claim_digest(self, staff_id: int, day: date, outcome: str) -> bool:
         """Note the day's digest for a person as sent (or empty); False if it was already."""
         changed = await self.db.changes(
-            "INSERT OR IGNORE INTO digests_sent (staff_id, day, sent_at, outcome)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO digests_sent (staff_id, day, sent_at, outcome)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (staff_id, day.isoformat(), self.now_text(), outcome),
         )
         return changed > 0

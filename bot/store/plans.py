@@ -12,14 +12,14 @@ class PlanRepository(Repository):
         """Write kabot's proposal, the first time only; False when the month has a plan."""
         async with self.db.transaction():
             if not await self.db.changes(
-                "INSERT OR IGNORE INTO visit_plan_status (staff_id, month, proposed_at)"
-                " VALUES (?, ?, ?)",
+                "INSERT INTO visit_plan_status (staff_id, month, proposed_at)"
+                " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (staff_id, month, self.now_text()),
             ):
                 return False
             await self.db.execute_many(
-                "INSERT OR IGNORE INTO visit_plans (staff_id, month, customer_id, added_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO visit_plans (staff_id, month, customer_id, added_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(staff_id, month, c, self.now_text()) for c in customer_ids],
             )
         return True

@@ -215,8 +215,8 @@ class ReportRepository(Repository):
             await customers.visited(self.db, answers["customer"], visited_on)
         elif kind == "promotion":
             await self.db.execute_many(
-                "INSERT OR IGNORE INTO promotion_customers (promotion_id, customer_id)"
-                " VALUES (?, ?)",
+                "INSERT INTO promotion_customers (promotion_id, customer_id)"
+                " VALUES (?, ?) ON CONFLICT DO NOTHING",
                 [(report_id, customer_id) for customer_id in answers["customers"]],
             )
         elif kind == "promotion_report" and "actual_cost" in answers:
@@ -315,8 +315,8 @@ class ReportRepository(Repository):
 
     async def add_post(self, report: Report, chat_id: int, message_id: int) -> None:
         await self.db.execute(
-            "INSERT OR IGNORE INTO report_posts (kind, report_id, chat_id, message_id)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO report_posts (kind, report_id, chat_id, message_id)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (report.kind, report.id, chat_id, message_id),
         )
 

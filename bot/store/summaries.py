@@ -159,8 +159,8 @@ class SummaryRepository(Repository):
 
     async def claim(self, unit_id: int, month: str, outcome: str) -> bool:
         changed = await self.db.changes(
-            "INSERT OR IGNORE INTO summaries_sent (unit_id, month, sent_at, outcome)"
-            " VALUES (?, ?, ?, ?)",
+            "INSERT INTO summaries_sent (unit_id, month, sent_at, outcome)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (unit_id, month, self.now_text(), outcome),
         )
         return changed > 0
