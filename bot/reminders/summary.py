@@ -10,6 +10,7 @@ and says so.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -175,7 +176,13 @@ _DRAWING = threading.Lock()
 
 def chart_in_worker(root: str, default_language: str, lang: str, summary: MonthlySummary) -> bytes:
     """In the worker process (see :mod:`bot.reminders.worker`): the summary's chart."""
-    return chart_of(Texts(Path(root), default_language), lang, summary)
+    return chart_of(_worker_texts(root, default_language), lang, summary)
+
+
+@functools.cache
+def _worker_texts(root: str, default_language: str) -> Texts:
+    """The templates, loaded once per worker process (not once a chart)."""
+    return Texts(Path(root), default_language)
 
 
 def chart_of(texts: Texts, lang: str, summary: MonthlySummary) -> bytes:
@@ -220,6 +227,10 @@ async def send_summaries(
         if unit.group_chat_id is None:
             await store.summaries.claim(unit.id, month, "unreachable")
             continue
+        if not due:
+            # The chart workers load matplotlib on the other core while the figures are
+            # summed here.
+            worker.start()
         due.append((unit, await gather(store, rules, month, unit)))
     if not due:
         return 0
