@@ -60,7 +60,7 @@ _LOCALS = (
 class ContractRepository(Repository):
     async def add(self, customer_id: int, title: str, completed_on: date, by: Staff) -> Contract:
         async with self.db.transaction():
-            contract_id = await self.db.execute(
+            contract_id = await self.db.insert(
                 "INSERT INTO contracts (customer_id, title, completed_on, recorded_by, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (customer_id, title, completed_on.isoformat(), by.id, self.now_text()),
@@ -179,7 +179,7 @@ class ContractRepository(Repository):
 
     async def add_launch(self, unit_id: int, product: str, launch_on: date, by: Staff) -> Launch:
         async with self.db.transaction():
-            launch_id = await self.db.execute(
+            launch_id = await self.db.insert(
                 "INSERT INTO launches (unit_id, product, launch_on, recorded_by, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (unit_id, product, launch_on.isoformat(), by.id, self.now_text()),

@@ -152,7 +152,7 @@ class CustomerRepository(Repository):
         return int(row[0]) if row else 0
 
     async def remember_search(self, staff_id: int, query: str) -> int:
-        return await self.db.execute(
+        return await self.db.insert(
             "INSERT INTO customer_searches (staff_id, query, created_at) VALUES (?, ?, ?)",
             (staff_id, query, self.now_text()),
         )
@@ -170,7 +170,7 @@ class CustomerRepository(Repository):
         answers = admission.answers
         now = self.now_text()
         async with self.db.transaction():
-            customer_id = await self.db.execute(
+            customer_id = await self.db.insert(
                 "INSERT INTO customers (code, name, kind, type, grade, visit_class, unit_id,"
                 " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (

@@ -228,10 +228,16 @@ class Database:
         rows: list[Row] = await self._read(_fetch_all, sql, params)
         return list(rows)
 
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """Run one statement; returns lastrowid (inserts) — rowcount is on :meth:`changes`."""
-        row_id: int = await self._write(_last_row_id, sql, params)
-        return row_id
+    async def execute(self, sql: str, params: Params = ()) -> None:
+        """Run one statement (its row count is on :meth:`changes`, a new row's id on
+        :meth:`insert`)."""
+        await self._write(_nothing, sql, params)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run one INSERT of one row and return the row's id — by ``RETURNING id``, which
+        SQLite and PostgreSQL both speak (a connection's last row id is SQLite's alone)."""
+        row = await self._write(_fetch_one, sql + " RETURNING id", params)
+        return int(row[0])
 
     async def changes(self, sql: str, params: Params = ()) -> int:
         count: int = await self._write(_row_count, sql, params)
@@ -252,16 +258,17 @@ class Database:
         a transaction it goes to SQLite with the next statement or the COMMIT, in order, so it
         costs no trip of its own; alone, it runs now. An error it raises is raised by that
         next trip, and the whole transaction is rolled back as with any other. ``then``
-        gets the row id an INSERT made, when it has been made (before the commit's
-        :meth:`after_commit` calls)."""
+        gets the id of the row an INSERT made (by ``RETURNING id``), when it has been made
+        (before the commit's :meth:`after_commit` calls)."""
         open_ = self._current.get()
         if open_ is None:
-            row_id = await self._write(_last_row_id, sql, params)
-            if then is not None:
-                then(row_id)
+            if then is None:
+                await self.execute(sql, params)
+            else:
+                then(await self.insert(sql, params))
             return
         open_.wrote(sql)
-        open_.queued.append((sql, params, then))
+        open_.queued.append((sql if then is None else sql + " RETURNING id", params, then))
 
     async def user_version(self) -> int:
         row = await self.fetch_one("PRAGMA user_version")
@@ -337,9 +344,9 @@ def _in_transaction(
     if begin:
         conn.execute("BEGIN IMMEDIATE")
     row_ids = []
-    for sql, params, _ in queued:
+    for sql, params, then in queued:
         cursor = conn.execute(sql, params)
-        row_ids.append(cursor.lastrowid or 0)
+        row_ids.append(int(cursor.fetchone()[0]) if then is not None else 0)
         cursor.close()
     return work(conn), row_ids
 
@@ -366,8 +373,8 @@ def _fetch_all(cursor: sqlite3.Cursor) -> Any:
     return cursor.fetchall()
 
 
-def _last_row_id(cursor: sqlite3.Cursor) -> int:
-    return cursor.lastrowid or 0
+def _nothing(cursor: sqlite3.Cursor) -> None:
+    return None
 
 
 def _row_count(cursor: sqlite3.Cursor) -> int:

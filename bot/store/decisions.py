@@ -45,7 +45,7 @@ class DecisionRepository(Repository):
     async def open(self, subject: Report, step: str, approver: str, actor: str) -> Decision:
         """A new pending step for ``subject`` as it is now (its current version)."""
         async with self.db.transaction():
-            decision_id = await self.db.execute(
+            decision_id = await self.db.insert(
                 "INSERT INTO decisions (subject_kind, subject_id, subject_version, step,"
                 " approver, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (subject.kind, subject.id, subject.version, step, approver, self.now_text()),

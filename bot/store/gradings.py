@@ -33,7 +33,7 @@ class Proposal:
 class GradingRepository(Repository):
     async def add(self, period: str, by: Staff, lines: Sequence[ProposalLine]) -> int:
         async with self.db.transaction():
-            proposal_id = await self.db.execute(
+            proposal_id = await self.db.insert(
                 "INSERT INTO grading_proposals (period, created_by, created_at) VALUES (?, ?, ?)",
                 (period, by.id, self.now_text()),
             )

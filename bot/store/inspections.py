@@ -164,7 +164,7 @@ class InspectionRepository(Repository):
         by: Staff,
     ) -> Inspection:
         async with self.db.transaction():
-            inspection_id = await self.db.execute(
+            inspection_id = await self.db.insert(
                 "INSERT INTO store_inspections (store_id, unit_id, inspected_on, recorded_by,"
                 " responsible_id, photos, note, status, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

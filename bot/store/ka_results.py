@@ -74,7 +74,7 @@ class KaResultRepository(Repository):
                 return None
             values = (last_year, sales, budget, penalty, incentive, by.id, self.now_text())
             if before is None:
-                result_id = await self.db.execute(
+                result_id = await self.db.insert(
                     "INSERT INTO ka_results (unit_id, year, last_year_fen, sales_fen,"
                     " budget_fen, penalty_fen, incentive_fen, recorded_by, created_at, status)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'proposed')",

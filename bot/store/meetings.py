@@ -36,7 +36,7 @@ class MeetingRepository(Repository):
         by: Staff,
     ) -> Meeting:
         async with self.db.transaction():
-            meeting_id = await self.db.execute(
+            meeting_id = await self.db.insert(
                 "INSERT INTO customer_meetings (customer_id, unit_id, staff_id, held_on,"
                 " last_quarter, market, problems, next_quarter, photos, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

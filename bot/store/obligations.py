@@ -267,7 +267,7 @@ class ObligationRepository(Repository):
         self, month: str, summary: str, file: dict[str, object] | None, by: Staff
     ) -> int:
         async with self.db.transaction():
-            report_id = await self.db.execute(
+            report_id = await self.db.insert(
                 "INSERT INTO national_reports (month, summary, file, filed_by, filed_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (

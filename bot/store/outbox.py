@@ -193,7 +193,7 @@ class OutboxRepository(Repository):
                 # row written behind it waits for it in the table, see ``due``).
                 await self.db.queue(insert, values, then=made)
                 return 0
-            row_id = await self.db.execute(insert, values)
+            row_id = await self.db.insert(insert, values)
             made(row_id)
         return -row_id
 

@@ -164,7 +164,7 @@ class ReportRepository(Repository):
         now = self.now_text()
         values = [author.id, unit_id, *typed.values(), _json(answers), now, now]
         async with self.db.transaction():
-            report_id = await self.db.execute(
+            report_id = await self.db.insert(
                 f"INSERT INTO {table.name} ({', '.join(columns)})"
                 f" VALUES ({', '.join('?' for _ in columns)})",
                 values,

@@ -176,7 +176,7 @@ class RosterStore(Repository):
         before = await self.db.fetch_one(f"SELECT * FROM {table} WHERE code = ?", (code,))
         if before is None:
             columns = ["code", *values, "created_at", "updated_at"]
-            row_id = await self.db.execute(
+            row_id = await self.db.insert(
                 f"INSERT INTO {table} ({', '.join(columns)})"
                 f" VALUES ({', '.join('?' for _ in columns)})",
                 [code, *values.values(), now, now],

@@ -161,7 +161,7 @@ class StaffRepository(Repository):
     ) -> Staff:
         async with self.db.transaction():
             now = self.now_text()
-            staff_id = await self.db.execute(
+            staff_id = await self.db.insert(
                 "INSERT INTO staff (code, name, role, unit_id, telegram_id, username, language,"
                 " active, created_at, updated_at, first_seen_at, director_of)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)",
@@ -238,7 +238,7 @@ class StaffRepository(Repository):
 
     async def add_leave(self, person: Staff, first: date, last: date, stand_in: Staff) -> int:
         async with self.db.transaction():
-            leave_id = await self.db.execute(
+            leave_id = await self.db.insert(
                 "INSERT INTO leaves (staff_id, first_day, last_day, stand_in_id, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (person.id, first.isoformat(), last.isoformat(), stand_in.id, self.now_text()),

@@ -58,7 +58,7 @@ class StoreEventRepository(Repository):
         self, unit_id: int, customer_id: int, kind: str, title: str, event_on: date, by: Staff
     ) -> StoreEvent:
         async with self.db.transaction():
-            event_id = await self.db.execute(
+            event_id = await self.db.insert(
                 "INSERT INTO store_events (unit_id, customer_id, kind, title, event_on,"
                 " recorded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (unit_id, customer_id, kind, title, event_on.isoformat(), by.id, self.now_text()),
