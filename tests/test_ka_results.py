@@ -164,3 +164,33 @@ async def test_the_office_moves_where_the_most_applies(
     await enter(zhang, "液态奶事业本部", "1000万", "950万", "1100万")  # 5% of 10%: 5,500
     assert "¥5,500" in zhang.last_reply()
     assert "少 10% 及以上为 8000 元" in str(card_of(centre)["text"])
+
+
+async def test_the_year_is_named_or_the_one_ended_and_kept_from_the_draft_s_start(
+    org: Kabot,
+) -> None:
+    centre, _, _, zhang = await people(org)
+    # December: a unit whose year has closed is entered for this year, by name.
+    org.clock.set(datetime(2026, 12, 28, 10, 0, tzinfo=TZ))
+    for wrong in ("/kayear 2024", "/kayear 2027", "/kayear next", "/kayear 2026 2025"):
+        await zhang.send(wrong)
+        assert "只能录入 2025 年或 2026 年的业绩" in zhang.last_reply(), wrong
+    await zhang.send("/kayear 2026")
+    await zhang.press("液态奶事业本部")
+    await zhang.send("1000万")
+    await zhang.send("900万")
+    await zhang.send("1100万")
+    await zhang.press("提交")
+    assert "液态奶事业本部 · 2026 年" in str(card_of(centre)["text"])
+    # Begun on 31 December without a year: 2025, also when it is sent on 1 January.
+    org.clock.set(datetime(2026, 12, 31, 17, 0, tzinfo=TZ))
+    await zhang.send("/kayear")
+    await zhang.press("冰品事业本部")
+    await zhang.send("500万")
+    org.clock.set(datetime(2027, 1, 1, 9, 0, tzinfo=TZ))
+    await zhang.send("450万")
+    await zhang.send("600万")
+    await zhang.press("提交")
+    assert "冰品事业本部 · 2025 年" in str(card_of(centre)["text"])
+    results = await org.store.db.fetch_all("SELECT year FROM ka_results ORDER BY id")
+    assert [r["year"] for r in results] == [2026, 2025]

@@ -33,8 +33,12 @@ from bot.workflow import speaks_for_centre
 _LOGGER = logging.getLogger(__name__)
 
 
-async def begin(update: Update, context: KabotContext, form: Form) -> None:
-    """Start ``form`` for the person — or say why not, or offer the draft they have open."""
+async def begin(
+    update: Update, context: KabotContext, form: Form, *, preset: dict[str, Any] | None = None
+) -> None:
+    """Start ``form`` for the person — or say why not, or offer the draft they have open.
+    ``preset``: answers fixed when the draft starts that no question asks (the year a
+    /kayear result is for)."""
     chat = update.effective_chat
     assert chat is not None
     if chat.type != Chat.PRIVATE:
@@ -68,17 +72,22 @@ async def begin(update: Update, context: KabotContext, form: Form) -> None:
     if first.kind is Kind.RECORD and not await form_offers.records(context, first.source):
         await context.outbox.message(chat.id, context.label(f"contracts.none.{first.source}"))
         return
-    await start_form(chat, context, form)
+    await start_form(chat, context, form, preset=preset)
 
 
 async def start_form(
-    chat: Chat, context: KabotContext, form: Form, *, target: int | None = None
+    chat: Chat,
+    context: KabotContext,
+    form: Form,
+    *,
+    target: int | None = None,
+    preset: dict[str, Any] | None = None,
 ) -> None:
     """Start ``form`` (about report or decision ``target``, for a reply or a decision's
     reason) — unless a draft is open: nothing typed is dropped without asking."""
     restart = form.name if target is None else f"{form.name}-{target}"
     if not await _unfinished(chat, context, form.name, restart):
-        await _begin_draft(chat, context, form, target=target)
+        await _begin_draft(chat, context, form, target=target, preset=preset)
 
 
 # /start's payload from a group button's link: the form that button started waits there.
@@ -141,14 +150,15 @@ async def _begin_draft(
     target: int | None = None,
     answers: dict[str, Any] | None = None,
     given: dict[str, Any] | None = None,
+    preset: dict[str, Any] | None = None,
 ) -> None:
     """A new draft: of a saved report's ``answers`` (at its summary), or from the start with
-    the defaults and what the place it started from ``given`` (a customer's card: the
-    customer), at the first question still open."""
+    the defaults, the ``preset`` answers no question asks, and what the place it started
+    from ``given`` (a customer's card: the customer), at the first question still open."""
     if answers:
         step, start = engine.SUMMARY, answers
     else:
-        start = {**engine.defaults(form), **(given or {})}
+        start = {**engine.defaults(form), **(preset or {}), **(given or {})}
         step = engine.first_step(form, given=tuple(given or ()))
     draft = await context.store.drafts.begin(
         context.person.id, form.name, step, start, report_id=target

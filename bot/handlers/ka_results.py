@@ -27,11 +27,26 @@ _PRESSED = re.compile(r"^kr:(\d{1,12})(:no)?$")
 
 
 async def kayear_command(update: Update, context: KabotContext) -> None:
-    await forms.begin(update, context, FORMS["ka_result"])
+    """``/kayear`` enters the year just ended; ``/kayear 2026`` names the year (this one or
+    the last: a unit's year may close in December). The year is fixed as the draft starts,
+    so a draft begun on 31 December is still for that year when it is sent in January."""
+    default = result_year(context)
+    year = default
+    if context.args:
+        named = context.args[0].strip()
+        year = int(named) if re.fullmatch(r"\d{4}", named) else 0
+        if year not in (default, default + 1) or len(context.args) > 1:
+            chat = update.effective_chat
+            assert chat is not None
+            label = context.label("ka_result.which_year", last=default, this=default + 1)
+            await context.outbox.message(chat.id, label)
+            return
+    await forms.begin(update, context, FORMS["ka_result"], preset={"year": year})
 
 
 def result_year(context: KabotContext) -> int:
-    """Results are entered once the year is over: the year before today's."""
+    """Without a year named, results are entered once the year is over: the year before
+    today's."""
     return context.clock.now().year - 1
 
 
@@ -82,7 +97,7 @@ async def submitted(
         return context.label("answer.not_allowed")
     figures = (int(answers["last_year"]), int(answers["sales"]), int(answers["budget"]))
     proposal = ka_result.propose(rule, *figures)
-    year = result_year(context)
+    year = int(answers.get("year") or result_year(context))  # a draft from before: the year ended
     old = await store.ka_results.card_of(unit.id, year)
     result = await store.ka_results.record(
         unit.id, year, figures, (proposal.penalty_fen, proposal.incentive_fen), person
