@@ -26,6 +26,7 @@ from bot import status
 from bot.clock import Clock
 from bot.context import KabotContext, Resources
 from bot.delivery.downloads import Downloader
+from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox import Poller, WebhookReceiver
 from bot.delivery.lock import InstanceLock
 from bot.delivery.ratelimit import KabotRateLimiter
@@ -180,6 +181,8 @@ def build_application(
         .base_file_url(settings.file_base_url)
         .context_types(ContextTypes(context=KabotContext, bot_data=Resources))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connections=1))
         .rate_limiter(rate_limiter or KabotRateLimiter(shared_by=settings.token))
         .concurrent_updates(PerPersonUpdateProcessor())
         .post_init(_open_resources)
@@ -345,7 +348,13 @@ async def _close_resources(app: Application) -> None:
 async def _initialized(application: Application) -> Resources:
     await application.initialize()
     if application.post_init is not None:
-        await application.post_init(application)
+        try:
+            await application.post_init(application)
+        except BaseException:
+            # Refused (another kabot on this database, a store that cannot open): the HTTP
+            # connections opened for the token check are closed before the one-line reason.
+            await application.shutdown()
+            raise
     resources: Resources = application.bot_data
     assert resources.store is not None
     return resources

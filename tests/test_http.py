@@ -1,0 +1,99 @@
+"""kabot's HTTP client for the Bot API (PTB's request interface on aiohttp): what it sends,
+and the errors PTB expects of a request when the network fails."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp import web
+from telegram import InputFile
+from telegram.error import NetworkError, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
+
+from bot.delivery.http import AiohttpRequest
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
+    seen: list[dict[str, object]] = []
+
+    async def answer(request: web.Request) -> web.Response:
+        if request.path.endswith("/slow"):
+            await asyncio.sleep(1)  # far longer than the timeout asked for
+        form = await request.post()
+        fields: dict[str, object] = {}
+        for name, value in form.items():
+            if isinstance(value, web.FileField):
+                fields[name] = (value.filename, value.file.read(), value.content_type)
+            else:
+                fields[name] = value
+        seen.append(fields)
+        return web.json_response({"ok": True, "result": True})
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", answer)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}", seen
+    await runner.cleanup()
+
+
+async def test_parameters_go_form_encoded_and_files_keep_their_chinese_names(
+    server: tuple[str, list[dict[str, object]]],
+) -> None:
+    url, seen = server
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        plain = RequestData(
+            [
+                RequestParameter.from_input("chat_id", 7),
+                RequestParameter.from_input("text", "你好"),
+            ]
+        )
+        status, body = await request.do_request(f"{url}/sendMessage", "POST", plain)
+        assert status == 200 and json.loads(body)["ok"] is True
+        upload = InputFile(b"PK\x03\x04 workbook", filename="KA月度汇总-2026-11.xlsx")
+        files = RequestData(
+            [
+                RequestParameter.from_input("chat_id", -100),
+                RequestParameter.from_input("document", upload),
+            ]
+        )
+        await request.do_request(f"{url}/sendDocument", "POST", files)
+    finally:
+        await request.shutdown()
+    assert seen[0] == {"chat_id": "7", "text": "你好"}
+    sent = seen[1]
+    assert sent["chat_id"] == "-100"
+    name, content, _ = next(v for v in sent.values() if isinstance(v, tuple))
+    assert name == "KA月度汇总-2026-11.xlsx" and content == b"PK\x03\x04 workbook"
+
+
+async def test_a_silent_server_is_a_timeout_and_a_closed_port_a_network_error(
+    server: tuple[str, list[dict[str, object]]],
+) -> None:
+    url, _ = server
+    request = AiohttpRequest()
+    await request.initialize()
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    try:
+        with pytest.raises(TimedOut):
+            await request.do_request(f"{url}/slow", "POST", read_timeout=0.05)
+        with pytest.raises(NetworkError) as refused:
+            await request.do_request(f"http://127.0.0.1:{closed}/getMe", "POST")
+        assert not isinstance(refused.value, TimedOut)
+    finally:
+        await request.shutdown()
+    with pytest.raises(RuntimeError):  # shut down: refuses rather than open a new pool
+        await request.do_request(f"{url}/getMe", "POST")
