@@ -97,3 +97,25 @@ async def test_a_silent_server_is_a_timeout_and_a_closed_port_a_network_error(
         await request.shutdown()
     with pytest.raises(RuntimeError):  # shut down: refuses rather than open a new pool
         await request.do_request(f"{url}/getMe", "POST")
+
+
+async def test_the_proxy_the_environment_names_is_used(
+    server: tuple[str, list[dict[str, object]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An office behind a proxy: HTTP_PROXY is honoured (here a proxy nobody runs, so the
+    request fails to connect instead of reaching the server directly)."""
+    url, seen = server
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nowhere = probe.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{nowhere}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError):
+            await request.do_request(f"{url}/getMe", "POST")
+    finally:
+        await request.shutdown()
+    assert seen == []

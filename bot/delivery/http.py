@@ -43,6 +43,9 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections),
                 headers={"User-Agent": self.USER_AGENT},
+                # HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as httpx did: an office
+                # that reaches Telegram through a proxy keeps doing so.
+                trust_env=True,
             )
 
     async def shutdown(self) -> None:
