@@ -46,6 +46,14 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
     await runner.cleanup()
 
 
+def _closed_port() -> int:
+    """A port nobody listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
 async def test_parameters_go_form_encoded_and_files_keep_their_chinese_names(
     server: tuple[str, list[dict[str, object]]],
 ) -> None:
@@ -84,9 +92,7 @@ async def test_a_silent_server_is_a_timeout_and_a_closed_port_a_network_error(
     url, _ = server
     request = AiohttpRequest()
     await request.initialize()
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
+    closed = _closed_port()
     try:
         with pytest.raises(TimedOut):
             await request.do_request(f"{url}/slow", "POST", read_timeout=0.05)
@@ -105,9 +111,7 @@ async def test_the_proxy_the_environment_names_is_used(
     """An office behind a proxy: HTTP_PROXY is honoured (here a proxy nobody runs, so the
     request fails to connect instead of reaching the server directly)."""
     url, seen = server
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        nowhere = probe.getsockname()[1]
+    nowhere = _closed_port()
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{nowhere}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
