@@ -262,8 +262,10 @@ async def test_what_a_transaction_remembers_is_forgotten_by_a_write_naming_its_t
         await db.queue(_AUDIT, ("now", "staff_id is not staff"))
         await db.execute("UPDATE drafts SET seq = seq WHERE staff_id = -1")
         assert db.recall(("k",)) == (True, 1)  # neither write names the staff table
+        db.remember(("kept",), 2, ())  # naming no table: kept to the end
         await db.execute("UPDATE staff SET active = active WHERE id = -1")
         assert db.recall(("k",)) == (False, None)
+        assert db.recall(("kept",)) == (True, 2)
     async with db.transaction():
         assert db.recall(("k",)) == (False, None)  # gone with its transaction
 

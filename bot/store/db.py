@@ -293,10 +293,19 @@ _Queued = tuple[str, Params, Callable[[int], None] | None]
 
 
 class _Transaction:
-    """What lives as long as one transaction: calls for after its commit, the answers to its
-    reads since its last write, and the repositories' notes."""
+    """What lives as long as one transaction: whether its BEGIN was sent, the writes queued
+    for its next trip, calls for after its commit, the answers to its reads since its last
+    write, what repositories kept (until a write names its tables), and their notes."""
 
     __slots__ = ("after", "begun", "kept", "notes", "queued", "reads")
+
+    def __init__(self) -> None:
+        self.begun = False
+        self.queued: list[_Queued] = []
+        self.after: list[Callable[[], None]] = []
+        self.reads: dict[tuple[Any, ...], Any] = {}
+        self.kept: dict[tuple[Any, ...], tuple[Any, re.Pattern[str]]] = {}
+        self.notes: dict[Any, Any] = {}
 
     def wrote(self, sql: str) -> None:
         """A write: the reads' answers are stale, and what was kept of the tables it names."""
@@ -305,19 +314,13 @@ class _Transaction:
             for key in [k for k, (_, tables) in self.kept.items() if tables.search(sql)]:
                 del self.kept[key]
 
-    def __init__(self) -> None:
-        self.kept: dict[tuple[Any, ...], tuple[Any, re.Pattern[str]]] = {}
-        self.begun = False
-        self.queued: list[_Queued] = []
-        self.after: list[Callable[[], None]] = []
-        self.reads: dict[tuple[Any, ...], Any] = {}
-        self.notes: dict[Any, Any] = {}
-
 
 @functools.cache
 def _naming(tables: tuple[str, ...]) -> re.Pattern[str]:
     """What finds a statement naming one of ``tables`` (as a word: not ``staff`` in
-    ``staff_id``)."""
+    ``staff_id``); with no tables, nothing (an empty alternation would find every one)."""
+    if not tables:
+        return re.compile(r"(?!)")
     return re.compile(r"\b(?:" + "|".join(map(re.escape, tables)) + r")\b", re.IGNORECASE)
 
 
