@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import os
 import time
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,7 @@ from bot.context import KabotContext, Resources
 from bot.delivery.downloads import Downloader
 from bot.delivery.http import AiohttpRequest
 from bot.delivery.inbox import Poller, WebhookReceiver
-from bot.delivery.lock import InstanceLock
+from bot.delivery.lock import ServerLock, lock_for
 from bot.delivery.ratelimit import KabotRateLimiter
 from bot.delivery.sender import Sender
 from bot.forms import when
@@ -69,10 +70,13 @@ from bot.reminders.engine import run_due
 from bot.reminders.rules import load_rules
 from bot.settings import Settings
 from bot.store import Store, backup
+from bot.store.postgres import safe_url
 from bot.texts import Texts
 from bot.updates import PerPersonUpdateProcessor
 
 _LOGGER = logging.getLogger(__name__)
+# The exit status of a leader that lost the lead (EX_SOFTWARE: start again, as the standby).
+EXIT_LEAD_LOST = 70
 
 # The kinds of update kabot handles (Telegram sends only these).
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
@@ -248,18 +252,35 @@ async def _settle_pressed(update: Update, context: KabotContext) -> None:
     await context.settle_pressed()
 
 
+def _lead_lost() -> None:
+    """The lead's connection is gone: the standby may be working already. Stop at once —
+    not a graceful stop, during which this process would still send — and let the service
+    manager start kabot again, as the standby now."""
+    _LOGGER.critical("Lost the lead on the database: stopping now")
+    logging.shutdown()
+    os._exit(EXIT_LEAD_LOST)
+
+
 async def _open_resources(app: Application) -> None:
     resources: Resources = app.bot_data
     assert resources.settings is not None and resources.clock is not None
     assert resources.texts is not None
-    # One bot per database: a second one would deliver the outbox twice.
-    lock = InstanceLock(resources.settings.db_path)
-    lock.acquire()
+    # One bot per database: a second one would deliver the outbox twice. On a server, the
+    # second waits as the standby, and takes over when the leader's session ends.
+    lock = lock_for(resources.settings)
+    if isinstance(lock, ServerLock):
+        if not await lock.try_acquire():
+            _LOGGER.info("Standby: %s leads; waiting to take over", await lock.holder())
+            await lock.wait()
+        lock.watch(_lead_lost)
+        _LOGGER.info("Leading on %s", safe_url(lock.url))
+    else:
+        await lock.acquire()
     resources.lock = lock
     try:
-        store = await Store.open(resources.settings.db_path, resources.clock)
+        store = await Store.open(resources.settings.database, resources.clock)
     except BaseException:
-        lock.release()
+        await lock.release()
         raise
     resources.store = store
     resources.bot_username = app.bot.username
@@ -284,7 +305,7 @@ async def _open_resources(app: Application) -> None:
         app.job_queue.run_repeating(
             _due_work, interval=300, first=30, name="due-work", job_kwargs=_job_kwargs("due-work")
         )
-    _LOGGER.info("kabot @%s started, database %s", app.bot.username, store.db.path)
+    _LOGGER.info("kabot @%s started, database %s", app.bot.username, store.db)
 
 
 # APScheduler skips a run that starts more than misfire_grace_time late (1 s by default, and
@@ -316,7 +337,10 @@ async def _due_work(context: KabotContext) -> None:
     if resources.sender is not None:
         resources.sender.wake()
     # Once a day, a verified copy of the database (off the event loop: WAL lets it read
-    # while the bot writes), and the copies older than the setting removed.
+    # while the bot writes), and the copies older than the setting removed. A server's
+    # data is its operator's to back up (pg_dump; ``run_bot.py backup`` copies the files).
+    if settings.db_url is not None:
+        return
     try:
         made = await asyncio.to_thread(
             backup.daily, settings.db_path, settings.backups, now, settings.backup_keep_days
@@ -341,7 +365,7 @@ async def _close_resources(app: Application) -> None:
         await resources.store.close()
         resources.store = None
     if resources.lock is not None:
-        resources.lock.release()
+        await resources.lock.release()
         resources.lock = None
 
 
@@ -382,7 +406,7 @@ async def start_webhook(
 
     async def health() -> tuple[bool, dict[str, Any]]:
         now = datetime.now(settings.tz)
-        found = await asyncio.to_thread(status.gather, settings, now)
+        found = await status.gather(settings, now)
         return found.healthy, found.as_json()
 
     resources.receiver = WebhookReceiver(

@@ -11,7 +11,6 @@ import logging
 import os
 import shutil
 import signal
-import sqlite3
 import sys
 import webbrowser
 from collections.abc import Sequence
@@ -28,7 +27,7 @@ from bot import logs, status
 from bot.app import build_application, start_polling, start_webhook, stop_application
 from bot.cli_args import cli_language, parser
 from bot.clock import Clock, ManualClock, SystemClock
-from bot.delivery.lock import AlreadyRunning, InstanceLock
+from bot.delivery.lock import AlreadyRunning, InstanceLock, lock_for
 from bot.delivery.ratelimit import KabotRateLimiter
 from bot.delivery.sender import Sender
 from bot.models import Role
@@ -38,7 +37,7 @@ from bot.reminders.rules import load_rules
 from bot.roster import Problem, RosterError, read_roster
 from bot.settings import Settings, SettingsError, load_settings, redact
 from bot.store import Store, backup
-from bot.store.db import StoreUnavailable
+from bot.store.db import IntegrityError, StoreUnavailable
 from bot.texts import Texts
 
 
@@ -107,7 +106,7 @@ async def _offline(command: str, args: argparse.Namespace, settings: Settings) -
     texts = Texts(default_language=settings.default_language)
     lang = settings.default_language
     clock = _job_clock(settings, args.now) if command == "jobs" else SystemClock(settings.tz)
-    store = await Store.open(settings.db_path, clock)
+    store = await Store.open(settings.database, clock)
     try:
         if command == "import":
             return await import_roster(store, texts, lang, args.path)
@@ -143,8 +142,8 @@ async def _run_due(store: Store, texts: Texts, lang: str, settings: Settings) ->
     running bot it only records what is due (the bot delivers it); alone, it delivers too."""
     moment = store.clock.now()
     rules = load_rules(settings.rules_path)
-    lock = InstanceLock(settings.db_path)
-    alone = lock.try_acquire()
+    lock = lock_for(settings)
+    alone = await lock.try_acquire()
     try:
         report = await run_due(store, rules, texts, moment, settings)
         print(texts.render(lang, "cli/run_due.txt", report=report, now=moment))
@@ -172,7 +171,7 @@ async def _run_due(store: Store, texts: Texts, lang: str, settings: Settings) ->
         print(texts.render(lang, "cli/run_due_sent.txt", sent=sent, left=left))
         return 0
     finally:
-        lock.release()
+        await lock.release()
 
 
 async def import_roster(store: Store, texts: Texts, lang: str, path: Path) -> int:
@@ -183,7 +182,7 @@ async def import_roster(store: Store, texts: Texts, lang: str, path: Path) -> in
         return 1
     try:
         summary = await store.roster.apply(roster, actor=f"import:{path.name}")
-    except sqlite3.IntegrityError as exc:
+    except IntegrityError as exc:
         # A constraint the checks above do not know of: refuse whole, as for a bad row.
         problem = Problem(path.name, 0, "roster.conflict", {"reason": str(exc)})
         print(texts.render(lang, "cli/import_refused.txt", problems=[problem]))
@@ -254,6 +253,14 @@ async def _invite(
 
 def _backup(command: str, path: Path, settings: Settings) -> int:
     texts, lang = Texts(default_language=settings.default_language), settings.default_language
+    if settings.db_url is not None:
+        # The server's data is the operator's pg_dump's; kabot keeps the files people sent.
+        if command == "restore":
+            print(texts.render(lang, "cli/restore_server.txt"), file=sys.stderr)
+            return 1
+        made = backup.files_only(settings.files, path, datetime.now(settings.tz))
+        print(texts.render(lang, "cli/backup_server.txt", b=made))
+        return 0
     if command == "backup":
         if not settings.db_path.exists():
             raise backup.BackupError(f"there is no database at {settings.db_path} to back up")
@@ -261,12 +268,12 @@ def _backup(command: str, path: Path, settings: Settings) -> int:
         print(texts.render(lang, "cli/backup_made.txt", b=made, rows=sum(made.rows.values())))
         return 0
     lock = InstanceLock(settings.db_path)
-    if not lock.try_acquire():
+    if not lock.try_acquire_now():
         raise AlreadyRunning(f"kabot is running on {settings.db_path}: stop it before a restore")
     try:
         restored = backup.restore(path, settings.db_path)
     finally:
-        lock.release()
+        lock.release_now()
     print(texts.render(lang, "cli/backup_restored.txt", b=restored, db=settings.db_path))
     return 0
 

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.delivery.downloads import Downloader
 from bot.delivery.inbox import Poller, WebhookReceiver
-from bot.delivery.lock import InstanceLock
+from bot.delivery.lock import InstanceLock, ServerLock
 from bot.delivery.outbox import INTERACTIVE, Outbox
 from bot.delivery.sender import Sender
 from bot.models import BusinessUnit, Staff
@@ -35,7 +35,7 @@ class Resources:
     sender: Sender | None = None
     downloader: Downloader | None = None
     receiver: Poller | WebhookReceiver | None = None
-    lock: InstanceLock | None = None
+    lock: InstanceLock | ServerLock | None = None
 
 
 class KabotContext(CallbackContext[ExtBot[None], dict, dict, Resources]):

@@ -40,6 +40,7 @@ class SettingsError(Exception):
 class Settings:
     token: str
     api_url: str
+    # The SQLite file; with ``db_url`` (PostgreSQL) set, only where the data folder is.
     db_path: Path
     tz: ZoneInfo
     rules_path: Path
@@ -56,6 +57,13 @@ class Settings:
     # Log lines: "text" for a terminal, "json" (one object a line, no message text) for
     # a log collector.
     log_format: str = "text"
+    # KABOT_DB=postgresql://…: the server kabot keeps its data on instead of the file.
+    db_url: str | None = None
+
+    @property
+    def database(self) -> str | Path:
+        """What :meth:`Database.open` opens: the server's URL, or the file."""
+        return self.db_url or self.db_path
 
     @property
     def files(self) -> Path:
@@ -117,7 +125,16 @@ def load_settings(
     if api_url.endswith("/bot"):
         api_url = api_url[: -len("/bot")]
 
-    db_path = Path(values.get("KABOT_DB", "").strip() or "kabot.db")
+    from bot.store.db import is_server  # not at the top: the store imports the settings
+
+    db = values.get("KABOT_DB", "").strip() or "kabot.db"
+    db_url = None
+    if is_server(db):
+        db_url = db
+        # The photos, documents and backups' folder (the database is on the server).
+        db_path = Path(values.get("KABOT_DATA_DIR", "").strip() or ".") / "kabot.db"
+    else:
+        db_path = Path(db)
     if db_path.is_dir():
         raise SettingsError(f"KABOT_DB={db_path} is a folder: give the path of a .db file.")
 
@@ -152,6 +169,7 @@ def load_settings(
         token=token,
         api_url=api_url,
         db_path=db_path,
+        db_url=db_url,
         tz=tz,
         rules_path=rules_path,
         default_language=language,

@@ -16,8 +16,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from bot.delivery.lock import InstanceLock
+import asyncpg
+
+from bot.delivery.lock import lock_for
 from bot.settings import Settings
+from bot.store.postgres import safe_url
 from bot.texts import Texts
 
 # Due work runs every five minutes: three missed runs are a problem.
@@ -42,6 +45,7 @@ class Status:
     refused: int = 0
     never_wrote: int = 0
     disk_bytes: int = 0
+    leader: str | None = None  # on a server: the host and pid that lead
     problems: list[str] = field(default_factory=list)  # keys of status.* labels
 
     @property
@@ -52,55 +56,83 @@ class Status:
         return {**asdict(self), "healthy": self.healthy}
 
 
-def _one(conn: sqlite3.Connection, sql: str) -> Any:
-    row = conn.execute(sql).fetchone()
-    return row[0] if row else None
+_READS = {
+    "last_update": "SELECT MAX(received_at) FROM inbox",
+    "outbox_depth": "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
+    "outbox_oldest": "SELECT MIN(created_at) FROM outbox WHERE status IN ('pending', 'sending')",
+    "waiting_for_start": "SELECT COUNT(DISTINCT chat_id) FROM outbox WHERE status = 'waiting'",
+    "refused": "SELECT COUNT(DISTINCT chat_id) FROM outbox WHERE status = 'failed'",
+    "never_wrote": "SELECT COUNT(*) FROM staff WHERE active = 1 AND first_seen_at IS NULL",
+}
+_FACTS = "SELECT key, value FROM bot_facts"
 
 
-def gather(settings: Settings, now: datetime) -> Status:
-    """Blocking (sqlite3): call it off the event loop."""
+async def gather(settings: Settings, now: datetime) -> Status:
+    """Read, never written: a read-only connection to the file, or a plain one to the
+    server (no migration: a status next to an older kabot changes nothing)."""
     try:
         package = version("kabot")
     except PackageNotFoundError:
         package = "?"
-    db = settings.db_path
-    lock = InstanceLock(db)
-    running = not lock.try_acquire()
+    lock = lock_for(settings)
+    running = not await lock.try_acquire()
     if not running:
-        lock.release()
-    status = Status(package, str(db), 0, running)
-    if not db.exists():
-        status.problems.append("no_database")
-        return status
-    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-        status.schema = int(_one(conn, "PRAGMA user_version") or 0)
-        status.last_update = _one(conn, "SELECT MAX(received_at) FROM inbox")
-        facts = dict(conn.execute("SELECT key, value FROM bot_facts").fetchall())
-        status.due_work_at = facts.get("due_work_at")
-        seconds = facts.get("due_work_seconds")
-        status.due_work_seconds = float(seconds) if seconds else None
-        status.last_backup = facts.get("backup_at")
-        status.outbox_depth, status.outbox_oldest = conn.execute(
-            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
-        ).fetchone()
-        status.waiting_for_start = int(
-            _one(conn, "SELECT COUNT(DISTINCT chat_id) FROM outbox WHERE status = 'waiting'") or 0
-        )
-        status.refused = int(
-            _one(conn, "SELECT COUNT(DISTINCT chat_id) FROM outbox WHERE status = 'failed'") or 0
-        )
-        status.never_wrote = int(
-            _one(conn, "SELECT COUNT(*) FROM staff WHERE active = 1 AND first_seen_at IS NULL")
-            or 0
-        )
-    status.disk_bytes = sum(p.stat().st_size for p in _data_files(db))
+        await lock.release()
+    if settings.db_url is not None:
+        status = Status(package, safe_url(settings.db_url), 0, running)
+        if running:
+            status.leader = await lock.holder()
+        try:
+            await _from_server(settings.db_url, status)
+        except (OSError, asyncpg.PostgresError) as exc:
+            status.problems.append("no_database")
+            status.database += f" ({exc})"
+            return status
+    else:
+        db = settings.db_path
+        status = Status(package, str(db), 0, running)
+        if not db.exists():
+            status.problems.append("no_database")
+            return status
+        await asyncio.to_thread(_from_file, db, status)
+    status.disk_bytes = await asyncio.to_thread(_disk_bytes, settings.db_path.parent)
     _judge(status, now)
     return status
 
 
-def _data_files(db: Path) -> list[Path]:
-    folder = db.parent
-    return [p for p in folder.rglob("*") if p.is_file()]
+def _read(status: Status, values: dict[str, Any], facts: dict[str, str]) -> None:
+    status.last_update = values["last_update"]
+    status.outbox_depth = int(values["outbox_depth"] or 0)
+    status.outbox_oldest = values["outbox_oldest"]
+    status.waiting_for_start = int(values["waiting_for_start"] or 0)
+    status.refused = int(values["refused"] or 0)
+    status.never_wrote = int(values["never_wrote"] or 0)
+    status.due_work_at = facts.get("due_work_at")
+    seconds = facts.get("due_work_seconds")
+    status.due_work_seconds = float(seconds) if seconds else None
+    status.last_backup = facts.get("backup_at")
+
+
+def _from_file(db: Path, status: Status) -> None:
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        status.schema = int(conn.execute("PRAGMA user_version").fetchone()[0] or 0)
+        values = {k: conn.execute(sql).fetchone()[0] for k, sql in _READS.items()}
+        _read(status, values, dict(conn.execute(_FACTS).fetchall()))
+
+
+async def _from_server(url: str, status: Status) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        status.schema = int(await conn.fetchval("SELECT version FROM kabot_schema") or 0)
+        values = {k: await conn.fetchval(sql) for k, sql in _READS.items()}
+        _read(status, values, {r[0]: r[1] for r in await conn.fetch(_FACTS)})
+    finally:
+        await conn.close()
+
+
+def _disk_bytes(folder: Path) -> int:
+    """The data folder's size: the file and its copies, or (on a server) the kept files."""
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def _judge(status: Status, now: datetime) -> None:
@@ -118,7 +150,7 @@ def _judge(status: Status, now: datetime) -> None:
 async def show(settings: Settings) -> int:
     """Print the screen; 0 when all is well, 1 when something needs a look."""
     now = datetime.now(settings.tz)
-    status = await asyncio.to_thread(gather, settings, now)
+    status = await gather(settings, now)
     texts = Texts(default_language=settings.default_language)
     print(texts.render(settings.default_language, "cli/status.txt", s=status))
     return 0 if status.healthy else 1

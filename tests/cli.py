@@ -24,7 +24,8 @@ async def run_cli(
         kabot.monotonic.reach(moment if moment.tzinfo else moment.replace(tzinfo=TZ))
     monkeypatch.setenv("KABOT_TOKEN", kabot.settings.token)
     monkeypatch.setenv("KABOT_API_URL", kabot.settings.api_url)
-    monkeypatch.setenv("KABOT_DB", str(kabot.settings.db_path))
+    monkeypatch.setenv("KABOT_DB", str(kabot.settings.database))
+    monkeypatch.setenv("KABOT_DATA_DIR", str(kabot.settings.db_path.parent))
     out, err = io.StringIO(), io.StringIO()
 
     def call() -> int:

@@ -6,7 +6,8 @@
     assert "欢迎" in alice.last_reply()
     await alice.press("🏪 查客户")
 
-Everything goes over HTTP on 127.0.0.1; the database is a real SQLite file in tmp_path; the
+Everything goes over HTTP on 127.0.0.1; the database is a real SQLite file in tmp_path (or
+a database of its own on the PostgreSQL server KABOT_TEST_DB names: tests/engines.py); the
 clock is a ManualClock the test moves.
 """
 
@@ -32,6 +33,7 @@ from bot.delivery.backoff import Backoff
 from bot.delivery.ratelimit import KabotRateLimiter
 from bot.settings import DEFAULT_RULES, Settings
 from bot.store import Store
+from tests import engines
 
 TOKEN = "123456789:TEST-kabot-token"  # each Kabot gets its own, suffixed: see Kabot.token
 TZ = ZoneInfo("Asia/Shanghai")
@@ -91,6 +93,7 @@ class Kabot:
             token=kabot.token,
             api_url=kabot.server.url,
             db_path=tmp_path / "kabot.db",
+            db_url=await engines.database_for(),
             tz=TZ,
             rules_path=DEFAULT_RULES,
             default_language="zh",
@@ -129,6 +132,8 @@ class Kabot:
     async def close(self) -> None:
         await self.stop()
         await self.server.stop()
+        if self.settings is not None and self.settings.db_url is not None:
+            await engines.drop(self.settings.db_url)
 
     @property
     def store(self) -> Store:

@@ -133,8 +133,9 @@ async def test_the_run_plans_from_recent_issues_not_the_whole_history(
         "SELECT DISTINCT subject FROM obligations WHERE rule = 'R17' ORDER BY subject"
     )
     assert [r["subject"] for r in rows] == ["demand:2", "demand_plan:2"]
-    plan = await org.store.db.fetch_all(
-        "EXPLAIN QUERY PLAN SELECT id FROM issues i"
-        " WHERE (i.created_at >= '2026-08-24' OR i.replied_at >= '2026-08-24')"
-    )
-    assert all("SCAN" not in str(tuple(r)) for r in plan), [tuple(r) for r in plan]
+    if org.store.db.engine == "sqlite":  # PostgreSQL's planner scans a table this small
+        plan = await org.store.db.fetch_all(
+            "EXPLAIN QUERY PLAN SELECT id FROM issues i"
+            " WHERE (i.created_at >= '2026-08-24' OR i.replied_at >= '2026-08-24')"
+        )
+        assert all("SCAN" not in str(tuple(r)) for r in plan), [tuple(r) for r in plan]

@@ -99,7 +99,7 @@ async def test_a_month_of_r1_reminders_sent_once_each(
     assert "发送 0 条" in await due(org, monkeypatch, "2026-12-15T09:00")
     outcomes = await org.store.db.fetch_all(
         "SELECT o.subject, n.kind, n.outcome FROM notices_sent n"
-        " JOIN obligations o ON o.id = n.obligation_id ORDER BY n.rowid"
+        " JOIN obligations o ON o.id = n.obligation_id ORDER BY n.sent_at, o.id"
     )
     by_kind = {(r["subject"], r["kind"]): r["outcome"] for r in outcomes}
     yt = await org.store.units.by_code("YT")

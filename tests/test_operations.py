@@ -11,12 +11,14 @@ import pytest
 
 from bot.delivery.outbox import NOTICE, Outbox
 from tests.cli import run_cli
+from tests.engines import sqlite_only
 from tests.flows import file_visit
 from tests.harness import TZ, Kabot
 
 ZHOU = 500200102
 
 
+@sqlite_only
 async def test_a_backup_taken_while_kabot_works_restores_into_a_new_place(
     org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -43,6 +45,7 @@ async def test_a_backup_taken_while_kabot_works_restores_into_a_new_place(
         await again.close()
 
 
+@sqlite_only
 async def test_restore_refuses_a_live_database_and_a_damaged_backup(
     org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -83,15 +86,16 @@ async def test_status_says_what_needs_a_look(org: Kabot, monkeypatch: pytest.Mon
     org.world.down_until = 0.0
 
 
+@sqlite_only
 async def test_an_upgrade_keeps_the_data_as_it_was(tmp_path: Path) -> None:
-    from bot.store.db import _migrations, _split_sql
+    from bot.store.db import migrations, split_sql
 
-    migrations = _migrations()
-    latest = migrations[-1][0]
+    every = migrations()
+    latest = every[-1][0]
     # A database as the version before the last migration left it.
     with sqlite3.connect(tmp_path / "kabot.db") as conn:
-        for version, _, sql in migrations[:-1]:
-            for statement in _split_sql(sql):
+        for version, _, sql in every[:-1]:
+            for statement in split_sql(sql):
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version={version}")
     again = await Kabot.launch(tmp_path)
@@ -120,6 +124,7 @@ async def _cli(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[int, str, s
     return code, out.getvalue(), err.getvalue()
 
 
+@sqlite_only
 async def test_photos_are_kept_by_kabot_once_and_go_into_backups(
     org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -159,6 +164,7 @@ async def test_photos_are_kept_by_kabot_once_and_go_into_backups(
     assert code == 1 and "damaged" in err
 
 
+@sqlite_only
 async def test_daily_backups_share_unchanged_files_and_keep_a_fortnight(
     org: Kabot, tmp_path: Path
 ) -> None:
@@ -238,10 +244,12 @@ async def test_the_customer_file_holds_the_pictures_themselves(org: Kabot) -> No
     await org.app.bot_data.downloader.run_once()
     kept = await org.store.db.fetch_one("SELECT unique_id, file_id FROM stored_files")
     assert kept is not None
-    photo = json.dumps([{"file_id": kept["file_id"], "file_unique_id": kept["unique_id"]}])
-    await org.store.db.execute(  # as if sent at the visit's photo question
-        "UPDATE visits SET answers = json_set(answers, '$.photos', json(?))", (photo,)
-    )
+    photo = {"file_id": kept["file_id"], "file_unique_id": kept["unique_id"]}
+    for visit in await org.store.db.fetch_all("SELECT id, answers FROM visits"):
+        answers = {**json.loads(visit["answers"]), "photos": [photo]}  # as if sent with it
+        await org.store.db.execute(
+            "UPDATE visits SET answers = ? WHERE id = ?", (json.dumps(answers), visit["id"])
+        )
     zhang = org.person(500100103, "张敏")
     await zhang.send("/export 家乐福（华东区）")
     document = zhang.private.bot_messages()[-1]["document"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import replace
 
 import pytest
@@ -11,6 +10,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import KabotContext
+from bot.store.db import IntegrityError
 from tests.harness import Kabot
 
 ZHOU = 500200102
@@ -237,7 +237,7 @@ async def test_a_queued_write_rides_with_the_next_trip_and_goes_with_a_rollback(
     gone = await db.fetch_one(_COUNT, ("rolled back",))
     assert gone is not None and gone["n"] == 0
     # A queued write that fails fails its transaction, at the next trip.
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         async with db.transaction():
             await db.queue("INSERT INTO audit_log (at) VALUES (NULL)")
             await db.queue(_AUDIT, ("now", "with the bad one"))

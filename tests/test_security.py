@@ -16,6 +16,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from tests.cli import run_cli
+from tests.engines import sqlite_only
 from tests.flows import file_complaint, file_visit
 from tests.harness import Kabot, Person
 
@@ -191,6 +192,7 @@ async def test_a_database_that_cannot_be_opened_gets_one_line(
     assert err.getvalue().count("\n") == 1 and "cannot use the database" in err.getvalue()
 
 
+@sqlite_only
 async def test_kabots_files_are_its_users_alone(org: Kabot) -> None:
     assert org.settings is not None
     mode = org.settings.db_path.stat().st_mode

@@ -140,8 +140,9 @@ class Store:
             return decided
 
     @classmethod
-    async def open(cls, path: Path, clock: Clock) -> Store:
-        return cls(await Database.open(path), clock)
+    async def open(cls, target: str | Path, clock: Clock) -> Store:
+        """The store on the SQLite file or PostgreSQL server ``target`` names."""
+        return cls(await Database.open(target), clock)
 
     async def close(self) -> None:
         await self.db.close()

@@ -93,6 +93,19 @@ def make(db_path: Path, folder: Path, now: datetime, earlier: Path | None = None
     return backup
 
 
+def files_only(files: Path, folder: Path, now: datetime) -> Backup:
+    """On a server, whose data its operator backs up (pg_dump): the kept files alone, into
+    ``folder`` (new or empty), with a manifest that says so."""
+    if folder.exists() and any(folder.iterdir()):
+        raise BackupError(f"{folder} is not empty: give a new folder for the backup")
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = _copy_files(files, folder / FILES, None)
+    backup = Backup(folder, now.isoformat(timespec="seconds"), 0, {}, kept)
+    manifest = {"made_at": backup.made_at, "database": "postgresql: pg_dump", "files": kept}
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return backup
+
+
 def read(folder: Path) -> Backup:
     """A backup folder, checked: the copy is intact and holds what its manifest says."""
     try:

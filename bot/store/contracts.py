@@ -214,7 +214,8 @@ class ContractRepository(Repository):
         async with self.db.transaction():
             changed = await self.db.changes(
                 "UPDATE launches SET filed_on = ?,"
-                " received_by = CASE WHEN ? THEN ? END, received_at = CASE WHEN ? THEN ? END"
+                " received_by = CASE WHEN ? THEN CAST(? AS BIGINT) END,"
+                " received_at = CASE WHEN ? THEN CAST(? AS TEXT) END"
                 " WHERE id = ? AND filed_on IS NULL",
                 (on.isoformat(), received, by.id, received, self.now_text(), launch.id),
             )

@@ -1,106 +1,156 @@
-"""The SQLite connection: WAL, foreign keys, versioned migrations and the transaction owner.
+"""The database: the transaction owner, over one of two engines.
+
+``KABOT_DB`` names a SQLite file (the default: nothing to install) or a PostgreSQL server
+(``postgresql://…``); :meth:`Database.open` picks the engine, and every repository speaks to
+either through the same few methods, in SQL both understand (``?`` placeholders, ``ON
+CONFLICT``, ``RETURNING``). What differs — how a connection is opened, how a statement
+travels, how the schema version is kept — lives in ``sqlite.py`` and ``postgres.py``.
 
 kabot keeps one connection per process, and a lock serialises access to it (SQLite has one
-writer anyway). :meth:`Database.transaction` is BEGIN IMMEDIATE … COMMIT, and nested calls
-join the transaction already open in the same task, so a repository method can be used alone
-or as part of a larger unit of work (a roster import, an update's handling). A statement run
-alone is its own transaction, one trip to the connection's thread (see ``_one_statement``).
+writer anyway; on PostgreSQL only the leading process works, see ``bot/delivery/lock.py``).
+:meth:`Database.transaction` is BEGIN … COMMIT, and nested calls join the transaction already
+open in the same task, so a repository method can be used alone or as part of a larger unit
+of work (a roster import, an update's handling). A statement run alone is its own
+transaction, one trip to the engine (see ``_one_statement``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import contextvars
 import functools
 import logging
 import re
-import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
-
-from bot.store import backup
+from typing import Any, Literal, Protocol
 
 _LOGGER = logging.getLogger(__name__)
 
-Row = aiosqlite.Row
-Params = Sequence[Any] | dict[str, Any]
+Params = Sequence[Any]
+
+
+class Row(Protocol):
+    """A result row, as both engines give it: by position or by column name."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+
+# How a statement's result is read: its first row, all rows, nothing, its row count; or
+# the statement run once per row of parameters.
+How = Literal["one", "all", "none", "count", "many"]
+Statement = tuple[How, str, Any]
+Queued = tuple[str, Params, Callable[[int], None] | None]
+
+
+class IntegrityError(Exception):
+    """A write broke a constraint (a unique code taken, a row still referred to), whichever
+    engine refused it."""
 
 
 class StoreUnavailable(Exception):
-    """The database cannot be opened or written (corrupt, read-only, disk full): the message
-    is the one line to show."""
+    """The database cannot be opened or written (corrupt, read-only, disk full, the server
+    gone): the message is the one line to show."""
+
+
+def is_server(target: str | Path) -> bool:
+    """Whether ``KABOT_DB`` names a PostgreSQL server rather than a SQLite file."""
+    return str(target).startswith(("postgresql://", "postgres://"))
 
 
 class Database:
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
-        self.path = path
+    """What both engines share; an engine supplies the trips (``_trip_work``, ``_alone``),
+    the left-open check and the schema's version."""
+
+    engine = ""
+    # The engine's own error for a broken constraint, raised as :class:`IntegrityError`.
+    _integrity: type[Exception] = IntegrityError
+
+    def __init__(self, target: str) -> None:
+        # What opens this database again (a worker process does): a path or a URL.
+        self.target = target
         self._lock = asyncio.Lock()
-        # Trips to the connection's thread (``bench/`` counts them per update).
+        # Trips to the engine (``bench/`` counts them per update).
         self.trips = 0
         self._current: contextvars.ContextVar[_Transaction | None] = contextvars.ContextVar(
             f"kabot_tx_{id(self)}", default=None
         )
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        try:
-            return await cls._open(path)
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreUnavailable(f"cannot use the database {path}: {exc}") from exc
+    async def open(cls, target: str | Path) -> Database:
+        """The database ``target`` names, its schema brought up to date."""
+        if is_server(target):
+            from bot.store.postgres import PostgresDatabase
 
-    @classmethod
-    async def _open(cls, path: Path) -> Database:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        try:
-            conn.row_factory = aiosqlite.Row
-            # WAL + NORMAL: ~9,000 committed writes/s here and safe against process crashes.
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA busy_timeout=5000")
-            # Customers, reports and fines: readable by kabot's own user only.
-            for part in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm"))):
-                if part.exists():
-                    part.chmod(0o600)
-            db = cls(conn, path)
-            version, latest = await db.user_version(), _migrations()[-1][0]
-            if 0 < version < latest:
-                # An upgrade: the data as it was is kept before anything changes it.
-                folder = path.with_name(f"{path.stem}-before-v{latest}")
-                if not folder.exists():
-                    await asyncio.to_thread(backup.make, path, folder, datetime.now().astimezone())
-                    _LOGGER.info("Backup before the upgrade: %s", folder)
-            await db.migrate()
-        except BaseException:
-            await conn.close()
-            raise
-        return db
+            return await PostgresDatabase.connect(str(target))
+        from bot.store.sqlite import SqliteDatabase
+
+        return await SqliteDatabase.connect(Path(target))
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file, or None on a server."""
+        return None
+
+    def __str__(self) -> str:
+        return self.target
+
+    # ------------------------------------------------------------------ the engine's part
 
     async def close(self) -> None:
-        await self._conn.close()
+        raise NotImplementedError
 
     async def trace(self, statement: Callable[[str], None] | None) -> None:
-        """Have SQLite call ``statement(sql)`` for each statement it runs (``bench/`` counts
-        them); None stops it."""
-        # aiosqlite types the argument as a callable; sqlite3 takes None to stop.
-        await self._conn.set_trace_callback(statement)  # type: ignore[arg-type]
+        """Have the engine call ``statement(sql)`` for each statement it runs (``bench/``
+        counts them); None stops it."""
+        raise NotImplementedError
+
+    async def _trip_work(
+        self, begin: bool, queued: list[Queued], statement: Statement | None, commit: bool
+    ) -> tuple[Any, list[int]]:
+        """One trip: BEGIN if asked, the queued writes (the ids of the rows those with a
+        ``then`` made), the statement's result, COMMIT if asked."""
+        raise NotImplementedError
+
+    async def _alone(self, statement: Statement) -> Any:
+        """One statement outside any transaction: its own (the engine's autocommit)."""
+        raise NotImplementedError
+
+    def _left_open(self) -> bool:
+        raise NotImplementedError
+
+    async def _abort(self) -> None:
+        """ROLLBACK, if a transaction is open; an error doing so is not raised."""
+        raise NotImplementedError
+
+    async def schema_version(self) -> int:
+        raise NotImplementedError
+
+    def _migration(self, sql: str, version: int) -> list[str]:
+        """The statements that apply a migration written in SQLite's dialect, and record
+        ``version`` as the schema's."""
+        raise NotImplementedError
+
+    async def _migrated(self) -> None:
+        """After migrations were applied (the engine resets what they made stale)."""
+
+    # ------------------------------------------------------------------ transactions
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        """BEGIN IMMEDIATE … COMMIT, or join the transaction this task already has open.
+        """BEGIN … COMMIT, or join the transaction this task already has open.
 
-        Taking the process's lock is the transaction's start; its BEGIN goes to SQLite with
-        its first statement, and its COMMIT with the writes queued last (:meth:`queue`), one
-        trip each. A transaction that ran nothing sends nothing."""
+        Taking the process's lock is the transaction's start; its BEGIN goes to the engine
+        with its first statement, and its COMMIT with the writes queued last
+        (:meth:`queue`), one trip each. A transaction that ran nothing sends nothing."""
         if self._current.get() is not None:
             yield
             return
@@ -108,21 +158,17 @@ class Database:
         async with self._lock:
             token = self._current.set(open_)
             try:
-                if self._conn.in_transaction:
-                    # A transaction that could not end (a COMMIT refused, a task cancelled
-                    # while its BEGIN ran): what it wrote is not kept, and kabot goes on.
-                    _LOGGER.warning("A transaction was left open: rolled back")
-                    await self._conn.execute("ROLLBACK")
+                await self._recover()
                 try:
                     yield
                 except BaseException:
-                    await self._roll_back()
+                    await self._abort()
                     raise
                 try:
                     if open_.begun or open_.queued:
-                        await self._trip(open_, _commit)
+                        await self._trip(open_, None, commit=True)
                 except BaseException:
-                    await self._roll_back()
+                    await self._abort()
                     raise
             finally:
                 self._current.reset(token)
@@ -132,15 +178,25 @@ class Database:
             except Exception:
                 _LOGGER.exception("After a commit: %s failed", call)
 
-    async def _trip(self, open_: _Transaction, work: Callable[[sqlite3.Connection], Any]) -> Any:
-        """``work(connection)`` on the connection's thread, inside the open transaction: its
-        BEGIN first if none was sent yet, then the writes queued since the last trip."""
+    async def _recover(self) -> None:
+        if self._left_open():
+            # A transaction that could not end (a COMMIT refused, a task cancelled while its
+            # BEGIN ran): what it wrote is not kept, and kabot goes on.
+            _LOGGER.warning("A transaction was left open: rolled back")
+            await self._abort()
+
+    async def _trip(
+        self, open_: _Transaction, statement: Statement | None, *, commit: bool = False
+    ) -> Any:
+        """``statement`` inside the open transaction: its BEGIN first if none was sent yet,
+        then the writes queued since the last trip."""
         begin, queued = not open_.begun, open_.queued
         open_.begun, open_.queued = True, []
         self.trips += 1
-        result, row_ids = await self._conn._execute(
-            _in_transaction, self._conn._conn, begin, queued, work
-        )
+        try:
+            result, row_ids = await self._trip_work(begin, queued, statement, commit)
+        except self._integrity as exc:
+            raise IntegrityError(str(exc)) from exc
         for (_, _, then), row_id in zip(queued, row_ids, strict=True):
             if then is not None:
                 then(row_id)
@@ -177,70 +233,61 @@ class Database:
         open_ = self._current.get()
         return None if open_ is None else open_.notes
 
-    async def _roll_back(self) -> None:
-        if self._conn.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                await self._conn.execute("ROLLBACK")
-
-    async def _one_statement(
-        self, run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params
-    ) -> Any:
-        """Run one statement and read its result on the connection's thread: one hop there
-        and back (aiosqlite's cursor API takes three: execute, fetch, close). Inside a
-        transaction it joins it; alone, the statement is its own transaction (SQLite's
-        autocommit), so a read or a one-statement write needs no BEGIN and no COMMIT."""
+    async def _one_statement(self, statement: Statement) -> Any:
+        """Run one statement and read its result in one trip. Inside a transaction it joins
+        it; alone, the statement is its own transaction, so a read or a one-statement write
+        needs no BEGIN and no COMMIT."""
         open_ = self._current.get()
         if open_ is not None:
-            return await self._trip(
-                open_, functools.partial(_statement, run=run, sql=sql, params=params)
-            )
+            return await self._trip(open_, statement)
         async with self._lock:
-            if self._conn.in_transaction:
-                _LOGGER.warning("A transaction was left open: rolled back")
-                await self._conn.execute("ROLLBACK")
+            await self._recover()
             self.trips += 1
-            return await self._conn._execute(_statement, self._conn._conn, run, sql, params)
+            try:
+                return await self._alone(statement)
+            except self._integrity as exc:
+                raise IntegrityError(str(exc)) from exc
 
-    async def _read(self, run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params) -> Any:
+    async def _read(self, how: How, sql: str, params: Params) -> Any:
         """A SELECT asked again in a transaction with no write since gets the answer it got
         (one person's update reads the centre, a customer, twice over several modules)."""
         open_ = self._current.get()
-        key = _memo_key(run, sql, params) if open_ is not None else None
+        key = _memo_key(how, sql, params) if open_ is not None else None
         if open_ is None or key is None:
             if open_ is not None:
                 open_.wrote(sql)  # an INSERT … RETURNING read as rows is a write
-            return await self._one_statement(run, sql, params)
+            return await self._one_statement((how, sql, params))
         if key not in open_.reads:
-            open_.reads[key] = await self._one_statement(run, sql, params)
+            open_.reads[key] = await self._one_statement((how, sql, params))
         return open_.reads[key]
 
-    async def _write(self, run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params) -> Any:
+    async def _write(self, how: How, sql: str, params: Any) -> Any:
         open_ = self._current.get()
         if open_ is not None:
             open_.wrote(sql)
-        return await self._one_statement(run, sql, params)
+        return await self._one_statement((how, sql, params))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        row: Row | None = await self._read(_fetch_one, sql, params)
+        row: Row | None = await self._read("one", sql, params)
         return row
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        rows: list[Row] = await self._read(_fetch_all, sql, params)
+        rows: list[Row] = await self._read("all", sql, params)
         return list(rows)
 
     async def execute(self, sql: str, params: Params = ()) -> None:
         """Run one statement (its row count is on :meth:`changes`, a new row's id on
         :meth:`insert`)."""
-        await self._write(_nothing, sql, params)
+        await self._write("none", sql, params)
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run one INSERT of one row and return the row's id — by ``RETURNING id``, which
         SQLite and PostgreSQL both speak (a connection's last row id is SQLite's alone)."""
-        row = await self._write(_fetch_one, sql + " RETURNING id", params)
+        row = await self._write("one", sql + " RETURNING id", params)
         return int(row[0])
 
     async def changes(self, sql: str, params: Params = ()) -> int:
-        count: int = await self._write(_row_count, sql, params)
+        count: int = await self._write("count", sql, params)
         return count
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
@@ -248,16 +295,15 @@ class Database:
             open_ = self._current.get()
             assert open_ is not None
             open_.wrote(sql)
-            listed = list(rows)
-            await self._trip(open_, lambda conn: conn.executemany(sql, listed).close())
+            await self._trip(open_, ("many", sql, list(rows)))
 
     async def queue(
         self, sql: str, params: Params = (), *, then: Callable[[int], None] | None = None
     ) -> None:
         """A write whose result nobody waits for (an audit line, a draft's new state): inside
-        a transaction it goes to SQLite with the next statement or the COMMIT, in order, so it
-        costs no trip of its own; alone, it runs now. An error it raises is raised by that
-        next trip, and the whole transaction is rolled back as with any other. ``then``
+        a transaction it goes to the engine with the next statement or the COMMIT, in order,
+        so it costs no trip of its own; alone, it runs now. An error it raises is raised by
+        that next trip, and the whole transaction is rolled back as with any other. ``then``
         gets the id of the row an INSERT made (by ``RETURNING id``), when it has been made
         (before the commit's :meth:`after_commit` calls)."""
         open_ = self._current.get()
@@ -270,26 +316,20 @@ class Database:
         open_.wrote(sql)
         open_.queued.append((sql if then is None else sql + " RETURNING id", params, then))
 
-    async def user_version(self) -> int:
-        row = await self.fetch_one("PRAGMA user_version")
-        return int(row[0]) if row else 0
-
     async def migrate(self) -> None:
-        """Apply every ``migrations/NNNN_*.sql`` newer than ``PRAGMA user_version``."""
-        current = applied = await self.user_version()
-        for version, _, sql in _migrations():
+        """Apply every ``migrations/NNNN_*.sql`` newer than the schema's version, each in a
+        transaction of its own: one history, written in SQLite's dialect, for both engines."""
+        current = applied = await self.schema_version()
+        for version, _, sql in migrations():
             if version <= current:
                 continue
             async with self.transaction():
-                for statement in _split_sql(sql):
+                for statement in self._migration(sql, version):
                     await self.queue(statement)
-                await self.queue(f"PRAGMA user_version={version}")
             applied = version
         if applied != current:
-            _LOGGER.info("Database %s: schema %s → %s", self.path.name, current, applied)
-
-
-_Queued = tuple[str, Params, Callable[[int], None] | None]
+            await self._migrated()
+            _LOGGER.info("Database %s: schema %s → %s", self, current, applied)
 
 
 class _Transaction:
@@ -301,7 +341,7 @@ class _Transaction:
 
     def __init__(self) -> None:
         self.begun = False
-        self.queued: list[_Queued] = []
+        self.queued: list[Queued] = []
         self.after: list[Callable[[], None]] = []
         self.reads: dict[tuple[Any, ...], Any] = {}
         self.kept: dict[tuple[Any, ...], tuple[Any, re.Pattern[str]]] = {}
@@ -324,67 +364,20 @@ def _naming(tables: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(map(re.escape, tables)) + r")\b", re.IGNORECASE)
 
 
-def _memo_key(
-    run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params
-) -> tuple[Any, ...] | None:
+def _memo_key(how: How, sql: str, params: Params) -> tuple[Any, ...] | None:
     """A read's key, or None for what is not a plain SELECT (an INSERT … RETURNING writes)."""
     if sql.lstrip()[:6].upper() != "SELECT":
         return None
-    values = tuple(sorted(params.items())) if isinstance(params, dict) else tuple(params)
+    values = tuple(params)
     try:
         hash(values)
     except TypeError:
         return None
-    return (run, sql, values)
+    return (how, sql, values)
 
 
-def _in_transaction(
-    conn: sqlite3.Connection,
-    begin: bool,
-    queued: list[_Queued],
-    work: Callable[[sqlite3.Connection], Any],
-) -> tuple[Any, list[int]]:
-    if begin:
-        conn.execute("BEGIN IMMEDIATE")
-    row_ids = []
-    for sql, params, then in queued:
-        cursor = conn.execute(sql, params)
-        row_ids.append(int(cursor.fetchone()[0]) if then is not None else 0)
-        cursor.close()
-    return work(conn), row_ids
-
-
-def _commit(conn: sqlite3.Connection) -> None:
-    conn.execute("COMMIT")
-
-
-def _statement(
-    conn: sqlite3.Connection, run: Callable[[sqlite3.Cursor], Any], sql: str, params: Params
-) -> Any:
-    cursor = conn.execute(sql, params)
-    try:
-        return run(cursor)
-    finally:
-        cursor.close()
-
-
-def _fetch_one(cursor: sqlite3.Cursor) -> Any:
-    return cursor.fetchone()
-
-
-def _fetch_all(cursor: sqlite3.Cursor) -> Any:
-    return cursor.fetchall()
-
-
-def _nothing(cursor: sqlite3.Cursor) -> None:
-    return None
-
-
-def _row_count(cursor: sqlite3.Cursor) -> int:
-    return cursor.rowcount
-
-
-def _migrations() -> list[tuple[int, str, str]]:
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) of every migration, oldest first."""
     folder = resources.files("bot.store") / "migrations"
     found = []
     for entry in folder.iterdir():
@@ -400,7 +393,7 @@ def _migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-def _split_sql(script: str) -> list[str]:
+def split_sql(script: str) -> list[str]:
     """Split a migration into statements (our migrations hold no triggers or ';' in strings)."""
     lines = [line for line in script.splitlines() if not line.strip().startswith("--")]
     return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]

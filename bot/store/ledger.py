@@ -130,12 +130,12 @@ class LedgerRepository(Repository):
         """Write one entry; None when the same breach is on the ledger already."""
         async with self.db.transaction():
             # One breach, one row: a source is charged once, whoever answers for it now.
-            changed = await self.db.changes(
+            made = await self.db.fetch_one(
                 "INSERT INTO penalty_ledger (staff_id, unit_id, kind, rule, period,"
                 " amount_fen, reason, source, recorded_by, created_at)"
                 " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS"
                 " (SELECT 1 FROM penalty_ledger WHERE kind = ? AND source = ?)"
-                " ON CONFLICT DO NOTHING",
+                " ON CONFLICT DO NOTHING RETURNING id",
                 (
                     person.id,
                     person.unit_id,
@@ -151,9 +151,9 @@ class LedgerRepository(Repository):
                     source,
                 ),
             )
-            if changed == 0:
+            if made is None:
                 return None
-            row = await self.db.fetch_one(_SELECT + " WHERE l.id = last_insert_rowid()")
+            row = await self.db.fetch_one(_SELECT + " WHERE l.id = ?", (made["id"],))
             assert row is not None
             entry = _entry(row)
             await self.audit(

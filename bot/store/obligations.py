@@ -329,7 +329,7 @@ class ObligationRepository(Repository):
         row = await self.db.fetch_one(
             "SELECT MIN(at) FROM (SELECT created_at AS at FROM issues WHERE unit_id = ?"
             " AND created_at >= ? AND created_at < ? UNION ALL SELECT created_at FROM"
-            " issue_declarations WHERE unit_id = ? AND month = ?)",
+            " issue_declarations WHERE unit_id = ? AND month = ?) AS reported",
             (unit_id, *month_range(month), unit_id, month),
         )
         return datetime.fromisoformat(row[0]) if row and row[0] else None

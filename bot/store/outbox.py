@@ -261,7 +261,7 @@ class OutboxRepository(Repository):
         rows = await self.db.fetch_all(
             "SELECT d.*, t.pending FROM (SELECT COUNT(*) AS pending FROM outbox"
             " WHERE status = 'pending') t LEFT JOIN (SELECT * FROM outbox o"
-            f" WHERE {_DELIVERABLE} ORDER BY o.priority, o.id LIMIT ?) d ON 1"
+            f" WHERE {_DELIVERABLE} ORDER BY o.priority, o.id LIMIT ?) d ON 1 = 1"
             " ORDER BY d.priority, d.id",
             (limit,),
         )
@@ -316,7 +316,7 @@ class OutboxRepository(Repository):
 
     async def sent_many(self, delivered: list[tuple[int, int | None]]) -> None:
         """Rows delivered (row id, Telegram's message id), recorded in one statement."""
-        cases = " ".join("WHEN ? THEN ?" for _ in delivered)
+        cases = " ".join("WHEN ? THEN CAST(? AS BIGINT)" for _ in delivered)
         marks = ",".join("?" * len(delivered))
         params: list[object] = [value for pair in delivered for value in pair]
         await self.db.execute(
@@ -434,7 +434,8 @@ class OutboxRepository(Repository):
             " FROM outbox o LEFT JOIN staff s ON s.telegram_id = o.chat_id"
             " LEFT JOIN business_units u ON u.group_chat_id = o.chat_id"
             " WHERE o.status IN ('waiting', 'failed') AND o.method != 'answerCallbackQuery'"
-            f"{where} GROUP BY o.chat_id, o.status ORDER BY oldest",
+            f"{where} GROUP BY o.chat_id, o.status, s.name, u.name, s.unit_id, u.id"
+            " ORDER BY oldest",
             params,
         )
         return [

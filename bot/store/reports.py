@@ -282,7 +282,8 @@ class ReportRepository(Repository):
         rows = await self.db.fetch_all(
             "SELECT customer_id FROM (SELECT customer_id, created_at FROM visits"
             " WHERE staff_id = ? UNION ALL SELECT customer_id, created_at FROM issues"
-            " WHERE staff_id = ?) GROUP BY customer_id ORDER BY MAX(created_at) DESC LIMIT ?",
+            " WHERE staff_id = ?) AS mine GROUP BY customer_id"
+            " ORDER BY MAX(created_at) DESC LIMIT ?",
             (staff_id, staff_id, limit),
         )
         return [r["customer_id"] for r in rows]

@@ -1,0 +1,133 @@
+"""What only a server has: two kabots on one PostgreSQL, one leading and one standing by;
+backups that are the operator's pg_dump. Run when KABOT_TEST_DB names a server."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.botapi import BotApiServer, World
+from bot.delivery.lock import ServerLock
+from tests import engines
+from tests.cli import run_cli
+from tests.harness import Kabot
+from tests.test_run_bot import DEADLINE, ROOT, TOKEN, ZHOU, Process
+
+pytestmark = pytest.mark.skipif(engines.SERVER is None, reason="needs KABOT_TEST_DB")
+
+
+async def test_one_kabot_leads_and_the_standby_takes_the_lead_when_it_goes(
+    tmp_path: Path,
+) -> None:
+    url = await engines.database_for()
+    assert url is not None
+    leader, standby = ServerLock(url), ServerLock(url)
+    try:
+        assert await leader.try_acquire()
+        assert not await standby.try_acquire()
+        assert "kabot" in (await standby.holder() or "")
+        waiting = asyncio.create_task(standby.wait(poll=0.05))
+        await asyncio.sleep(0.2)
+        assert not waiting.done()  # still led by the first
+        await leader.release()
+        await asyncio.wait_for(waiting, DEADLINE)
+        assert not await ServerLock(url).try_acquire()  # the standby leads now
+    finally:
+        await leader.release()
+        await standby.release()
+        await engines.drop(url)
+
+
+async def test_a_backup_on_a_server_keeps_the_files_and_says_pg_dump(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/start")
+    await zhou.send_photo(b"\xff\xd8\xff\xe0 a shelf of milk")
+    await org.app.bot_data.downloader.run_once()
+    code, out, err = await run_cli(org, monkeypatch, "backup", str(tmp_path / "bk"))
+    assert code == 0, err
+    assert "pg_dump" in out and "1 个照片和文件" in out
+    assert len(list((tmp_path / "bk" / "files").glob("*/*"))) == 1
+    code, _, err = await run_cli(org, monkeypatch, "restore", str(tmp_path / "bk"))
+    assert code == 1 and "pg_restore" in err
+    code, out, _ = await run_cli(org, monkeypatch, "status")
+    assert "当前主机：kabot" in out  # the test's kabot leads
+
+
+def _says(log: Path, needle: str) -> bool:
+    return log.exists() and needle in log.read_text()
+
+
+async def _logged(log: Path, needle: str) -> None:
+    for _ in range(int(DEADLINE / 0.05)):
+        if _says(log, needle):
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"{log} never said {needle!r}")
+
+
+async def _recorded(url: str) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        for _ in range(int(DEADLINE / 0.05)):
+            left = await conn.fetchval(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
+            )
+            if left == 0:
+                return
+            await asyncio.sleep(0.05)
+        raise TimeoutError("the outbox was not recorded as sent")
+    finally:
+        await conn.close()
+
+
+async def test_the_standby_takes_over_a_killed_leader_and_nothing_is_sent_twice(
+    tmp_path: Path,
+) -> None:
+    url = await engines.database_for()
+    assert url is not None
+    world = World(token=TOKEN)
+    server = BotApiServer(world)
+    await server.start()
+    world.add_user(ZHOU, "周丽")
+    hosts = []
+    for name in ("a", "b"):  # two hosts: nothing shared but the database and Telegram
+        (tmp_path / name).mkdir()
+        host = Process(world, server, tmp_path / name)
+        host.env.update(KABOT_DB=url, KABOT_DATA_DIR=str(tmp_path / name))
+        hosts.append(host)
+    first, second = hosts
+    try:
+        code, output = await first.run("import", str(ROOT / "examples" / "roster"))
+        assert code == 0, output
+        await first.start()
+        assert "周丽" in await first.say(ZHOU, ZHOU, "/start")
+        await second.start()
+        await _logged(tmp_path / "b" / "bot.log", "Standby")  # waits: the first leads
+        assert "共 20 家" in await first.say(ZHOU, ZHOU, "/customers")
+        # Killed once its answers are recorded as sent (a kill between Telegram's answer
+        # and that record sends the message again: the outbox's one window, see sender.py).
+        await _recorded(url)
+        assert first.proc is not None
+        first.proc.send_signal(signal.SIGKILL)
+        await asyncio.wait_for(first.proc.wait(), DEADLINE)
+        # Sent while nobody leads: the standby takes over and answers it.
+        assert "周丽" in await second.say(ZHOU, ZHOU, "/me")
+        texts = [m.get("text") or "" for m in world.bot_messages(ZHOU)]
+        assert len(texts) == 3 and len(set(texts)) == 3, texts  # each answer once
+    finally:
+        for host in hosts:
+            if host.proc is not None and host.proc.returncode is None:
+                host.proc.kill()
+                await host.proc.wait()
+            if host.proc is not None:
+                host.log.close()
+        await server.stop()
+        await engines.drop(url)
+    log = (tmp_path / "b" / "bot.log").read_text()
+    assert "Standby" in log and "Leading" in log, log
