@@ -36,8 +36,10 @@ from bot.reminders.engine import run_due
 from bot.reminders.rules import load_rules
 from bot.roster import Problem, RosterError, read_roster
 from bot.settings import Settings, SettingsError, load_settings, redact
-from bot.store import Store, backup
-from bot.store.db import IntegrityError, StoreUnavailable
+from bot.store import Store, backup, transfer
+from bot.store.db import Database, IntegrityError, StoreUnavailable, is_server
+from bot.store.postgres import safe_url
+from bot.store.transfer import TransferError
 from bot.texts import Texts
 
 
@@ -58,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _backup(command, args.path, settings)
         if command == "status":
             return asyncio.run(status.show(settings))
+        if command == "migrate-db":
+            if not args.source.is_file():
+                raise TransferError(f"--from {args.source}: there is no database file there")
+            return asyncio.run(_migrate_db(args.source, args.target, settings))
         if command == "run":
             return _run(settings, args.webhook, args.listen)
         if command == "sandbox":
@@ -66,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"kabot: {exc}", file=sys.stderr)
         return 2
-    except (AlreadyRunning, StoreUnavailable, backup.BackupError) as exc:
+    except (AlreadyRunning, StoreUnavailable, backup.BackupError, TransferError) as exc:
         print(f"kabot: {exc}", file=sys.stderr)
         return 1
     except TelegramError as exc:  # the token refused, Telegram unreachable at start
@@ -248,6 +254,39 @@ async def _invite(
         return 1
     invite = await store.invites.create(role, unit.id if unit else None, valid)
     print(texts.render(lang, "cli/invite.txt", invite=invite, unit=unit, username=username))
+    return 0
+
+
+async def _migrate_db(source: Path, target: str, settings: Settings) -> int:
+    """The file's data onto the server, with no kabot running on the file."""
+    texts, lang = Texts(default_language=settings.default_language), settings.default_language
+    if not is_server(target):
+        raise TransferError(f"--to {target}: give a postgresql://… URL")
+    lock = InstanceLock(source)
+    if not lock.try_acquire_now():
+        raise AlreadyRunning(f"kabot is running on {source}: stop it before moving its data")
+    try:
+        old = await Database.open(source)
+        try:
+            new = await Database.open(target)
+            try:
+                moved = await transfer.move(
+                    old,
+                    new,
+                    lambda table, rows: print(
+                        texts.render(lang, "cli/migrated_table.txt", table=table, rows=rows),
+                        end="",
+                        flush=True,
+                    ),
+                )
+            finally:
+                await new.close()
+        finally:
+            await old.close()
+    finally:
+        lock.release_now()
+    files = source.parent / backup.FILES
+    print(texts.render(lang, "cli/migrated.txt", moved=moved, to=safe_url(target), files=files))
     return 0
 
 

@@ -106,6 +106,9 @@ def parser(lang: str) -> argparse.ArgumentParser:
     rest = sub.add_parser("restore", help=h("restore"))
     rest.add_argument("path", type=Path, help=h("restore_path"))
     sub.add_parser("status", help=h("status"))
+    move = sub.add_parser("migrate-db", help=h("migrate_db"))
+    move.add_argument("--from", dest="source", type=Path, required=True, help=h("migrate_from"))
+    move.add_argument("--to", dest="target", required=True, help=h("migrate_to"))
 
     for name in ("deactivate", "activate"):
         p = sub.add_parser(name, help=h(name))

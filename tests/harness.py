@@ -86,14 +86,20 @@ class Kabot:
         )
 
     @classmethod
-    async def launch(cls, tmp_path: Path, **kwargs: Any) -> Kabot:
+    async def launch(cls, tmp_path: Path, *, database: str | None = None, **kwargs: Any) -> Kabot:
+        """``database``: "sqlite" for the file whatever the engine the suite runs on, or a
+        server's URL; by default, the suite's engine (tests/engines.py)."""
         kabot = cls(tmp_path, **kwargs)
         await kabot.server.start()
+        if database is None:
+            database = await engines.database_for()
+        elif database == "sqlite":
+            database = None
         kabot.settings = Settings(
             token=kabot.token,
             api_url=kabot.server.url,
             db_path=tmp_path / "kabot.db",
-            db_url=await engines.database_for(),
+            db_url=database,
             tz=TZ,
             rules_path=DEFAULT_RULES,
             default_language="zh",

@@ -14,6 +14,7 @@ from bot.botapi import BotApiServer, World
 from bot.delivery.lock import ServerLock
 from tests import engines
 from tests.cli import run_cli
+from tests.flows import file_visit
 from tests.harness import Kabot
 from tests.test_run_bot import DEADLINE, ROOT, TOKEN, ZHOU, Process
 
@@ -131,3 +132,37 @@ async def test_the_standby_takes_over_a_killed_leader_and_nothing_is_sent_twice(
         await engines.drop(url)
     log = (tmp_path / "b" / "bot.log").read_text()
     assert "Standby" in log and "Leading" in log, log
+
+
+async def test_an_office_moves_its_file_onto_the_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_operations import _cli
+
+    office = await Kabot.launch(tmp_path / "office", database="sqlite")
+    try:
+        code, output = await office.import_roster()
+        assert code == 0, output
+        await file_visit(office.person(ZHOU, "周丽"))
+        telegram = office.world.snapshot()  # the same bot: its update ids go on
+    finally:
+        await office.close()  # stopped: its file is moved whole
+    url = await engines.database_for()
+    assert url is not None
+    source = str(tmp_path / "office" / "kabot.db")
+    code, out, err = await _cli(monkeypatch, "migrate-db", "--from", source, "--to", url)
+    assert code == 0, err
+    assert "两边行数一致" in out and "visits：1 行" in out and "audit_log：" in out
+    code, _, err = await _cli(monkeypatch, "migrate-db", "--from", source, "--to", url)
+    assert code == 1 and "not empty" in err  # never into a database that holds data
+
+    moved = await Kabot.launch(tmp_path / "server", database=url)
+    moved.world.restore(telegram)
+    try:
+        visits = await moved.store.db.fetch_all("SELECT id, answers FROM visits")
+        assert len(visits) == 1 and "10月销量同比增长12%" in visits[0]["answers"]
+        await file_visit(moved.person(ZHOU, "周丽"), business_review="第二次拜访")
+        ids = [r["id"] for r in await moved.store.db.fetch_all("SELECT id FROM visits")]
+        assert sorted(ids) == [visits[0]["id"], visits[0]["id"] + 1]  # ids go on after
+    finally:
+        await moved.close()

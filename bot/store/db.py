@@ -142,6 +142,10 @@ class Database:
     async def _migrated(self) -> None:
         """After migrations were applied (the engine resets what they made stale)."""
 
+    async def identities_follow(self) -> None:
+        """After rows were copied in with their ids: new rows' ids go on after them (SQLite's
+        do by themselves)."""
+
     # ------------------------------------------------------------------ transactions
 
     @asynccontextmanager

@@ -147,9 +147,12 @@ class PostgresDatabase(Database):
         return [*translated(split_sql(sql)), f"UPDATE kabot_schema SET version = {version}"]
 
     async def _migrated(self) -> None:
-        # Tables rebuilt and rows copied by a migration: each identity goes on after the
-        # largest id there is, and statements prepared against the old tables are dropped.
+        # Statements prepared against the tables as they were are dropped, and tables rebuilt
+        # with their rows copied go on after the largest id there.
         self._prepared.clear()
+        await self.identities_follow()
+
+    async def identities_follow(self) -> None:
         for table, column in await self._conn.fetch(
             "SELECT table_name, column_name FROM information_schema.columns"
             " WHERE table_schema = current_schema() AND is_identity = 'YES'"
