@@ -37,13 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from bench import engine
 from bot.app import build_application, start_polling, stop_application
 from bot.botapi import BotApiServer, World
 from bot.cli import import_roster
 from bot.clock import ManualClock
 from bot.delivery.ratelimit import KabotRateLimiter
 from bot.settings import DEFAULT_RULES, Settings
-from bot.store.db import Database
+from bot.store.db import Database, is_server
 
 TZ = ZoneInfo("Asia/Shanghai")
 ROSTER = Path(__file__).resolve().parents[1] / "examples" / "roster"
@@ -188,23 +189,24 @@ async def echo_bot(updates: int, people: int) -> dict[str, float]:
         await run.server.stop()
 
 
-def _settings(run: Run, folder: Path) -> Settings:
+def _settings(run: Run, folder: Path, target: str) -> Settings:
     return Settings(
         token=run.world.token,
         api_url=run.server.url,
         db_path=folder / "kabot.db",
+        db_url=target if is_server(target) else None,
         tz=TZ,
         rules_path=DEFAULT_RULES,
         default_language="zh",
     )
 
 
-async def kabot(updates: int, people: int, folder: Path) -> dict[str, float]:
+async def kabot(updates: int, people: int, folder: Path, target: str) -> dict[str, float]:
     run = Run("222222222:BENCH-kabot")
     await run.server.start()
     limiter = KabotRateLimiter(overall_per_second=100_000, group_per_minute=100_000)
     app = build_application(
-        _settings(run, folder), ManualClock(datetime(2026, 12, 1, 10, tzinfo=TZ)),
+        _settings(run, folder, target), ManualClock(datetime(2026, 12, 1, 10, tzinfo=TZ)),
         rate_limiter=limiter,
     )  # fmt: skip
     await start_polling(app)
@@ -239,14 +241,14 @@ class Statements:
             self.commits += 1
 
 
-async def kabot_visits(visits: int, folder: Path) -> dict[str, float]:
+async def kabot_visits(visits: int, folder: Path, target: str) -> dict[str, float]:
     """Whole visits by every field person at once, Telegram's limits kept by kabot's limiter."""
     run = Run("333333333:BENCH-visits")
     for person in FIELD:
         run.world.add_user(person, f"P{person}")
     await run.server.start()
     app = build_application(
-        _settings(run, folder), ManualClock(datetime(2026, 12, 1, 10, tzinfo=TZ))
+        _settings(run, folder, target), ManualClock(datetime(2026, 12, 1, 10, tzinfo=TZ))
     )
     await start_polling(app)
     with contextlib.redirect_stdout(io.StringIO()):
@@ -305,12 +307,16 @@ def _row(name: str, figures: dict[str, float], base: dict[str, float] | None) ->
 _FIGURES = ("per_s", "cpu_ms", "calls", "statements", "trips", "commits")
 
 
-async def main(updates: int, people: int, visits: int) -> None:
+async def main(args: argparse.Namespace) -> None:
+    updates, people, visits = args.updates, min(args.people, len(PEOPLE)), args.visits
     echo = await echo_bot(updates, people)
     with tempfile.TemporaryDirectory() as folder:
-        ours = await kabot(updates, people, Path(folder))
+        async with engine.database(args, Path(folder)) as target:
+            ours = await kabot(updates, people, Path(folder), target)
     with tempfile.TemporaryDirectory() as folder:
-        flow = await kabot_visits(visits, Path(folder))
+        async with engine.database(args, Path(folder)) as target:
+            flow = await kabot_visits(visits, Path(folder), target)
+    print(f"on {engine.name(target)}")
     print(f"{updates} updates, 1 person alone (latency) and {people} at once (throughput)")
     print("| bot | p50 ms | p99 ms | updates/s | CPU ms/update | against echo |")
     print("|---|---|---|---|---|---|")
@@ -325,7 +331,7 @@ async def main(updates: int, people: int, visits: int) -> None:
     methods = ", ".join(f"{k} {v:.2f}" for k, v in flow.items() if k not in _FIGURES)
     print(f"Bot API calls an update: {flow['calls']:.2f} ({methods})")
     print(
-        f"store: {flow['trips']:.1f} trips to SQLite's thread, {flow['statements']:.1f}"
+        f"store: {flow['trips']:.1f} trips to the database, {flow['statements']:.1f}"
         f" statements, {flow['commits']:.2f} commits an update"
     )
 
@@ -335,5 +341,5 @@ if __name__ == "__main__":
     parser.add_argument("--updates", type=int, default=300)
     parser.add_argument("--people", type=int, default=10)
     parser.add_argument("--visits", type=int, default=40, help="visits per field person")
-    args = parser.parse_args()
-    asyncio.run(main(args.updates, min(args.people, len(PEOPLE)), args.visits))
+    engine.add_option(parser)
+    asyncio.run(main(parser.parse_args()))

@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import engine
 from bot.app import build_application, start_polling, stop_application
 from bot.botapi import BotApiServer, World
 from bot.cli import import_roster
@@ -54,7 +55,7 @@ async def generate(
     """The history, in a few statements (the generator is not what is measured)."""
     db = store.db
     units = [
-        r["id"] for r in await db.fetch_all("SELECT id FROM business_units WHERE NOT is_centre")
+        r["id"] for r in await db.fetch_all("SELECT id FROM business_units WHERE is_centre = 0")
     ]
     customers = [r["id"] for r in await db.fetch_all("SELECT id FROM customers")]
     staff = [r["id"] for r in await db.fetch_all("SELECT id FROM staff")]
@@ -123,9 +124,13 @@ async def generate(
 
 async def main(args: argparse.Namespace) -> None:
     folder = Path(tempfile.mkdtemp(prefix="kabot-due-"))
+    async with engine.database(args, folder) as target:
+        await _measured(args, folder, target)
+
+
+async def _measured(args: argparse.Namespace, folder: Path, target: str) -> None:
     clock = ManualClock(NOW)
-    db = await Database.open(folder / "kabot.db")
-    await db.migrate()
+    db = await Database.open(target)
     store = Store(db, clock)
     texts = Texts()
     with contextlib.redirect_stdout(io.StringIO()):
@@ -133,8 +138,9 @@ async def main(args: argparse.Namespace) -> None:
     await generate(store, random.Random(args.seed), args.locals, args.issues, args.years)
     rules = load_rules(DEFAULT_RULES)
     settings = load_settings(
-        {"KABOT_DB": str(folder / "kabot.db")}, env_file=None, need_token=False
+        {"KABOT_DB": target, "KABOT_DATA_DIR": str(folder)}, env_file=None, need_token=False
     )
+    print(f"on {engine.name(target)}")
     for label in ("first run (plans everything)", "steady state (every 300 s)"):
         started, cpu = time.perf_counter(), time.process_time()
         await run_due(store, rules, texts, clock.now(), settings)
@@ -147,9 +153,9 @@ async def main(args: argparse.Namespace) -> None:
         )
         clock.advance(timedelta(minutes=5))
     await db.close()
-    await startup(folder / "kabot.db", clock)
+    await startup(settings, clock)
     # After start-up's memory is measured: a forecast's lines are not what a bot holds.
-    db = await Database.open(folder / "kabot.db")
+    db = await Database.open(target)
     await forecasts(Store(db, clock), rules, clock.now())
     await db.close()
 
@@ -181,7 +187,7 @@ async def forecasts(store: Store, rules: Rules, now: datetime) -> None:
         print(f"forecast, {label}: {time.perf_counter() - started:.2f} s ({len(found)} lines)")
 
 
-async def startup(path: Path, clock: ManualClock) -> None:
+async def startup(on: Settings, clock: ManualClock) -> None:
     """kabot started on the database: seconds until its first getUpdates, and its memory."""
     world = World(token="444444444:BENCH-start")
     server = BotApiServer(world)
@@ -197,7 +203,8 @@ async def startup(path: Path, clock: ManualClock) -> None:
     settings = Settings(
         token=world.token,
         api_url=server.url,
-        db_path=path,
+        db_path=on.db_path,
+        db_url=on.db_url,
         tz=TZ,
         rules_path=DEFAULT_RULES,
         default_language="zh",
@@ -222,4 +229,5 @@ if __name__ == "__main__":
     parser.add_argument("--issues", type=int, default=20_000)
     parser.add_argument("--years", type=int, default=1, help="of issues, --issues a year")
     parser.add_argument("--seed", type=int, default=7)
+    engine.add_option(parser)
     asyncio.run(main(parser.parse_args()))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import statistics
 import sys
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from telegram.constants import ParseMode
 from telegram.ext import Defaults, ExtBot
 
+from bench import engine
 from bot.botapi import BotApiServer, World
 from bot.botapi.world import Failure
 from bot.clock import SystemClock
@@ -71,9 +73,12 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         world.started.add(person)
     server = BotApiServer(world)
     url = await server.start()
+    places = contextlib.AsyncExitStack()
     try:
         folder = Path(tempfile.mkdtemp(prefix="kabot-fanout-"))
-        db = await Database.open(folder / "kabot.db")
+        target = await places.enter_async_context(engine.database(args, folder))
+        print(f"on {engine.name(target)}")
+        db = await Database.open(target)
         store = Store(db, SystemClock(ZoneInfo("Asia/Shanghai")))
         bot = ExtBot(
             TOKEN,
@@ -120,6 +125,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             await sender.stop()
         await db.close()
     finally:
+        await places.aclose()
         await server.stop()
     arrived: Counter[tuple[int, str]] = Counter()
     for chat in {c for c, _ in batch}:
@@ -152,6 +158,7 @@ def main() -> None:
     parser.add_argument("--errors", type=float, default=0.0, help="share of 429s injected")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--timeout", type=float, default=600.0)
+    engine.add_option(parser)
     args = parser.parse_args()
     figures = asyncio.run(run(args))
     print(

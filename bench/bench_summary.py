@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import engine
 from bot.clock import ManualClock
 from bot.delivery.outbox import NOTICE, Outbox
 from bot.reminders import summary, workbook, worker
@@ -136,57 +137,61 @@ class Ticker:
 
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        db = await Database.open(Path(folder) / "kabot.db")
-        store, texts = Store(db, ManualClock(NOW)), Texts()
-        rules = load_rules(DEFAULT_RULES)
-        loaded = time.perf_counter()
-        await generate(db, random.Random(args.seed), args)
-        loaded = time.perf_counter() - loaded
-        lang, month = texts.default_language, "2026-11"
-        # The workers started, as in a bot that has been running.
-        await asyncio.gather(*(worker.run(str, n) for n in range(worker.WORKERS)))
-        with Ticker() as ticker:
-            units = [u for u in await store.units.all() if u.active]
-            started = time.perf_counter()
-            gathered = [await summary.gather(store, rules, month, unit) for unit in units]
-            figures = time.perf_counter() - started
-            started = time.perf_counter()
-            await asyncio.gather(  # as the job draws them: all asked for, in the workers
-                *(
-                    worker.run(
-                        summary.chart_in_worker, str(texts.root), texts.default_language, lang, one
-                    )
-                    for one in gathered
+        async with engine.database(args, Path(folder)) as target:
+            await _measured(args, target)
+
+
+async def _measured(args: argparse.Namespace, target: str) -> None:
+    print(f"on {engine.name(target)}")
+    db = await Database.open(target)
+    store, texts = Store(db, ManualClock(NOW)), Texts()
+    rules = load_rules(DEFAULT_RULES)
+    loaded = time.perf_counter()
+    await generate(db, random.Random(args.seed), args)
+    loaded = time.perf_counter() - loaded
+    lang, month = texts.default_language, "2026-11"
+    # The workers started, as in a bot that has been running.
+    await asyncio.gather(*(worker.run(str, n) for n in range(worker.WORKERS)))
+    with Ticker() as ticker:
+        units = [u for u in await store.units.all() if u.active]
+        started = time.perf_counter()
+        gathered = [await summary.gather(store, rules, month, unit) for unit in units]
+        figures = time.perf_counter() - started
+        started = time.perf_counter()
+        await asyncio.gather(  # as the job draws them: all asked for, in the workers
+            *(
+                worker.run(
+                    summary.chart_in_worker, str(texts.root), texts.default_language, lang, one
                 )
+                for one in gathered
             )
-            charts = time.perf_counter() - started
-            started = time.perf_counter()
-            book = await workbook.month(store, rules, texts, lang, month)
-            books = time.perf_counter() - started
-            # And the job itself, which also records each summary's messages in the outbox.
-            started = time.perf_counter()
-            sent = await summary.send_summaries(
-                Outbox(store.outbox, NOTICE), store, rules, texts, NOW
-            )
-            job = time.perf_counter() - started
-        late = sorted(ticker.late) or [0.0]
-        p99 = statistics.quantiles(late, n=100)[98] if len(late) > 1 else late[0]
-        print(
-            f"{args.visits} visits ({args.month_visits} in the month), {args.units} units,"
-            f" {args.people} people; generated in {loaded:.0f} s"
         )
-        print(
-            f"figures + chart of {len(units)} summaries: {figures + charts:.2f} s (goal < 2 s;"
-            f" figures {figures:.2f} s, charts {charts:.2f} s);"
-            f" the centre's workbook: {books:.2f} s, {len(book) / 2**20:.1f} MB;"
-            f" the whole job ({sent} summaries sent): {job:.2f} s"
-        )
-        print(
-            f"the event loop meanwhile: p99 stall {p99 * 1000:.0f} ms, worst"
-            f" {late[-1] * 1000:.0f} ms (goal: a reply waits < 100 ms)"
-        )
-        with contextlib.suppress(Exception):
-            await db.close()
+        charts = time.perf_counter() - started
+        started = time.perf_counter()
+        book = await workbook.month(store, rules, texts, lang, month)
+        books = time.perf_counter() - started
+        # And the job itself, which also records each summary's messages in the outbox.
+        started = time.perf_counter()
+        sent = await summary.send_summaries(Outbox(store.outbox, NOTICE), store, rules, texts, NOW)
+        job = time.perf_counter() - started
+    late = sorted(ticker.late) or [0.0]
+    p99 = statistics.quantiles(late, n=100)[98] if len(late) > 1 else late[0]
+    print(
+        f"{args.visits} visits ({args.month_visits} in the month), {args.units} units,"
+        f" {args.people} people; generated in {loaded:.0f} s"
+    )
+    print(
+        f"figures + chart of {len(units)} summaries: {figures + charts:.2f} s (goal < 2 s;"
+        f" figures {figures:.2f} s, charts {charts:.2f} s);"
+        f" the centre's workbook: {books:.2f} s, {len(book) / 2**20:.1f} MB;"
+        f" the whole job ({sent} summaries sent): {job:.2f} s"
+    )
+    print(
+        f"the event loop meanwhile: p99 stall {p99 * 1000:.0f} ms, worst"
+        f" {late[-1] * 1000:.0f} ms (goal: a reply waits < 100 ms)"
+    )
+    with contextlib.suppress(Exception):
+        await db.close()
 
 
 if __name__ == "__main__":
@@ -196,4 +201,5 @@ if __name__ == "__main__":
     parser.add_argument("--visits", type=int, default=1_000_000)
     parser.add_argument("--month-visits", type=int, default=80_000)
     parser.add_argument("--seed", type=int, default=7)
+    engine.add_option(parser)
     asyncio.run(main(parser.parse_args()))

@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/run_all.py            # the full sizes (about 10 minutes)
     .venv/bin/python bench/run_all.py --smoke    # tiny sizes: does each still run? (CI)
+    .venv/bin/python bench/run_all.py --db postgresql://kabot@127.0.0.1:5432/postgres
+                                                 # the same on a PostgreSQL server
 
 The full run produced the README's "Performance" table. The smoke run checks nothing about
 speed (no figure is compared with a goal: a busy machine must not fail it); it proves every
@@ -45,10 +47,13 @@ BENCHMARKS = [
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
+    parser.add_argument("--db", metavar="URL", help="a PostgreSQL server to run them on")
     args = parser.parse_args()
     failed = 0
     for script, full, smoke in BENCHMARKS:
         command = [sys.executable, str(HERE / script), *(smoke if args.smoke else full)]
+        if args.db and script != "bench_when.py":  # bench_when has no database
+            command += ["--db", args.db]
         print(f"$ {' '.join(command[1:])}", flush=True)
         result = subprocess.run(command, check=False)
         failed += result.returncode != 0

@@ -7,12 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import engines
+
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 
 
 def test_every_benchmark_runs_at_a_smoke_size() -> None:
+    on = ["--db", engines.SERVER] if engines.SERVER else []  # the suite's engine
     result = subprocess.run(
-        [sys.executable, str(BENCH / "run_all.py"), "--smoke"],
+        [sys.executable, str(BENCH / "run_all.py"), "--smoke", *on],
         capture_output=True,
         text=True,
         timeout=600,
@@ -20,6 +23,7 @@ def test_every_benchmark_runs_at_a_smoke_size() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
+    assert out.count("on PostgreSQL" if on else "on SQLite") == 7  # all but bench_when
     assert "| kabot /help (inbox + outbox) |" in out
     assert out.count("fan-out: ") == 3
     # Delivered exactly once, within Telegram's limits, 429s or not.

@@ -11,7 +11,8 @@ Afterwards: every answer is in its field, every report exists once with its whol
 and every message kabot recorded reached its chat exactly once — except where a kill fell in
 the one window the outbox cannot close (a request Telegram answered and kabot died before
 writing down), which the supervisor counts at each death by comparing the database with what
-the API delivered. The seed is in the test's output (KABOT_CHAOS_SEED replays it).
+the API delivered. The seed is in the test's output (KABOT_CHAOS_SEED replays it). With
+KABOT_TEST_DB set, the day runs on the PostgreSQL server (tests/engines.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import inspect
 import json
 import os
 import random
@@ -27,13 +29,17 @@ import sqlite3
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from bot.botapi import BotApiServer, World
+from bot.delivery.lock import LEAD_KEY
+from bot.store.postgres import placeholders
+from tests import engines
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "424242424:CHAOS-bot-token"
@@ -76,15 +82,20 @@ def row_key(chat: int, method: str, params: JSON, upload_name: str | None) -> Ke
 class Supervisor:
     """Runs the bot, kills it as requests arrive, starts it again, keeps the books."""
 
-    def __init__(self, world: World, server: BotApiServer, folder: Path) -> None:
+    def __init__(
+        self, world: World, server: BotApiServer, folder: Path, server_db: str | None
+    ) -> None:
         self.world, self.server, self.folder = world, server, folder
         self.db = folder / "kabot.db"
+        self.server_db = server_db  # the PostgreSQL database, if the suite runs on one
+        self._pg: Any = None
         self.rng = random.Random(SEED)
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("KABOT_")},
             "KABOT_TOKEN": TOKEN,
             "KABOT_API_URL": server.url,
-            "KABOT_DB": str(self.db),
+            "KABOT_DB": server_db or str(self.db),
+            "KABOT_DATA_DIR": str(folder),
             "KABOT_LANG": "zh",
         }
         self.proc: asyncio.subprocess.Process | None = None
@@ -135,7 +146,7 @@ class Supervisor:
             await self.proc.wait()
             if self._stopping:
                 return
-            self._count_window()
+            await self._count_window()
             await asyncio.sleep(0.05)
 
     def on_request(self, method: str) -> bool:
@@ -152,29 +163,54 @@ class Supervisor:
             os.kill(proc.pid, signal.SIGKILL)
         return True
 
-    def _count_window(self) -> None:
+    async def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """What the bot's database holds (read beside the bot, whichever engine)."""
+        if self.server_db is None:
+            return await asyncio.to_thread(self._file_rows, sql, params)
+        if self._pg is None:
+            self._pg = await asyncpg.connect(self.server_db)
+        return [dict(r) for r in await self._pg.fetch(placeholders(sql), *params)]
+
+    def _file_rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        with contextlib.closing(sqlite3.connect(self.db, timeout=0.2)) as conn:
+            conn.row_factory = sqlite3.Row
+            return [dict(r) for r in conn.execute(sql, params).fetchall()]
+
+    async def _count_window(self) -> None:
         """The bot is dead: a row still 'sending' whose request Telegram did answer will go
         out again at the next start — the one window; count it."""
         delivered = Counter(
             call_key(c.method, c.params) for c in self.world.calls if c.ok and c.method in SENDS
         )
-        recorded = self._recorded("sent")
-        for key in self._recorded("sending"):
+        recorded = await self.recorded("sent")
+        for key in await self.recorded("sending"):
             if delivered[key] > recorded[key] + self.window[key]:
                 self.window[key] += 1
 
-    def _recorded(self, status: str) -> Counter[Key]:
+    async def recorded(self, status: str) -> Counter[Key]:
         marks = ",".join("?" * len(SENDS))
-        with contextlib.closing(sqlite3.connect(self.db)) as conn:
-            rows = conn.execute(
-                "SELECT chat_id, method, params, upload_name FROM outbox"
-                f" WHERE status = ? AND method IN ({marks})",
-                (status, *SENDS),
-            ).fetchall()
-        return Counter(row_key(c, m, json.loads(p), n) for c, m, p, n in rows)
+        rows = await self.rows(
+            "SELECT chat_id, method, params, upload_name FROM outbox"
+            f" WHERE status = ? AND method IN ({marks})",
+            (status, *SENDS),
+        )
+        return Counter(
+            row_key(r["chat_id"], r["method"], json.loads(r["params"]), r["upload_name"])
+            for r in rows
+        )
 
-    def running(self) -> bool:
+    async def running(self) -> bool:
         """The bot holds its database (so ``jobs run-due`` leaves delivery to it)."""
+        if self.server_db is not None:
+            held = await self.rows(
+                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                " AND classid = 0 AND objid = ? AND objsubid = 1",
+                (LEAD_KEY,),
+            )
+            return bool(held)
+        return self._file_locked()
+
+    def _file_locked(self) -> bool:
         lock = self.db.with_name(self.db.name + ".lock")
         if not lock.exists():
             return False
@@ -186,23 +222,25 @@ class Supervisor:
             fcntl.flock(handle, fcntl.LOCK_UN)
             return False
 
-    def caught_up(self) -> bool:
+    async def caught_up(self) -> bool:
         """Every update fetched and handled, nothing left to send."""
-        if not self.world.all_confirmed() or not self.db.exists():
+        if not self.world.all_confirmed():
+            return False
+        if self.server_db is None and not self.db.exists():
             return False
         try:
-            with contextlib.closing(sqlite3.connect(self.db, timeout=0.2)) as conn:
-                (busy,) = conn.execute(
-                    "SELECT EXISTS (SELECT 1 FROM inbox WHERE status = 'new')"
-                    " OR EXISTS (SELECT 1 FROM outbox WHERE status IN ('pending', 'sending'))"
-                ).fetchone()
-        except sqlite3.OperationalError:  # locked or not migrated yet: not caught up
-            return False
-        return not busy
+            (busy,) = await self.rows(
+                "SELECT EXISTS (SELECT 1 FROM inbox WHERE status = 'new')"
+                " OR EXISTS (SELECT 1 FROM outbox WHERE status IN ('pending', 'sending'))"
+                " AS busy"
+            )
+        except (sqlite3.OperationalError, asyncpg.PostgresError):
+            return False  # locked, or not migrated yet: not caught up
+        return not busy["busy"]
 
-    async def until(self, condition: Callable[[], bool]) -> None:
+    async def until(self, condition: Callable[[], bool | Awaitable[bool]]) -> None:
         deadline = time.monotonic() + DEADLINE
-        while not condition():
+        while not await _true(condition()):
             if time.monotonic() > deadline:
                 raise AssertionError(f"stuck (seed {SEED}); log: {self.folder / 'bot.log'}")
             await asyncio.sleep(0.05)
@@ -218,6 +256,13 @@ class Supervisor:
         if self._task is not None:
             await self._task
         self.log.close()
+        if self._pg is not None:
+            await self._pg.close()
+            self._pg = None
+
+
+async def _true(answer: bool | Awaitable[bool]) -> bool:
+    return await answer if inspect.isawaitable(answer) else bool(answer)
 
 
 class Someone:
@@ -256,12 +301,15 @@ async def day(tmp_path: Path) -> Any:
     world = World(token=TOKEN)
     server = BotApiServer(world)
     await server.start()
-    supervisor = Supervisor(world, server, tmp_path)
+    server_db = await engines.database_for()
+    supervisor = Supervisor(world, server, tmp_path, server_db)
     try:
         yield supervisor
     finally:
         await supervisor.stop()
         await server.stop()
+        if server_db is not None:
+            await engines.drop(server_db)
 
 
 async def test_a_working_day_survives_sigkill_throttling_slowness_and_an_outage(
@@ -359,50 +407,46 @@ async def test_a_working_day_survives_sigkill_throttling_slowness_and_an_outage(
     await day.stop()
 
     # ---------------------------------------------------------------- what is stored
-    with contextlib.closing(sqlite3.connect(day.db)) as conn:
-        conn.row_factory = sqlite3.Row
-        visits = conn.execute("SELECT answers, status FROM visits").fetchall()
-        assert len(visits) == 1, "the visit is stored once"
-        answers = json.loads(visits[0]["answers"])
-        assert answers["participants"] == "王经理、李主管"
-        assert answers["business_review"] == "10月销量同比增长12%"
-        assert answers["cooperation"] == "端架费用结算慢"
-        assert visits[0]["status"] == "approved"
-        issues = conn.execute("SELECT id, answers FROM issues").fetchall()
-        assert len(issues) == 1
-        assert json.loads(issues[0]["answers"])["description"] == "顾客投诉临期奶未下架"
-        posts = conn.execute("SELECT chat_id FROM report_posts WHERE kind = 'issue'").fetchall()
-        assert sorted(r["chat_id"] for r in posts) == sorted(groups.values())
-        promotions = conn.execute("SELECT status FROM promotions").fetchall()
-        assert [r["status"] for r in promotions] == ["approved"]
-        steps = conn.execute("SELECT step, status FROM decisions ORDER BY id").fetchall()
-        assert [(r["step"], r["status"]) for r in steps] == [
-            ("review", "approved"),
-            ("centre", "approved"),
-            ("marketing", "approved"),
-        ]
-        by_hand = conn.execute(
-            "SELECT amount_fen, reason FROM penalty_ledger WHERE rule IS NULL"
-        ).fetchall()
-        assert [(r["amount_fen"], r["reason"]) for r in by_hand] == [(5000, "陈列未达标")]
-        # The rules' own fines (R4's late written reply, a day each): each breach once.
-        charged = conn.execute(
-            "SELECT rule, source, COUNT(*) AS n FROM penalty_ledger WHERE rule IS NOT NULL"
-            " GROUP BY rule, source"
-        ).fetchall()
-        assert charged and all(r["n"] == 1 for r in charged)
-        left = conn.execute(
-            "SELECT status, COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
-            " GROUP BY status"
-        ).fetchall()
-        assert left == []
-        assert conn.execute("SELECT COUNT(*) FROM inbox WHERE status != 'done'").fetchone()[0] == 0
+    visits = await day.rows("SELECT answers, status FROM visits")
+    assert len(visits) == 1, "the visit is stored once"
+    answers = json.loads(visits[0]["answers"])
+    assert answers["participants"] == "王经理、李主管"
+    assert answers["business_review"] == "10月销量同比增长12%"
+    assert answers["cooperation"] == "端架费用结算慢"
+    assert visits[0]["status"] == "approved"
+    issues = await day.rows("SELECT id, answers FROM issues")
+    assert len(issues) == 1
+    assert json.loads(issues[0]["answers"])["description"] == "顾客投诉临期奶未下架"
+    posts = await day.rows("SELECT chat_id FROM report_posts WHERE kind = 'issue'")
+    assert sorted(r["chat_id"] for r in posts) == sorted(groups.values())
+    promotions = await day.rows("SELECT status FROM promotions")
+    assert [r["status"] for r in promotions] == ["approved"]
+    steps = await day.rows("SELECT step, status FROM decisions ORDER BY id")
+    assert [(r["step"], r["status"]) for r in steps] == [
+        ("review", "approved"),
+        ("centre", "approved"),
+        ("marketing", "approved"),
+    ]
+    by_hand = await day.rows("SELECT amount_fen, reason FROM penalty_ledger WHERE rule IS NULL")
+    assert [(r["amount_fen"], r["reason"]) for r in by_hand] == [(5000, "陈列未达标")]
+    # The rules' own fines (R4's late written reply, a day each): each breach once.
+    charged = await day.rows(
+        "SELECT rule, source, COUNT(*) AS n FROM penalty_ledger WHERE rule IS NOT NULL"
+        " GROUP BY rule, source"
+    )
+    assert charged and all(r["n"] == 1 for r in charged)
+    left = await day.rows(
+        "SELECT status, COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
+        " GROUP BY status"
+    )
+    assert left == []
+    assert await day.rows("SELECT update_id FROM inbox WHERE status != 'done'") == []
 
     # ---------------------------------------------------------------- what was delivered
     delivered = Counter(
         call_key(c.method, c.params) for c in world.calls if c.ok and c.method in SENDS
     )
-    recorded = day._recorded("sent")
+    recorded = await day.recorded("sent")
     doubled = {k: n - recorded[k] for k, n in delivered.items() if n > recorded[k]}
     assert doubled == {k: day.window[k] for k in doubled}, "only the one window doubles"
     assert sum(day.window.values()) <= 3, day.window

@@ -76,7 +76,7 @@ class InstanceLock:
 
 
 # The advisory lock's key: "kabo" in ASCII. One per database: the lead is per office.
-_LEAD = 0x6B61626F
+LEAD_KEY = 0x6B61626F
 # How often the standby asks for the lead, and the leader checks that it still holds it.
 LEAD_POLL_SECONDS = 5.0
 # The server's TCP keepalives on the lock's connection: a leader whose host vanished (no
@@ -108,7 +108,7 @@ class ServerLock:
 
     async def try_acquire(self) -> bool:
         conn = await self._connect()
-        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LEAD):
+        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", LEAD_KEY):
             await conn.close()
             return False
         self._conn = conn
@@ -149,7 +149,7 @@ class ServerLock:
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a"
                 " ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
                 " AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1",
-                _LEAD,
+                LEAD_KEY,
             )
         finally:
             await conn.close()
