@@ -204,7 +204,8 @@ class Supervisor:
         if self.server_db is not None:
             held = await self.rows(
                 "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                " AND classid = 0 AND objid = ? AND objsubid = 1",
+                " AND classid = 0 AND objid = ? AND objsubid = 1 AND database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())",
                 (LEAD_KEY,),
             )
             return bool(held)

@@ -12,6 +12,7 @@ from bot.app import settle, start_polling
 from bot.botapi.html import parse_html, telegram_length
 from bot.delivery.lock import AlreadyRunning
 from bot.delivery.outbox import MAX_TEXT, NOTICE, Outbox, split_html
+from tests.engines import sqlite_only
 from tests.flows import file_visit
 from tests.harness import TZ, Kabot
 
@@ -186,6 +187,7 @@ async def test_an_update_stored_but_not_handled_is_handled_at_the_next_start(
     assert not await org.store.inbox.take(update["update_id"])
 
 
+@sqlite_only  # on a server the second waits as the standby: tests/test_postgres.py
 async def test_a_second_bot_on_the_same_database_refuses_to_start(org: Kabot) -> None:
     assert org.settings is not None
     from bot.app import build_application

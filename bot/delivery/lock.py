@@ -148,7 +148,8 @@ class ServerLock:
             name: str | None = await conn.fetchval(
                 "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a"
                 " ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
-                " AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1",
+                " AND l.classid = 0 AND l.objid = $1 AND l.objsubid = 1 AND l.database ="
+                " (SELECT oid FROM pg_database WHERE datname = current_database())",
                 LEAD_KEY,
             )
         finally:
