@@ -13,6 +13,7 @@ import pytest
 from bot.app import EXIT_LEAD_LOST
 from bot.botapi import BotApiServer, World
 from bot.delivery.lock import LEAD_KEY, ServerLock
+from bot.store.db import Database
 from tests import engines
 from tests.cli import run_cli
 from tests.flows import file_visit
@@ -211,3 +212,28 @@ async def test_an_office_moves_its_file_onto_the_server(
         assert sorted(ids) == [visits[0]["id"], visits[0]["id"] + 1]  # ids go on after
     finally:
         await moved.close()
+
+
+async def test_a_connection_the_server_ended_is_made_again_for_the_next_statement() -> None:
+    url = await engines.database_for()
+    assert url is not None
+    db = await Database.open(url)
+    try:
+        admin = await asyncpg.connect(url)
+        try:
+            await admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid != pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        # asyncpg hears the server's goodbye and the next statement gets a new connection
+        # (a statement under way at that moment fails with it, as it should).
+        row = await db.fetch_one("SELECT COUNT(*) AS n FROM staff")
+        assert row is not None and row["n"] == 0
+        async with db.transaction():  # and transactions go on
+            await db.execute("INSERT INTO bot_facts (key, value) VALUES (?, ?)", ("k", "v"))
+        assert (await db.fetch_one("SELECT value FROM bot_facts WHERE key = 'k'"))[0] == "v"  # type: ignore[index]
+    finally:
+        await db.close()
+        await engines.drop(url)

@@ -25,6 +25,18 @@ def test_defaults() -> None:
     assert settings.default_language == "zh"
 
 
+def test_a_server_url_puts_the_data_on_postgresql_and_the_files_in_the_data_folder() -> None:
+    url = "postgresql://kabot:secret@db.example.com/kabot"
+    settings = load_settings({**GOOD, "KABOT_DB": url, "KABOT_DATA_DIR": "/srv/kabot"})
+    assert settings.db_url == url and settings.database == url
+    assert settings.files == Path("/srv/kabot/files")
+    assert settings.backups == Path("/srv/kabot/backups")
+    assert load_settings(GOOD).db_url is None  # a path: the file, as before
+    from bot.store.postgres import safe_url
+
+    assert "secret" not in safe_url(url) and "db.example.com/kabot" in safe_url(url)
+
+
 def test_local_api_url_with_or_without_bot_suffix() -> None:
     for url in ("http://127.0.0.1:8081", "http://127.0.0.1:8081/", "http://127.0.0.1:8081/bot"):
         settings = load_settings({**GOOD, "KABOT_API_URL": url})

@@ -84,14 +84,8 @@ class PostgresDatabase(Database):
 
     @classmethod
     async def connect(cls, url: str) -> PostgresDatabase:
+        conn = await _connection(url)
         try:
-            conn = await asyncpg.connect(url, statement_cache_size=0)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
-            raise StoreUnavailable(f"cannot use the database {safe_url(url)}: {exc}") from exc
-        try:
-            await conn.set_type_codec(
-                "numeric", encoder=str, decoder=_number, schema="pg_catalog", format="text"
-            )
             # Two kabots starting at once: one sets up and migrates, the other waits.
             await conn.execute("SELECT pg_advisory_lock(hashtext('kabot.migrate'))")
             for sql in _SETUP:
@@ -117,6 +111,7 @@ class PostgresDatabase(Database):
         self, begin: bool, queued: list[Queued], statement: Statement | None, commit: bool
     ) -> tuple[Any, list[int]]:
         if begin:
+            await self._reconnect()
             await self._simple("BEGIN")
         row_ids = []
         for sql, params, then in queued:
@@ -128,7 +123,18 @@ class PostgresDatabase(Database):
         return result, row_ids
 
     async def _alone(self, statement: Statement) -> Any:
+        await self._reconnect()
         return await self._run(statement)
+
+    async def _reconnect(self) -> None:
+        """A connection the server ended (restarted, the network gone, an administrator's
+        terminate): a new one, for a new transaction or statement. What was under way when
+        it ended failed with it; nothing is tried again here (a write may have committed)."""
+        if not self._conn.is_closed():
+            return
+        _LOGGER.warning("The database connection was lost: connecting again")
+        self._conn = await _connection(self.target)
+        self._prepared.clear()
 
     def _left_open(self) -> bool:
         return self._conn.is_in_transaction()
@@ -197,6 +203,21 @@ class PostgresDatabase(Database):
         if how == "count":
             return int(prepared.get_statusmsg().rsplit(" ", 1)[-1])
         return None
+
+
+async def _connection(url: str) -> asyncpg.Connection:
+    try:
+        conn = await asyncpg.connect(url, statement_cache_size=0)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
+        raise StoreUnavailable(f"cannot use the database {safe_url(url)}: {exc}") from exc
+    try:
+        await conn.set_type_codec(
+            "numeric", encoder=str, decoder=_number, schema="pg_catalog", format="text"
+        )
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
 
 
 def translated(statements: list[str]) -> list[str]:
