@@ -89,6 +89,7 @@ class Supervisor:
         self.db = folder / "kabot.db"
         self.server_db = server_db  # the PostgreSQL database, if the suite runs on one
         self._pg: Any = None
+        self._reading = asyncio.Lock()
         self.rng = random.Random(SEED)
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("KABOT_")},
@@ -167,9 +168,10 @@ class Supervisor:
         """What the bot's database holds (read beside the bot, whichever engine)."""
         if self.server_db is None:
             return await asyncio.to_thread(self._file_rows, sql, params)
-        if self._pg is None:
-            self._pg = await asyncpg.connect(self.server_db)
-        return [dict(r) for r in await self._pg.fetch(placeholders(sql), *params)]
+        async with self._reading:  # one connection: the supervisor and the test take turns
+            if self._pg is None:
+                self._pg = await asyncpg.connect(self.server_db)
+            return [dict(r) for r in await self._pg.fetch(placeholders(sql), *params)]
 
     def _file_rows(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         with contextlib.closing(sqlite3.connect(self.db, timeout=0.2)) as conn:
