@@ -4,7 +4,9 @@ backups that are the operator's pg_dump. Run when KABOT_TEST_DB names a server."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -89,48 +91,50 @@ async def _recorded(url: str) -> None:
         await conn.close()
 
 
-async def _two_hosts(
-    tmp_path: Path, world: World, server: BotApiServer, url: str
-) -> list[Process]:
-    world.add_user(ZHOU, "周丽")
-    hosts = []
-    for name in ("a", "b"):  # two hosts: nothing shared but the database and Telegram
-        (tmp_path / name).mkdir()
-        host = Process(world, server, tmp_path / name)
-        host.env.update(KABOT_DB=url, KABOT_DATA_DIR=str(tmp_path / name))
-        hosts.append(host)
-    code, output = await hosts[0].run("import", str(ROOT / "examples" / "roster"))
-    assert code == 0, output
-    await hosts[0].start()
-    assert "周丽" in await hosts[0].say(ZHOU, ZHOU, "/start")
-    await hosts[1].start()
-    await _logged(tmp_path / "b" / "bot.log", "Standby")  # waits: the first leads
-    return hosts
-
-
-async def _stopped(hosts: list[Process]) -> None:
-    for host in hosts:
-        if host.proc is not None and host.proc.returncode is None:
-            host.proc.kill()
-            await host.proc.wait()
-        if host.proc is not None:
-            host.log.close()
-
-
-async def test_the_standby_takes_over_a_killed_leader_and_nothing_is_sent_twice(
-    tmp_path: Path,
-) -> None:
+@contextlib.asynccontextmanager
+async def _two_hosts(tmp_path: Path) -> AsyncIterator[tuple[World, Process, Process, str]]:
+    """The sample organisation on a server database, run_bot.py on two "hosts" (nothing
+    shared but the database and Telegram): the first leads, the second stands by."""
     url = await engines.database_for()
     assert url is not None
     world = World(token=TOKEN)
     server = BotApiServer(world)
     await server.start()
-    hosts: list[Process] = []
+    world.add_user(ZHOU, "周丽")
+    hosts = []
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        host = Process(world, server, tmp_path / name)
+        host.env.update(KABOT_DB=url, KABOT_DATA_DIR=str(tmp_path / name))
+        hosts.append(host)
+    first, second = hosts
     try:
-        hosts = first, second = await _two_hosts(tmp_path, world, server, url)
+        code, output = await first.run("import", str(ROOT / "examples" / "roster"))
+        assert code == 0, output
+        await first.start()
+        assert "周丽" in await first.say(ZHOU, ZHOU, "/start")
+        await second.start()
+        await _logged(tmp_path / "b" / "bot.log", "Standby")  # waits: the first leads
+        # The first one's answers recorded as sent: a kill between Telegram's answer and
+        # that record sends the message again (the outbox's one window, see sender.py).
+        await _recorded(url)
+        yield world, first, second, url
+    finally:
+        for host in hosts:
+            if host.proc is not None and host.proc.returncode is None:
+                host.proc.kill()
+                await host.proc.wait()
+            if host.proc is not None:
+                host.log.close()
+        await server.stop()
+        await engines.drop(url)
+
+
+async def test_the_standby_takes_over_a_killed_leader_and_nothing_is_sent_twice(
+    tmp_path: Path,
+) -> None:
+    async with _two_hosts(tmp_path) as (world, first, second, url):
         assert "共 20 家" in await first.say(ZHOU, ZHOU, "/customers")
-        # Killed once its answers are recorded as sent (a kill between Telegram's answer
-        # and that record sends the message again: the outbox's one window, see sender.py).
         await _recorded(url)
         assert first.proc is not None
         first.proc.send_signal(signal.SIGKILL)
@@ -139,10 +143,6 @@ async def test_the_standby_takes_over_a_killed_leader_and_nothing_is_sent_twice(
         assert "周丽" in await second.say(ZHOU, ZHOU, "/me")
         texts = [m.get("text") or "" for m in world.bot_messages(ZHOU)]
         assert len(texts) == 3 and len(set(texts)) == 3, texts  # each answer once
-    finally:
-        await _stopped(hosts)
-        await server.stop()
-        await engines.drop(url)
     log = (tmp_path / "b" / "bot.log").read_text()
     assert "Standby" in log and "Leading" in log, log
 
@@ -150,15 +150,7 @@ async def test_the_standby_takes_over_a_killed_leader_and_nothing_is_sent_twice(
 async def test_a_leader_cut_off_from_the_database_stops_and_the_standby_leads(
     tmp_path: Path,
 ) -> None:
-    url = await engines.database_for()
-    assert url is not None
-    world = World(token=TOKEN)
-    server = BotApiServer(world)
-    await server.start()
-    hosts: list[Process] = []
-    try:
-        hosts = first, second = await _two_hosts(tmp_path, world, server, url)
-        await _recorded(url)
+    async with _two_hosts(tmp_path) as (_, first, second, url):
         conn = await asyncpg.connect(url)
         try:  # the network between the leader and the server goes: its lock's session ends
             cut = await conn.fetchval(
@@ -173,10 +165,6 @@ async def test_a_leader_cut_off_from_the_database_stops_and_the_standby_leads(
         assert first.proc is not None
         assert await asyncio.wait_for(first.proc.wait(), DEADLINE) == EXIT_LEAD_LOST
         assert "周丽" in await second.say(ZHOU, ZHOU, "/me")  # the standby leads now
-    finally:
-        await _stopped(hosts)
-        await server.stop()
-        await engines.drop(url)
     assert "Lost the lead" in (tmp_path / "a" / "bot.log").read_text()
 
 
