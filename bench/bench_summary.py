@@ -148,6 +148,7 @@ async def _measured(args: argparse.Namespace, target: str) -> None:
     rules = load_rules(DEFAULT_RULES)
     loaded = time.perf_counter()
     await generate(db, random.Random(args.seed), args)
+    await db.after_bulk_load()  # as a live server's autovacuum would have, long since
     loaded = time.perf_counter() - loaded
     lang, month = texts.default_language, "2026-11"
     # The workers started, as in a bot that has been running.

@@ -187,6 +187,14 @@ async def test_an_office_moves_its_file_onto_the_server(
     code, out, err = await _cli(monkeypatch, "migrate-db", "--from", source, "--to", url)
     assert code == 0, err
     assert "两边行数一致" in out and "visits：1 行" in out and "audit_log：" in out
+    conn = await asyncpg.connect(url)
+    try:  # the planner knows what arrived (autovacuum would learn it only later)
+        analyzed = await conn.fetchval(
+            "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'visits'"
+        )
+    finally:
+        await conn.close()
+    assert analyzed is not None
     code, _, err = await _cli(monkeypatch, "migrate-db", "--from", source, "--to", url)
     assert code == 1 and "not empty" in err  # never into a database that holds data
 

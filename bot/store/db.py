@@ -142,6 +142,12 @@ class Database:
     async def _migrated(self) -> None:
         """After migrations were applied (the engine resets what they made stale)."""
 
+    async def after_bulk_load(self) -> None:
+        """After many rows were written at once (a data move, a generated history): the
+        planner's statistics brought up to date. SQLite plans by its indexes alone (and the
+        queries that need an order say so); PostgreSQL plans by statistics, which its
+        autovacuum refreshes on its own, but only a while later."""
+
     async def identities_follow(self) -> None:
         """After rows were copied in with their ids: new rows' ids go on after them (SQLite's
         do by themselves)."""

@@ -159,6 +159,9 @@ class PostgresDatabase(Database):
         self._prepared.clear()
         await self.identities_follow()
 
+    async def after_bulk_load(self) -> None:
+        await self._simple("ANALYZE")
+
     async def identities_follow(self) -> None:
         for table, column in await self._conn.fetch(
             "SELECT table_name, column_name FROM information_schema.columns"

@@ -4,7 +4,8 @@ Both databases are brought to the same schema first (their migrations, as at any
 the target must hold no rows. Every table is copied in one transaction on the target, in an
 order where a row's references are there before it (the one cycle, a unit's responsible
 person, is a deferred constraint), a thousand rows a statement; then each identity goes on
-after the largest id copied, and the rows are counted on both sides.
+after the largest id copied, the planner's statistics are taken, and the rows are counted
+on both sides.
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ async def move(source: Database, target: Database, progress: Callable[[str, int]
                 last, copied = rows[-1][0], copied + len(rows)
             progress(name, copied)
     await target.identities_follow()
+    await target.after_bulk_load()
     before, after = await counts(source, names), await counts(target, names)
     if before != after:
         differ = {t: (before[t], after[t]) for t in names if before[t] != after[t]}
