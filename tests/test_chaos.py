@@ -37,7 +37,7 @@ import asyncpg
 import pytest
 
 from bot.botapi import BotApiServer, World
-from bot.delivery.lock import LEAD_KEY
+from bot.delivery.lock import ServerLock
 from bot.store.postgres import placeholders
 from tests import engines
 
@@ -204,13 +204,7 @@ class Supervisor:
     async def running(self) -> bool:
         """The bot holds its database (so ``jobs run-due`` leaves delivery to it)."""
         if self.server_db is not None:
-            held = await self.rows(
-                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                " AND classid = 0 AND objid = ? AND objsubid = 1 AND database ="
-                " (SELECT oid FROM pg_database WHERE datname = current_database())",
-                (LEAD_KEY,),
-            )
-            return bool(held)
+            return await ServerLock(self.server_db).holder() is not None
         return self._file_locked()
 
     def _file_locked(self) -> bool:

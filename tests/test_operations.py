@@ -258,3 +258,19 @@ async def test_the_customer_file_holds_the_pictures_themselves(org: Kabot) -> No
     assert len(pictures._images) == 1
     assert str(pictures["B1"].value).startswith("files/")
     assert str(book["拜访"]["K2"].value).startswith("files/")  # the visit sheet's photo column
+
+
+async def test_migrate_db_refuses_a_missing_file_and_a_target_that_is_no_server(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = str(tmp_path / "nowhere.db")
+    code, _, err = await _cli(
+        monkeypatch, "migrate-db", "--from", missing, "--to", "postgresql://x/y"
+    )
+    assert code == 1 and "no database file" in err and err.count("\n") == 1
+    (tmp_path / "kabot.db").write_bytes(b"")
+    source = str(tmp_path / "kabot.db")
+    code, _, err = await _cli(monkeypatch, "migrate-db", "--from", source, "--to", missing)
+    assert code == 1 and "postgresql://" in err and err.count("\n") == 1
+    with pytest.raises(SystemExit):  # argparse: the target is required
+        await _cli(monkeypatch, "migrate-db", "--from", source)

@@ -1,5 +1,5 @@
 """One bot per database: a second ``run_bot.py`` on the same data refuses to start (or, on
-PostgreSQL with ``--standby``, waits to take over).
+PostgreSQL, waits as the standby to take over).
 
 Two processes delivering one outbox, or polling one token, would send twice and fight over
 updates (Telegram's 409). On SQLite the lock is an advisory ``flock`` on a file beside the
@@ -81,15 +81,18 @@ LEAD_KEY = 0x6B61626F
 LEAD_POLL_SECONDS = 5.0
 # The server's TCP keepalives on the lock's connection: a leader whose host vanished (no
 # FIN, no RST) loses the lead after about 5 + 5 × 3 = 20 s, inside the 30 s a standby has.
-_KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "5"}
-_KEEPALIVES["tcp_keepalives_count"] = "3"
+_KEEPALIVES = {
+    "tcp_keepalives_idle": "5",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+}
 
 
 class ServerLock:
     """On PostgreSQL, the lead: one kabot per database does the work — polling or the
     webhook, the outbox's sender, the due work — across hosts. A session advisory lock on a
     connection of its own, released by the server when that connection ends, however it ends
-    (the process killed, the host gone: the keepalives above). The standby waits for it
+    (the process killed, the host gone: the keepalives above). A second kabot waits for it
     (:meth:`wait`); a leader that loses it stops (:meth:`watch`), so two never work at once.
     """
 
@@ -113,13 +116,6 @@ class ServerLock:
             return False
         self._conn = conn
         return True
-
-    async def acquire(self) -> None:
-        if not await self.try_acquire():
-            raise AlreadyRunning(
-                f"another kabot leads on this database ({await self.holder() or '?'}); "
-                "start this one with --standby to take over when it stops"
-            )
 
     async def wait(self, poll: float = LEAD_POLL_SECONDS) -> None:
         """Until this process leads (a standby's start): asked again every ``poll`` seconds
