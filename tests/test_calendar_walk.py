@@ -6,11 +6,13 @@ hidden issue fined and waived; a contract distributed late (R5, a fine per day);
 contracts signed on time, late and never, with the step-up at three months (R6); copies on
 time, late and missing (R7); a reply three days late across a day of downtime and the
 January summary sent late (R4); a complaint counted in working days across the Spring
-Festival with its 调休 Saturday (R10, R11); leave with a stand-in, quiet hours, a restart.
-Every fine is checked to the yuan. Then 国庆 2026 day by day: what falls on the holiday comes
-before it, nothing on rest days, the 调休 Saturday a working day — for R1 and R2, an urgent
-demand filed on the holiday's eve (R17, hours and working days) and a complaint's
-satisfaction counted in working days across it (R18).
+Festival with its 调休 Saturday (R10, R11); 2025's annual results, a negative incentive and an
+incentive (R15); a store short of two SKUs confirmed and one waived for a typhoon (R13); leave
+with a stand-in, quiet hours, a restart. Every fine is checked to the yuan. Then 国庆 2026 day by
+day: what falls on the holiday comes before it, nothing on rest days, the 调休 Saturday a working
+day — for R1 and R2, an urgent demand filed on the holiday's eve (R17, hours and working days)
+and a complaint's satisfaction counted in working days across it (R18), a store inspected on
+the holiday and charged on the day the centre confirms (R13).
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import pytest
 
 from tests.flows import demand, file_complaint, file_visit
 from tests.harness import TZ, Group, Kabot, Person
+from tests.test_inspections import inspect_nanshan
 from tests.test_issue_and_lists import file_issue
+from tests.test_ka_results import enter as enter_year
 from tests.test_monthly_rules import due, only
 from tests.test_store_events import register
 
@@ -219,9 +223,33 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
     assert any("豁免" in t and "不可抗因素" in t for t in bq.texts())
 
     await w.days(date(2026, 1, 13), date(2026, 1, 14))
+    # R15: the centre enters 2025's results; the director confirms both proposals. YT fell
+    # 10% short of 2024: 3,000 + 5,000 × 10/20 = ¥5,500 off; NF beat its budget by 10%:
+    # 5,000 + 15,000 × 10/20 = ¥12,500.
+    at(kabot, "2026-01-14T15:00")
+    await enter_year(zhang, "液态奶事业本部", "1000万", "900万", "1100万")
+    await enter_year(zhang, "奶粉事业本部", "800万", "990万", "900万")
+    for _ in range(2):  # the newest card first: NF's, then YT's
+        await wang.press("确认记入", chat=centre)
+    assert any("负激励" in t and "¥5,500" in t for t in yt.texts())
+    assert any("¥12,500" in t for t in nf.texts())
+
     at(kabot, "2026-01-15T10:00")
     await store.contracts.mark_local(south, "signed_on", date(2026, 1, 15), by)  # late
     await file_visit(zhou, when="今天上午10点")
+    # R13: 周丽 finds two SKUs of YT's standard missing at 南山店 — the key one ¥100, the
+    # other ¥50 — and the centre confirms; a second store short after a typhoon is waived.
+    at(kabot, "2026-01-15T11:00")
+    await inspect_nanshan(zhou, "6901001 纯牛奶", "6901002 高钙低脂奶")
+    await zhou.press("提交")
+    await zhang.press("确认考核", chat=centre)
+    await inspect_nanshan(zhou, "6901003 原味酸奶", photo=False)
+    await zhou.press("提交")
+    await zhang.press("不可抗因素", chat=centre)
+    await zhang.send("台风导致华南仓库停运三天")
+    await zhang.press("提交")
+    assert any("R13" in t and "¥150" in t for t in yt.texts())
+    assert any("不予考核" in t for t in yt.texts())
     await w.days(date(2026, 1, 15), date(2026, 1, 19))
 
     await kabot.restart()  # a restart changes nothing that was sent or charged
@@ -245,10 +273,11 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
     assert "共 2 次" in summary and "周丽：2 次" in summary
     assert "新增 1 · 已解决 0 · 月末未回复 1（其中逾期 1）" in summary
     assert "液态奶事业本部 2026-01-05 ✅" in summary
-    assert "罚款：2 笔，¥100" in summary  # R6 华南区, R7 华东区
+    # R6 华南区, R7 华东区, the R13 inspection and R15's negative incentive:
+    assert "罚款：4 笔，¥5,750" in summary and "奖励" not in summary
     whole = next(t for t in late if t.startswith("📊"))
     assert "奶粉事业本部 2026-01-09 ⚠️ 逾期" in whole and "冰品事业本部 ❌ 未交" in whole
-    assert "罚款：6 笔，¥300 · 豁免 1 笔，¥50" in whole
+    assert "罚款：8 笔，¥5,950 · 豁免 1 笔，¥50 · 奖励 ¥12,500" in whole
 
     at(kabot, "2026-02-02T10:00")
     await reply(zhang, centre, 1, "已与门店沟通，断货已补")
@@ -287,6 +316,9 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
         ("孙伟", "R6", 5000, "2026-01", "posted"),
         ("林峰", "R6", 5000, "2026-01", "posted"),
         ("何军", "R2", 5000, "2026-01", "waived"),
+        ("林峰", "R15", 1250000, "2026-01", "posted"),
+        ("孙伟", "R15", 550000, "2026-01", "posted"),
+        ("孙伟", "R13", 15000, "2026-01", "posted"),
         ("孙伟", "R7", 5000, "2026-01", "posted"),
         ("张敏", "R4", 5000, "2026-01", "posted"),
         ("张敏", "R4", 5000, "2026-02", "posted"),
@@ -294,8 +326,16 @@ async def test_three_units_two_months(walk: Kabot, monkeypatch: pytest.MonkeyPat
         ("何军", "R7", 5000, "2026-02", "posted"),
         ("林峰", "R6", 10000, "2026-02", "posted"),
     ]
-    fines = [fen for _, _, fen, _, status in await w.ledger() if status == "posted"]
-    assert sum(fines) == 55000  # ¥550 standing, ¥50 waived
+    standing = await kabot.store.db.fetch_all(
+        "SELECT kind, SUM(amount_fen) AS fen FROM penalty_ledger WHERE status = 'posted'"
+        " GROUP BY kind ORDER BY kind"
+    )
+    # ¥550 of the calendar's fines, ¥150 of R13 and R15's ¥5,500 standing (¥50 waived); one
+    # incentive of ¥12,500.
+    assert [(r["kind"], r["fen"]) for r in standing] == [
+        ("incentive", 1250000),
+        ("penalty", 620000),
+    ]
 
 
 @pytest.fixture
@@ -312,7 +352,7 @@ def _what(texts: list[str]) -> list[str]:
 async def test_national_day_2026_reminders_come_before_the_holiday_and_none_on_rest_days(
     autumn: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    only(tmp_path, monkeypatch, "R1", "R2", "R14", "R16", "R17", "R18")
+    only(tmp_path, monkeypatch, "R1", "R2", "R13", "R14", "R16", "R17", "R18")
     kabot, w = autumn, Walk(autumn, monkeypatch)
     yt = await kabot.bound_group("YT", "液态奶KA群")
     centre = await kabot.bound_group("KA", "KA中心群")
@@ -352,6 +392,16 @@ async def test_national_day_2026_reminders_come_before_the_holiday_and_none_on_r
         elif day == date(2026, 9, 30):  # an urgent demand on the eve of the holiday
             at(kabot, "2026-09-30T16:00")
             await demand(zhou)
+        elif day == date(2026, 10, 3):  # stores are busiest on the holiday: an inspection
+            at(kabot, "2026-10-03T11:00")
+            await inspect_nanshan(zhou, "6901002 高钙低脂奶", photo=False)
+            await zhou.press("提交")
+            cards = [t for t in centre.texts() if "门店巡查" in t]
+            assert len(cards) == 1 and "¥50" in cards[0]  # what a person files goes at once
+        elif day == date(2026, 10, 8):  # …and the centre decides when work resumes
+            at(kabot, "2026-10-08T10:00")
+            await zhang.press("确认考核", chat=centre)
+            assert "R13" in yt.texts()[-1] and "¥50" in yt.texts()[-1]
         day += timedelta(days=1)
     holiday = {f"10-0{n}": [] for n in range(1, 8)}  # 国庆: 1–7 October, nothing at all
     assert days == {
@@ -381,6 +431,11 @@ async def test_national_day_2026_reminders_come_before_the_holiday_and_none_on_r
         "10-12": ["逾期：R17"],
         "10-13": ["逾期：R18"],
     }
+    # R13: filed on the holiday, charged on the day the centre confirmed it, not before.
+    [entry] = await kabot.store.ledger.month("2026-10")
+    assert (entry.rule, entry.amount_fen, entry.staff_name) == ("R13", 5000, "孙伟")
+    assert entry.created_at.date() == date(2026, 10, 8)
+    assert not [t for d in holiday for t in texts[d] if "R13" in t]
     # The eve of the holiday's digest looks over it: both deadlines after it are listed.
     digest = next(t for t in texts["09-30"] if t.startswith("📋"))
     assert "2026-10-08" in digest and "2026-10-10" in digest

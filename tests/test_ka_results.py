@@ -83,7 +83,11 @@ async def test_a_budget_beaten_is_an_incentive_and_a_figure_entered_again_replac
     # Corrected: 660 against a budget of 600 is 10% over: 5,000 + 15,000 × 10/20 = 12,500.
     await enter(zhang, "冰品事业本部", "500万", "660万", "600万")
     assert "超额 10.0%" in zhang.last_reply() and "奖励 ¥12,500" in zhang.last_reply()
+    org.clock.set(datetime(2027, 1, 19, 9, 30, tzinfo=TZ))
     await enter(zhang, "冰品事业本部", "500万", "720万", "600万")  # 20% over: the most
+    row = await org.store.db.fetch_one("SELECT created_at, updated_at FROM ka_results")
+    assert row is not None  # first entered on the 18th, corrected on the 19th
+    assert (row["created_at"][:10], row["updated_at"][:10]) == ("2027-01-18", "2027-01-19")
     cards = [m for m in centre.bot_messages() if "年度KA业绩" in (m.get("text") or "")]
     assert len(cards) == 2 and "以新的一条为准" in str(cards[0]["text"])
     assert not cards[0].get("reply_markup") and "¥20,000" in str(cards[1]["text"])

@@ -84,7 +84,7 @@ class KaResultRepository(Repository):
                 result_id = before["id"]
                 await self.db.execute(
                     "UPDATE ka_results SET last_year_fen = ?, sales_fen = ?, budget_fen = ?,"
-                    " penalty_fen = ?, incentive_fen = ?, recorded_by = ?, created_at = ?"
+                    " penalty_fen = ?, incentive_fen = ?, recorded_by = ?, updated_at = ?"
                     " WHERE id = ?",
                     (*values, result_id),
                 )
