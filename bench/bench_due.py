@@ -130,7 +130,7 @@ async def main(args: argparse.Namespace) -> None:
 
 async def _measured(args: argparse.Namespace, folder: Path, target: str) -> None:
     clock = ManualClock(NOW)
-    db = await Database.open(target)
+    db = await Database.open(target, clock.tz.key)
     store = Store(db, clock)
     texts = Texts()
     with contextlib.redirect_stdout(io.StringIO()):
@@ -159,7 +159,7 @@ async def _measured(args: argparse.Namespace, folder: Path, target: str) -> None
     await db.close()
     await startup(settings, clock)
     # After start-up's memory is measured: a forecast's lines are not what a bot holds.
-    db = await Database.open(target)
+    db = await Database.open(target, clock.tz.key)
     await forecasts(Store(db, clock), rules, clock.now())
     await db.close()
 

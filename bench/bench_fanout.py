@@ -42,7 +42,6 @@ from bot.delivery.outbox import INTERACTIVE, NOTICE, Outbox
 from bot.delivery.ratelimit import OVERALL_PER_SECOND, KabotRateLimiter
 from bot.delivery.sender import Sender
 from bot.store import Store
-from bot.store.db import Database
 
 TOKEN = "123456:fanout-bench-token"
 ASKER = 777_000_001  # the person answering questions meanwhile
@@ -78,8 +77,8 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         folder = Path(tempfile.mkdtemp(prefix="kabot-fanout-"))
         target = await places.enter_async_context(engine.database(args, folder))
         print(f"on {engine.name(target)}")
-        db = await Database.open(target)
-        store = Store(db, SystemClock(ZoneInfo("Asia/Shanghai")))
+        store = await Store.open(target, SystemClock(ZoneInfo("Asia/Shanghai")))
+        db = store.db
         bot = ExtBot(
             TOKEN,
             base_url=f"{url}/bot",

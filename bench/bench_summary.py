@@ -143,8 +143,8 @@ async def main(args: argparse.Namespace) -> None:
 
 async def _measured(args: argparse.Namespace, target: str) -> None:
     print(f"on {engine.name(target)}")
-    db = await Database.open(target)
-    store, texts = Store(db, ManualClock(NOW)), Texts()
+    store, texts = await Store.open(target, ManualClock(NOW)), Texts()
+    db = store.db
     rules = load_rules(DEFAULT_RULES)
     loaded = time.perf_counter()
     await generate(db, random.Random(args.seed), args)

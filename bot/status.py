@@ -20,7 +20,8 @@ import asyncpg
 
 from bot.delivery.lock import lock_for
 from bot.settings import Settings
-from bot.store.postgres import safe_url
+from bot.store.db import StoreUnavailable
+from bot.store.postgres import connection, safe_url
 from bot.texts import Texts
 
 # Due work runs every five minutes: three missed runs are a problem.
@@ -83,8 +84,8 @@ async def gather(settings: Settings, now: datetime) -> Status:
         if running:
             status.leader = await lock.holder()
         try:
-            await _from_server(settings.db_url, status)
-        except (OSError, asyncpg.PostgresError) as exc:
+            await _from_server(settings.db_url, settings.tz.key, status)
+        except (OSError, asyncpg.PostgresError, StoreUnavailable) as exc:
             status.problems.append("no_database")
             status.database += f" ({exc})"
             return status
@@ -120,8 +121,8 @@ def _from_file(db: Path, status: Status) -> None:
         _read(status, values, dict(conn.execute(_FACTS).fetchall()))
 
 
-async def _from_server(url: str, status: Status) -> None:
-    conn = await asyncpg.connect(url)
+async def _from_server(url: str, zone: str, status: Status) -> None:
+    conn = await connection(url, zone)
     try:
         status.schema = int(await conn.fetchval("SELECT version FROM kabot_schema") or 0)
         values = {k: await conn.fetchval(sql) for k, sql in _READS.items()}

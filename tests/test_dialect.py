@@ -34,3 +34,17 @@ def test_every_migration_translates_and_keeps_its_statements() -> None:
         out = translated(statements)
         assert len(out) >= len(statements), name
         assert not any(" REAL" in s or "BLOB" in s or "AUTOINCREMENT" in s for s in out), name
+
+
+def test_times_days_and_json_are_typed_by_the_column_s_name() -> None:
+    statements = [
+        "CREATE TABLE t (\n    id INTEGER PRIMARY KEY,\n    created_at  TEXT NOT NULL,\n"
+        "    at TEXT,\n    format TEXT,\n    due_on TEXT,\n    region TEXT NOT NULL DEFAULT '',\n"
+        "    answers TEXT NOT NULL DEFAULT '{}'\n)",
+        "ALTER TABLE t ADD COLUMN updated_at TEXT",
+    ]
+    table, added = translated(statements)
+    assert "created_at  TIMESTAMPTZ NOT NULL" in table and "at TIMESTAMPTZ," in table
+    assert "format TEXT" in table and "region TEXT" in table  # not a time for ending in "at"
+    assert "due_on DATE" in table and "answers JSONB NOT NULL DEFAULT '{}'" in table
+    assert added == "ALTER TABLE t ADD COLUMN updated_at TIMESTAMPTZ"

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import signal
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -14,12 +16,14 @@ import pytest
 
 from bot.app import EXIT_LEAD_LOST
 from bot.botapi import BotApiServer, World
+from bot.clock import ManualClock
 from bot.delivery.lock import LEAD_KEY, ServerLock
+from bot.store import Store
 from bot.store.db import Database
 from tests import engines
 from tests.cli import run_cli
 from tests.flows import file_visit
-from tests.harness import Kabot
+from tests.harness import TZ, Kabot
 from tests.test_run_bot import DEADLINE, ROOT, TOKEN, ZHOU, Process
 
 pytestmark = pytest.mark.skipif(engines.SERVER is None, reason="needs KABOT_TEST_DB")
@@ -241,3 +245,99 @@ async def test_a_connection_the_server_ended_is_made_again_for_the_next_statemen
     finally:
         await db.close()
         await engines.drop(url)
+
+
+async def test_moments_days_and_documents_are_typed_and_read_back_as_kabot_wrote_them() -> None:
+    url = await engines.database_for()
+    assert url is not None
+    db = await Database.open(url, "Asia/Shanghai")
+    admin = await asyncpg.connect(url, server_settings={"TimeZone": "UTC"})
+    try:
+        types = {
+            (r["table_name"], r["column_name"]): r["data_type"]
+            for r in await admin.fetch(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns"
+                " WHERE table_schema = current_schema()"
+            )
+        }
+        assert types[("audit_log", "at")] == "timestamp with time zone"
+        assert types[("ka_results", "updated_at")] == "timestamp with time zone"  # ADD COLUMN
+        assert types[("snoozes", "until")] == "timestamp with time zone"
+        assert types[("obligations", "due_on")] == types[("leaves", "first_day")] == "date"
+        assert types[("visits", "answers")] == types[("outbox", "params")] == "jsonb"
+        assert types[("audit_log", "before")] == "jsonb"
+        assert types[("customers", "region")] == types[("staff", "name")] == "text"
+        assert not [k for k, t in types.items() if k[1].endswith("_at") and t == "text"]
+
+        moment, day = "2026-10-08T10:00:00+08:00", "2026-10-08"
+        document = '{"note": "\\u0000说明", "photos": ["a"]}'  # a NUL someone pasted
+        async with db.transaction():
+            await db.execute(
+                "INSERT INTO audit_log (at, actor, action, entity, entity_id, before, after)"
+                " VALUES (?, 'KA001', 'test', 'x', '1', ?, NULL)",
+                (moment, document),
+            )
+        row = await db.fetch_one("SELECT at, before FROM audit_log WHERE action = 'test'")
+        assert row is not None and row["at"] == moment  # as written, not the server's zone
+        assert json.loads(row["before"]) == {"note": "\ufffd说明", "photos": ["a"]}
+        # Compared as moments: a day is its midnight in kabot's zone, as text comparison was.
+        assert await db.fetch_one("SELECT 1 FROM audit_log WHERE at >= ?", (day,))
+        assert not await db.fetch_one("SELECT 1 FROM audit_log WHERE at < ?", (day,))
+        # A reporting tool in another zone reads the same moment, and JSON as JSON.
+        assert str(await admin.fetchval("SELECT at FROM audit_log WHERE action = 'test'")) == (
+            "2026-10-08 02:00:00+00:00"
+        )
+        assert await admin.fetchval("SELECT before->'photos'->>0 FROM audit_log") == "a"
+    finally:
+        await admin.close()
+        await db.close()
+        await engines.drop(url)
+
+
+async def _waiting_for_a_lock(db: Database, pid: int) -> None:
+    """Until the backend ``pid`` waits for a row lock another transaction holds."""
+    for _ in range(500):
+        row = await db.fetch_one(
+            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = ?", (pid,)
+        )
+        if row is not None and row["wait_event_type"] == "Lock":
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"backend {pid} never waited for the claimed row")
+
+
+@pytest.mark.parametrize("first_commits", [True, False])
+async def test_two_connections_claiming_one_update_take_it_once(first_commits: bool) -> None:
+    """Claims are compare-and-set (``… WHERE status = 'new'``): a second connection's claim
+    of a row another transaction has claimed waits for it, then finds the row taken — or,
+    when that transaction rolled back, takes it itself. No row is handled twice."""
+    url = await engines.database_for()
+    assert url is not None
+    clock = ManualClock(datetime(2026, 10, 8, 10, 0, tzinfo=TZ))
+    one, two, watch = [await Store.open(url, clock) for _ in range(3)]
+    try:
+        assert await one.inbox.receive([{"update_id": 7, "message": {"text": "你好"}}]) == [7]
+        pid = await _backend(two.db)
+
+        async def second() -> bool:
+            async with two.db.transaction():
+                return await two.inbox.take(7)
+
+        with contextlib.suppress(_RolledBack):
+            async with one.db.transaction():
+                assert await one.inbox.take(7)
+                racing = asyncio.create_task(second())
+                await _waiting_for_a_lock(watch.db, pid)
+                if not first_commits:
+                    raise _RolledBack
+        assert await racing is (not first_commits)
+        row = await watch.db.fetch_one("SELECT status FROM inbox WHERE update_id = 7")
+        assert row is not None and row["status"] == "done"
+    finally:
+        for store in (one, two, watch):
+            await store.close()
+        await engines.drop(url)
+
+
+class _RolledBack(Exception):
+    pass

@@ -219,29 +219,36 @@ async def month(
     # The records made into rows and written in the worker process, which reads them
     # itself: a month's tens of thousands of visits never hold up a chat.
     return await worker.run(
-        _month_in_worker, store.db.target, str(texts.root), texts.default_language, lang,
-        month, figures,
+        _month_in_worker, (store.db.target, store.clock.tz.key), str(texts.root),
+        texts.default_language, lang, month, figures,
     )  # fmt: skip
 
 
 def _month_in_worker(
-    target: str, root: str, default_language: str, lang: str, month: str, figures: list[list[Cell]]
+    where: tuple[str, str],
+    root: str,
+    default_language: str,
+    lang: str,
+    month: str,
+    figures: list[list[Cell]],
 ) -> bytes:
-    """In the worker process: the month's records read, made into rows and written."""
+    """In the worker process: the month's records read, made into rows and written.
+    ``where``: the database and the clock's time zone (a server gives moments back in it)."""
     return asyncio.run(
-        _month_read_and_written(target, Texts(Path(root), default_language), lang, month, figures)
+        _month_read_and_written(where, Texts(Path(root), default_language), lang, month, figures)
     )
 
 
 async def _month_read_and_written(
-    target: str, texts: Texts, lang: str, month: str, figures: list[list[Cell]]
+    where: tuple[str, str], texts: Texts, lang: str, month: str, figures: list[list[Cell]]
 ) -> bytes:
     from bot.reminders.summary import month_bounds
 
     first, last = month_bounds(month)
-    db = await Database.open(target)
+    target, zone = where
+    db = await Database.open(target, zone)
     try:
-        store = Store(db, SystemClock(ZoneInfo("UTC")))  # only read: the clock is not asked
+        store = Store(db, SystemClock(ZoneInfo(zone)))  # only read: the clock is not asked
         visits = await store.summaries.visits(first, last)
         kept = await _kept(store, visits)
         issues = await store.summaries.issues(first, last, None)

@@ -142,7 +142,7 @@ class Store:
     @classmethod
     async def open(cls, target: str | Path, clock: Clock) -> Store:
         """The store on the SQLite file or PostgreSQL server ``target`` names."""
-        return cls(await Database.open(target), clock)
+        return cls(await Database.open(target, clock.tz.key), clock)
 
     async def close(self) -> None:
         await self.db.close()

@@ -213,11 +213,14 @@ class ContractRepository(Repository):
         """The information was filed on ``on``; ``received``: the centre filed it itself."""
         async with self.db.transaction():
             changed = await self.db.changes(
-                "UPDATE launches SET filed_on = ?,"
-                " received_by = CASE WHEN ? THEN CAST(? AS BIGINT) END,"
-                " received_at = CASE WHEN ? THEN CAST(? AS TEXT) END"
+                "UPDATE launches SET filed_on = ?, received_by = ?, received_at = ?"
                 " WHERE id = ? AND filed_on IS NULL",
-                (on.isoformat(), received, by.id, received, self.now_text(), launch.id),
+                (
+                    on.isoformat(),
+                    by.id if received else None,
+                    self.now_text() if received else None,
+                    launch.id,
+                ),
             )
             if not changed:
                 return None

@@ -85,12 +85,13 @@ class Database:
         )
 
     @classmethod
-    async def open(cls, target: str | Path) -> Database:
-        """The database ``target`` names, its schema brought up to date."""
+    async def open(cls, target: str | Path, zone: str | None = None) -> Database:
+        """The database ``target`` names, its schema brought up to date. ``zone``: the time
+        zone a server gives moments back in (the clock's); a file gives back what was written."""
         if is_server(target):
             from bot.store.postgres import PostgresDatabase
 
-            return await PostgresDatabase.connect(str(target))
+            return await PostgresDatabase.connect(str(target), zone)
         from bot.store.sqlite import SqliteDatabase
 
         return await SqliteDatabase.connect(Path(target))

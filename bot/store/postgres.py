@@ -9,6 +9,12 @@ between the two dialects is here, and small:
 - migrations are written in SQLite's dialect and read here: ``INTEGER PRIMARY KEY`` becomes
   an identity column, ``INTEGER`` a ``BIGINT`` (Telegram's ids do not fit 32 bits), ``REAL``
   a ``DOUBLE PRECISION``, ``BLOB`` a ``BYTEA``; the schema's version is in ``kabot_schema``;
+- kabot's text columns that hold times, days and JSON are typed as such on the server, by the
+  schema's naming: a moment (``…_at``, ``at``, ``until``) is a ``timestamptz``, a day
+  (``…_on``, ``first_day``, ``last_day``, ``day``) a ``date``, a document (``answers``,
+  ``payload``, ``params``, ``photos``, ``comment``, ``before``, ``after``) a ``jsonb``. The
+  repositories still see what SQLite gives them: ISO text (a moment in the clock's time zone,
+  the session's ``TimeZone``, as kabot writes it) and JSON text;
 - what SQLite has and PostgreSQL lacks is created once in the database: the ``nocase``
   collation (case-insensitive codes and usernames, by ICU), ``instr`` and ``group_concat``;
 - ``numeric`` results (a SUM of integers) come back as ``int`` (or ``float``), as SQLite's do.
@@ -21,6 +27,7 @@ import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -59,6 +66,18 @@ _DDL = (
 )  # fmt: skip
 
 
+# ``\u0000`` in JSON text, not preceded by an escaped backslash.
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+# What a TEXT column holds, by its name (see the module's docstring).
+_MOMENT = r"\w+_at|at|until"
+_DAY = r"\w+_on|first_day|last_day|day"
+_DOCUMENT = r"answers|payload|params|photos|comment|before|after"
+_TYPED = tuple(
+    (re.compile(rf"(^\s*|\bADD\s+COLUMN\s+)({names})(\s+)TEXT\b", re.I | re.M), kind)
+    for names, kind in ((_MOMENT, "TIMESTAMPTZ"), (_DAY, "DATE"), (_DOCUMENT, "JSONB"))
+)
+
 _CREATE = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.I)
 _REFERENCE = re.compile(
     r"(?P<head>^\s*(?P<column>\w+)\s[^\n]*?)\s+REFERENCES\s+(?P<target>\w+)\s*\((?P<key>[^)]*)\)"
@@ -71,9 +90,10 @@ class PostgresDatabase(Database):
     engine = "postgresql"
     _integrity = asyncpg.IntegrityConstraintViolationError
 
-    def __init__(self, conn: asyncpg.Connection, url: str) -> None:
+    def __init__(self, conn: asyncpg.Connection, url: str, zone: str | None) -> None:
         super().__init__(url)
         self._conn = conn
+        self._zone = zone
         self._prepared: OrderedDict[str, tuple[Any, tuple[Callable[[Any], Any], ...]]] = (
             OrderedDict()
         )
@@ -83,14 +103,16 @@ class PostgresDatabase(Database):
         return safe_url(self.target)
 
     @classmethod
-    async def connect(cls, url: str) -> PostgresDatabase:
-        conn = await _connection(url)
+    async def connect(cls, url: str, zone: str | None = None) -> PostgresDatabase:
+        """``zone``: the time zone moments are read back in (the clock's, as kabot writes
+        them); None leaves the server's."""
+        conn = await _connection(url, zone)
         try:
             # Two kabots starting at once: one sets up and migrates, the other waits.
             await conn.execute("SELECT pg_advisory_lock(hashtext('kabot.migrate'))")
             for sql in _SETUP:
                 await conn.execute(sql)
-            db = cls(conn, url)
+            db = cls(conn, url, zone)
             await db.migrate()
             await conn.execute("SELECT pg_advisory_unlock(hashtext('kabot.migrate'))")
         except asyncpg.PostgresError as exc:
@@ -133,7 +155,7 @@ class PostgresDatabase(Database):
         if not self._conn.is_closed():
             return
         _LOGGER.warning("The database connection was lost: connecting again")
-        self._conn = await _connection(self.target)
+        self._conn = await _connection(self.target, self._zone)
         self._prepared.clear()
 
     def _left_open(self) -> bool:
@@ -208,15 +230,24 @@ class PostgresDatabase(Database):
         return None
 
 
-async def _connection(url: str) -> asyncpg.Connection:
+async def connection(url: str, zone: str | None) -> asyncpg.Connection:
+    """A connection that reads as the repositories do (moments as ISO text in ``zone``,
+    days and JSON as text, numerics as numbers), without setting up or migrating anything:
+    for ``status``, which reads next to a running kabot."""
+    return await _connection(url, zone)
+
+
+async def _connection(url: str, zone: str | None) -> asyncpg.Connection:
+    settings = {"DateStyle": "ISO, YMD"} | ({"TimeZone": zone} if zone else {})
     try:
-        conn = await asyncpg.connect(url, statement_cache_size=0)
+        conn = await asyncpg.connect(url, statement_cache_size=0, server_settings=settings)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
         raise StoreUnavailable(f"cannot use the database {safe_url(url)}: {exc}") from exc
     try:
-        await conn.set_type_codec(
-            "numeric", encoder=str, decoder=_number, schema="pg_catalog", format="text"
-        )
+        for name, decoder in (("numeric", _number), ("timestamptz", _moment), ("date", str)):
+            await conn.set_type_codec(
+                name, encoder=str, decoder=decoder, schema="pg_catalog", format="text"
+            )
     except BaseException:
         await conn.close()
         raise
@@ -241,6 +272,8 @@ def translated(statements: list[str]) -> list[str]:
                     statement = statement[: ref.end("head")] + statement[ref.end() :]
         for pattern, replacement in _DDL:
             statement = pattern.sub(replacement, statement)
+        for pattern, kind in _TYPED:
+            statement = pattern.sub(rf"\1\2\3{kind}", statement)
         out.append(statement)
     return out + later
 
@@ -270,6 +303,23 @@ def safe_url(url: str) -> str:
 
 def _number(text: str) -> int | float:
     return float(text) if any(c in text for c in ".eEN") else int(text)
+
+
+def _moment(text: str) -> str:
+    """The server's ``2026-10-08 10:00:00+08`` as kabot writes it, ``…T10:00:00+08:00``."""
+    return datetime.fromisoformat(text).isoformat()
+
+
+def _as_moment(value: Any) -> Any:
+    # A moment or a day given as text is read by the server (a day: its midnight, there).
+    return value.isoformat() if isinstance(value, (datetime, date)) else value
+
+
+def _as_document(value: Any) -> Any:
+    # jsonb refuses the escaped NUL that json.dumps writes for one (see _as_text).
+    if isinstance(value, str) and "\\u0000" in value:
+        return _NUL_ESCAPE.sub(r"\1\\ufffd", value)
+    return value
 
 
 def _as_text(value: Any) -> Any:
@@ -303,6 +353,10 @@ def _affinity(type_name: str) -> Callable[[Any], Any]:
         return _as_integer
     if type_name == "bool":
         return _as_boolean  # ``WHERE active = 1 OR ?``: SQLite has no booleans but 0 and 1
+    if type_name in ("timestamptz", "date"):
+        return _as_moment
+    if type_name == "jsonb":
+        return _as_document
     return _as_is
 
 
