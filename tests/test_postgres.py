@@ -341,3 +341,49 @@ async def test_two_connections_claiming_one_update_take_it_once(first_commits: b
 
 class _RolledBack(Exception):
     pass
+
+
+async def test_a_server_set_up_with_text_columns_gets_their_types_at_the_upgrade() -> None:
+    url = await engines.database_for()
+    assert url is not None
+    admin = await asyncpg.connect(url)
+    try:
+        # As kabot before schema 38 left a server: moments, days and JSON kept as text.
+        for table, column, default in (
+            ("audit_log", "at", None),
+            ("audit_log", "before", None),
+            ("drafts", "answers", "'{}'"),
+            ("leaves", "first_day", None),
+        ):
+            how = f"ALTER TABLE {table} ALTER COLUMN {column}"
+            if default:
+                await admin.execute(f"{how} DROP DEFAULT")
+            await admin.execute(f"{how} TYPE text")
+            if default:
+                await admin.execute(f"{how} SET DEFAULT {default}")
+        await admin.execute("ALTER TABLE ka_results DROP COLUMN updated_at")
+        await admin.execute("UPDATE kabot_schema SET version = 37")
+        await admin.execute(
+            "INSERT INTO audit_log (at, actor, action, entity, entity_id, before)"
+            " VALUES ('2026-10-08T10:00:00+08:00', 'KA001', 'old', 'x', '1', '{\"a\": 1}')"
+        )
+        db = await Database.open(url, "Asia/Shanghai")
+        try:
+            row = await db.fetch_one("SELECT at, before FROM audit_log WHERE action = 'old'")
+            assert row is not None and row["at"] == "2026-10-08T10:00:00+08:00"
+            assert json.loads(row["before"]) == {"a": 1}
+        finally:
+            await db.close()
+        types = {
+            r["column_name"]: (r["data_type"], r["column_default"])
+            for r in await admin.fetch(
+                "SELECT column_name, data_type, column_default FROM information_schema.columns"
+                " WHERE table_name IN ('audit_log', 'drafts', 'leaves', 'ka_results')"
+            )
+        }
+        assert types["at"][0] == types["updated_at"][0] == "timestamp with time zone"
+        assert types["before"][0] == "jsonb" and types["first_day"][0] == "date"
+        assert types["answers"] == ("jsonb", "'{}'::jsonb")
+    finally:
+        await admin.close()
+        await engines.drop(url)

@@ -73,9 +73,10 @@ _NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
 _MOMENT = r"\w+_at|at|until"
 _DAY = r"\w+_on|first_day|last_day|day"
 _DOCUMENT = r"answers|payload|params|photos|comment|before|after"
+_KINDS = ((_MOMENT, "TIMESTAMPTZ"), (_DAY, "DATE"), (_DOCUMENT, "JSONB"))
 _TYPED = tuple(
     (re.compile(rf"(^\s*|\bADD\s+COLUMN\s+)({names})(\s+)TEXT\b", re.I | re.M), kind)
-    for names, kind in ((_MOMENT, "TIMESTAMPTZ"), (_DAY, "DATE"), (_DOCUMENT, "JSONB"))
+    for names, kind in _KINDS
 )
 
 _CREATE = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.I)
@@ -180,6 +181,30 @@ class PostgresDatabase(Database):
         # with their rows copied go on after the largest id there.
         self._prepared.clear()
         await self.identities_follow()
+        await self._retyped()
+
+    async def _retyped(self) -> None:
+        """A database set up while moments, days and documents were kept as text (kabot
+        before schema 38) gets their types, its values converted in place."""
+        columns = await self._conn.fetch(
+            "SELECT table_name, column_name, column_default FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND data_type = 'text'"
+            " AND table_name <> 'kabot_schema'"
+        )
+        for table, column, default in columns:
+            kind = next((k for names, k in _KINDS if re.fullmatch(names, column)), None)
+            if kind is None:
+                continue
+            _LOGGER.info("Column %s.%s becomes %s", table, column, kind)
+            how = f'ALTER TABLE "{table}" ALTER COLUMN "{column}"'
+            async with self._conn.transaction():
+                if default is not None:
+                    await self._conn.execute(f"{how} DROP DEFAULT")
+                await self._conn.execute(f'{how} TYPE {kind} USING "{column}"::{kind}')
+                if default is not None:
+                    value = default.split("::", 1)[0]
+                    await self._conn.execute(f"{how} SET DEFAULT {value}::{kind}")
+        self._prepared.clear()
 
     async def after_bulk_load(self) -> None:
         await self._simple("ANALYZE")
