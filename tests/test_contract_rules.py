@@ -3,11 +3,13 @@ charged to the ledger by `run_bot.py jobs run-due --now`, to the yuan, once."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
+from bot.reminders.rules import load_rules
 from tests.flows import file_complaint
 from tests.harness import TZ, Group, Kabot, Person
 from tests.test_issue_and_lists import file_issue
@@ -535,3 +537,48 @@ async def test_r7_charges_a_copy_collected_incomplete_as_its_own_breach(
     rows = await org.store.db.fetch_all("SELECT reason FROM penalty_ledger WHERE rule = 'R7'")
     assert len(rows) == 2 and "华南区" in rows[1]["reason"]
     assert "不全面" not in rows[1]["reason"]
+
+
+async def test_the_due_work_reads_a_batch_s_contracts_and_notices_together(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Forty local contracts overdue for one unit: their fines, and the one overdue notice
+    each, from a run that reads the batch's contracts, notices and snoozes in one statement
+    each rather than one per obligation (on a server each of those is a round trip)."""
+    from bot.reminders.engine import run_due
+
+    only(tmp_path, monkeypatch, "R6")
+    store = org.store
+    await org.bound_group("YT", "液态奶KA群")
+    await org.person(SUN, "孙伟").send("/start")
+    by = await store.staff.by_code("KA003")
+    walmart = (await store.customers.search("沃尔玛", unit_id=None)).items[0]
+    units = {u.code: u for u in await store.units.all()}
+    assert by is not None
+    at(org, "2026-11-02T10:00")
+    contract = await store.contracts.add(walmart.id, "2027年度联采合同", date(2026, 11, 2), by)
+    contract = await store.contracts.distribute(contract, date(2026, 11, 2), by)
+    assert contract is not None
+    titles = [f"第{n}区" for n in range(40)]
+    assert len(await store.contracts.add_locals(contract, units["YT"].id, titles, by)) == 40
+
+    statements: list[str] = []
+    await store.db.trace(statements.append)
+    assert org.settings is not None
+    rules, texts = load_rules(tmp_path / "site-rules.toml"), org.app.bot_data.texts
+    report = await run_due(
+        store, rules, texts, datetime(2027, 1, 4, 9, 0, tzinfo=TZ), org.settings
+    )
+    await store.db.trace(None)
+    assert report.fines == 40
+    assert len(await penalties_of(org, "R6")) == 40
+
+    # No statement asks after one obligation's contract, notices or snoozes (SQLite's trace
+    # shows the values; a server's, the placeholders).
+    one_by_one = re.compile(r"WHERE (l\.id|obligation_id) = (\d+|\?|\$1)(\s|$)")
+    assert not [s for s in statements if s.startswith("SELECT") and one_by_one.search(s)]
+    assert [s for s in statements if "FROM notices_sent WHERE obligation_id IN" in s]
+    row = await store.db.fetch_one("SELECT COUNT(*) AS n FROM notices_sent WHERE kind = 'overdue'")
+    assert row is not None and row["n"] == 40  # each contract's overdue notice, once
+    again = await run_due(store, rules, texts, datetime(2027, 1, 4, 9, 5, tzinfo=TZ), org.settings)
+    assert again.fines == 0 and again.sent == 0

@@ -32,6 +32,7 @@ from bot.reminders.calendar import (
     working_before,
 )
 from bot.reminders.digest import DUE_SOON, send_digests
+from bot.reminders.facts import Facts
 from bot.reminders.rules import GeneralRules, Rule, Rules
 from bot.reminders.summary import send_summaries
 from bot.settings import Settings
@@ -111,12 +112,14 @@ async def run_due(
             batches.setdefault(_whose(rule, obligation), []).append((rule, obligation))
     for batch in batches.values():
         for start in range(0, len(batch), BATCH):
+            chunk = batch[start : start + BATCH]
             async with store.db.transaction():
                 reminders = Reminders()
-                for rule, obligation in batch[start : start + BATCH]:
+                facts = await Facts(store).prefetch_batch([o for _, o in chunk], now)
+                for rule, obligation in chunk:
                     await _obligation(
                         outbox, store, rules, texts, rule, obligation, now, held, report,
-                        reminders,
+                        reminders, facts,
                     )  # fmt: skip
                 await reminders.send(outbox, texts, store)
     if not held:  # a digest, summary or approval reminder missed while down waits too
@@ -158,23 +161,26 @@ async def _obligation(
     held: bool,
     report: RunReport,
     reminders: Reminders,
+    facts: Facts,
 ) -> None:
-    met = await monthly.met_at(store, rules, obligation, now)
+    met = await monthly.met_at(store, rules, obligation, now, facts)
     person = await responsible(store, rule, obligation)
     if met is not None and met <= now:
         if held and rule.fine.per in ("day", "item"):
             return  # the fine's last charge and closing post wait for the morning
         # Met: every reminder stops at once; a running fine stops on the day it was met.
         await penalties.charge(
-            outbox, store, rules, texts, rule, obligation, person, now, met.date()
+            outbox, store, rules, texts, rule, obligation, person, now, met.date(), facts
         )
         await penalties.stopped(outbox, store, texts, rules, rule, obligation, person, now)
         await store.obligations.met(obligation, met)
         return
-    await _notices(outbox, store, rules, texts, rule, obligation, now, held, report, reminders)
+    await _notices(
+        outbox, store, rules, texts, rule, obligation, now, held, report, reminders, facts
+    )
     if not held:
         report.fines += await penalties.charge(
-            outbox, store, rules, texts, rule, obligation, person, now, None
+            outbox, store, rules, texts, rule, obligation, person, now, None, facts
         )
 
 
@@ -205,9 +211,10 @@ async def _notices(
     held: bool,
     report: RunReport,
     reminders: Reminders,
+    facts: Facts,
 ) -> None:
     general, tz = rules.general, now.tzinfo
-    done = await store.obligations.notices(obligation)
+    done = await facts.notices(obligation)
     overdue_at = obligation.due_at or datetime.combine(
         obligation.due_on + timedelta(days=1), general.reminder_time, tz
     )
@@ -236,11 +243,11 @@ async def _notices(
             report.waiting += 1
         return
     if now < overdue_at:
-        for snooze_id in await store.obligations.due_snoozes(obligation, now):
+        for snooze_id in await facts.due_snoozes(obligation, now):
             if await store.obligations.snooze_done(snooze_id):
                 await _send(
                     outbox, store, texts, obligation, rule, f"snooze:{snooze_id}", now, now,
-                    report, reminders=reminders,
+                    report, reminders=reminders, facts=facts,
                 )  # fmt: skip
     if now >= overdue_at:
         for kind in passed:  # replaced by the overdue notice
@@ -258,6 +265,7 @@ async def _notices(
                 overdue_at,
                 report,
                 general.group_mentions_max,
+                facts=facts,
             )
         to_director = overdue_at + timedelta(days=general.director_after_days)
         if "director" in rule.escalate_to and now >= to_director and "director" not in done:
@@ -271,7 +279,7 @@ async def _notices(
             report.skipped += 1
     await _send(
         outbox, store, texts, obligation, rule, latest, now, moments[latest], report,
-        reminders=reminders,
+        reminders=reminders, facts=facts,
     )  # fmt: skip
 
 
@@ -287,6 +295,7 @@ async def _send(
     report: RunReport,
     mention_limit: int = 0,
     reminders: Reminders | None = None,
+    facts: Facts | None = None,
 ) -> None:
     late = now - planned > LATE_AFTER
     person = await responsible(store, rule, obligation)
@@ -306,7 +315,7 @@ async def _send(
         if rule.id == "R8"
         else {},
         "quota": monthly.quota(rule) if rule.id == "R8" else {},
-        "subject": await penalties.describe(store, obligation),
+        "subject": await penalties.describe(store, obligation, facts),
         "plan_left": await monthly.plan_left(store, obligation, now.date())
         if rule.id == "R9"
         else [],

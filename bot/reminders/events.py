@@ -238,9 +238,8 @@ async def met_at(
                 return max(i.replied_at for i in waiting if i.replied_at)
             return None
         case "R10" | "R11" | "R17" | "R18":
-            issues = await store.obligations.issue_facts(issue_id=int(number))
-            if issues:
-                issue = issues[0]
+            issue = await facts.issue(int(number))
+            if issue is not None:
                 if obligation.rule == "R18":
                     return issue.satisfied_at
                 plan = obligation.rule == "R11" or obligation.subject.startswith("demand_plan:")

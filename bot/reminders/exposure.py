@@ -107,7 +107,10 @@ async def forecast(
     early = [o for o in await store.obligations.breached_early() if o.id not in ids]
     # Thousands of contracts: read them, and what the ledger holds, at once (see Facts).
     big = sum(1 for o in within if o.rule in CONTRACT_RULES) > PREFETCH_AT
-    facts = await Facts(store).prefetch() if big else Facts(store)
+    facts = Facts(store)
+    if big:
+        await facts.prefetch()
+    await facts.prefetch_subjects(within + early)
     every = await store.ledger.sources("penalty", "R") if big else None
     for done, obligation in enumerate(within + early):
         if done % YIELD_EVERY == YIELD_EVERY - 1:

@@ -112,6 +112,7 @@ async def charge(
     person: Staff | None,
     now: datetime,
     met_on: date | None,
+    facts: Facts | None = None,
 ) -> int:
     """Write the fines ``obligation`` has run up by now (each once); post what is new.
     Returns how many entries were written."""
@@ -119,7 +120,7 @@ async def charge(
         return 0
     due = [
         c
-        for c in await events.charges(store, rule, obligation, now.date())
+        for c in await events.charges(store, rule, obligation, now.date(), facts)
         if met_on is None or met_on >= c.day
     ]
     if not due:
@@ -134,7 +135,7 @@ async def charge(
     if not due:
         return 0
     lang = texts.default_language
-    subject = await describe(store, obligation)
+    subject = await describe(store, obligation, facts)
     written = 0
     for item in due:
         entry = await store.ledger.record(

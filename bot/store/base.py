@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Sequence
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime
 from typing import Any
 
 from bot.clock import Clock
-from bot.store.db import Database
+from bot.store.db import Database, Row
+
+# Ids in one statement's IN list at most.
+IN_AT_ONCE = 500
 
 
 def _plain(value: Any) -> Any:
@@ -32,6 +36,19 @@ class Repository:
 
     def now_text(self) -> str:
         return self.clock.now().isoformat(timespec="seconds")
+
+    async def fetch_for_ids(
+        self, sql: str, ids: Collection[int], params: Sequence[object] = ()
+    ) -> list[Row]:
+        """The rows of ``sql`` for every id of ``ids``, where ``{ids}`` in it is an IN list:
+        in slices of ``IN_AT_ONCE`` (both engines limit a statement's parameters); ``params``
+        go before the ids."""
+        ordered, rows = sorted(ids), []
+        for start in range(0, len(ordered), IN_AT_ONCE):
+            part = ordered[start : start + IN_AT_ONCE]
+            marks = ",".join("?" * len(part))
+            rows += await self.db.fetch_all(sql.replace("{ids}", marks), (*params, *part))
+        return rows
 
     async def audit(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 
 from bot.models import Contract, Launch, LocalContract, Staff
@@ -140,6 +141,16 @@ class ContractRepository(Repository):
     async def local_by_id(self, local_id: int) -> LocalContract | None:
         row = await self.db.fetch_one(_LOCALS + " WHERE l.id = ?", (local_id,))
         return _local(row) if row else None
+
+    async def locals_by_ids(self, ids: Collection[int]) -> dict[int, LocalContract]:
+        """The local contracts of ``ids`` that exist, read together."""
+        rows = await self.fetch_for_ids(_LOCALS + " WHERE l.id IN ({ids})", ids)
+        return {r["id"]: _local(r) for r in rows}
+
+    async def by_ids(self, ids: Collection[int]) -> dict[int, Contract]:
+        """The contracts of ``ids`` that exist, read together."""
+        rows = await self.fetch_for_ids(_CONTRACTS + " WHERE k.id IN ({ids})", ids)
+        return {r["id"]: _contract(r) for r in rows}
 
     async def mark_local(
         self, local: LocalContract, column: str, on: date, by: Staff, *, complete: bool = True

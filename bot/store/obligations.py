@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -41,6 +42,27 @@ def _obligation(row: Row) -> Obligation:
         met_at=datetime.fromisoformat(row["met_at"]) if row["met_at"] else None,
         staff_id=row["staff_id"],
         due_at=datetime.fromisoformat(row["due_at"]) if row["due_at"] else None,
+    )
+
+
+_ISSUE_FACTS = (
+    "SELECT i.id, i.unit_id, i.category, i.severity, i.created_at, i.acknowledged_at,"
+    " i.replied_at, i.staff_id, s.recorded_at AS satisfied_at FROM issues i"
+    " LEFT JOIN satisfactions s ON s.issue_id = i.id"
+)
+
+
+def _issue_fact(r: Row) -> IssueFact:
+    return IssueFact(
+        r["id"],
+        r["unit_id"],
+        r["category"],
+        datetime.fromisoformat(r["created_at"]),
+        _moment(r["acknowledged_at"]),
+        _moment(r["replied_at"]),
+        r["severity"],
+        r["staff_id"],
+        _moment(r["satisfied_at"]),
     )
 
 
@@ -238,6 +260,16 @@ class ObligationRepository(Repository):
         )
         return {r["kind"]: r["outcome"] for r in rows}
 
+    async def notices_of(self, ids: Collection[int]) -> dict[int, dict[str, str]]:
+        """:meth:`notices` of each obligation of ``ids``, read together."""
+        found: dict[int, dict[str, str]] = {i: {} for i in ids}
+        for r in await self.fetch_for_ids(
+            "SELECT obligation_id, kind, outcome FROM notices_sent WHERE obligation_id IN ({ids})",
+            ids,
+        ):
+            found[r["obligation_id"]][r["kind"]] = r["outcome"]
+        return found
+
     async def data_submitted(self, unit_id: int, month: str) -> datetime | None:
         """When a unit's KA data for ``month`` first counted (R1): confirmed by the unit's
         first responsible person."""
@@ -374,26 +406,14 @@ class ObligationRepository(Repository):
             where.append("i.created_at >= ? AND i.created_at < ?")
             params += [reported[0].isoformat(), (reported[1] + timedelta(days=1)).isoformat()]
         rows = await self.db.fetch_all(
-            "SELECT i.id, i.unit_id, i.category, i.severity, i.created_at, i.acknowledged_at,"
-            " i.replied_at, i.staff_id, s.recorded_at AS satisfied_at FROM issues i"
-            " LEFT JOIN satisfactions s ON s.issue_id = i.id"
-            f" WHERE {' AND '.join(where)} ORDER BY i.id",
-            params,
+            f"{_ISSUE_FACTS} WHERE {' AND '.join(where)} ORDER BY i.id", params
         )
-        return [
-            IssueFact(
-                r["id"],
-                r["unit_id"],
-                r["category"],
-                datetime.fromisoformat(r["created_at"]),
-                _moment(r["acknowledged_at"]),
-                _moment(r["replied_at"]),
-                r["severity"],
-                r["staff_id"],
-                _moment(r["satisfied_at"]),
-            )
-            for r in rows
-        ]
+        return [_issue_fact(r) for r in rows]
+
+    async def issue_facts_of(self, ids: Collection[int]) -> dict[int, IssueFact]:
+        """:meth:`issue_facts` of the issues of ``ids`` that exist, read together."""
+        rows = await self.fetch_for_ids(f"{_ISSUE_FACTS} WHERE i.id IN ({{ids}})", ids)
+        return {r["id"]: _issue_fact(r) for r in rows}
 
     async def charged(self, source_prefix: str) -> tuple[int, int, int]:
         """A rule's fines under a source: how many rows, the fen standing, the fen waived."""
@@ -442,6 +462,18 @@ class ObligationRepository(Repository):
             (obligation.id, now.isoformat(timespec="seconds")),
         )
         return [r["id"] for r in rows]
+
+    async def due_snoozes_of(self, ids: Collection[int], now: datetime) -> dict[int, list[int]]:
+        """:meth:`due_snoozes` of each obligation of ``ids``, read together."""
+        found: dict[int, list[int]] = {i: [] for i in ids}
+        for r in await self.fetch_for_ids(
+            "SELECT id, obligation_id FROM snoozes WHERE done = 0 AND until <= ?"
+            " AND obligation_id IN ({ids}) ORDER BY id",
+            ids,
+            (now.isoformat(timespec="seconds"),),
+        ):
+            found[r["obligation_id"]].append(r["id"])
+        return found
 
     async def snooze_done(self, snooze_id: int) -> bool:
         """Claim a snoozed reminder for sending; False if another run did."""
