@@ -8,8 +8,6 @@ have waited too long in the outbox are problems, and the exit status says so (fo
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
@@ -20,8 +18,9 @@ import asyncpg
 
 from bot.delivery.lock import lock_for
 from bot.settings import Settings
+from bot.store import health
 from bot.store.db import StoreUnavailable
-from bot.store.postgres import connection, safe_url
+from bot.store.postgres import safe_url
 from bot.texts import Texts
 
 # Due work runs every five minutes: three missed runs are a problem.
@@ -57,17 +56,6 @@ class Status:
         return {**asdict(self), "healthy": self.healthy}
 
 
-_READS = {
-    "last_update": "SELECT MAX(received_at) FROM inbox",
-    "outbox_depth": "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
-    "outbox_oldest": "SELECT MIN(created_at) FROM outbox WHERE status IN ('pending', 'sending')",
-    "waiting_for_start": "SELECT COUNT(DISTINCT chat_id) FROM outbox WHERE status = 'waiting'",
-    "refused": "SELECT COUNT(DISTINCT chat_id) FROM outbox WHERE status = 'failed'",
-    "never_wrote": "SELECT COUNT(*) FROM staff WHERE active = 1 AND first_seen_at IS NULL",
-}
-_FACTS = "SELECT key, value FROM bot_facts"
-
-
 async def gather(settings: Settings, now: datetime) -> Status:
     """Read, never written: a read-only connection to the file, or a plain one to the
     server (no migration: a status next to an older kabot changes nothing)."""
@@ -84,7 +72,7 @@ async def gather(settings: Settings, now: datetime) -> Status:
         if running:
             status.leader = await lock.holder()
         try:
-            await _from_server(settings.db_url, settings.tz.key, status)
+            _read(status, await health.read_server(settings.db_url, settings.tz.key))
         except (OSError, asyncpg.PostgresError, StoreUnavailable) as exc:
             status.problems.append("no_database")
             status.database += f" ({exc})"
@@ -95,13 +83,14 @@ async def gather(settings: Settings, now: datetime) -> Status:
         if not db.exists():
             status.problems.append("no_database")
             return status
-        await asyncio.to_thread(_from_file, db, status)
+        _read(status, await asyncio.to_thread(health.read_file, db))
     status.disk_bytes = await asyncio.to_thread(_disk_bytes, settings.db_path.parent)
     _judge(status, now)
     return status
 
 
-def _read(status: Status, values: dict[str, Any], facts: dict[str, str]) -> None:
+def _read(status: Status, reading: health.Reading) -> None:
+    status.schema, values, facts = reading
     status.last_update = values["last_update"]
     status.outbox_depth = int(values["outbox_depth"] or 0)
     status.outbox_oldest = values["outbox_oldest"]
@@ -112,23 +101,6 @@ def _read(status: Status, values: dict[str, Any], facts: dict[str, str]) -> None
     seconds = facts.get("due_work_seconds")
     status.due_work_seconds = float(seconds) if seconds else None
     status.last_backup = facts.get("backup_at")
-
-
-def _from_file(db: Path, status: Status) -> None:
-    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
-        status.schema = int(conn.execute("PRAGMA user_version").fetchone()[0] or 0)
-        values = {k: conn.execute(sql).fetchone()[0] for k, sql in _READS.items()}
-        _read(status, values, dict(conn.execute(_FACTS).fetchall()))
-
-
-async def _from_server(url: str, zone: str, status: Status) -> None:
-    conn = await connection(url, zone)
-    try:
-        status.schema = int(await conn.fetchval("SELECT version FROM kabot_schema") or 0)
-        values = {k: await conn.fetchval(sql) for k, sql in _READS.items()}
-        _read(status, values, {r[0]: r[1] for r in await conn.fetch(_FACTS)})
-    finally:
-        await conn.close()
 
 
 def _disk_bytes(folder: Path) -> int:
