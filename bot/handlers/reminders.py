@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler
 from bot.context import KabotContext
 from bot.handlers.messages import refuse
 from bot.reminders.answering import responsible
-from bot.reminders.engine import snooze_until
+from bot.reminders.timing import snooze_until
 
 _DATA = re.compile(r"^sz:(\d{1,12}(?:\.\d{1,12}){0,25}):(hour|tomorrow)$")
 

@@ -19,13 +19,13 @@ from bot.policy import customer_scope
 from bot.reminders import exposure
 from bot.reminders.calendar import rest_days_after
 from bot.reminders.rules import Rules
+from bot.reminders.timing import LATE_AFTER
 from bot.reminders.visits import overdue_for_visit
 from bot.store import Store
 from bot.store.outbox import Undelivered
 from bot.texts import Texts
 
 _LOGGER = logging.getLogger(__name__)
-LATE_AFTER = timedelta(hours=1)
 OVERDUE_SHOWN = 5  # buttons under a digest: the most a thumb reads at breakfast
 DUE_SOON = timedelta(days=3)  # what the digest lists as due soon
 

@@ -8,41 +8,34 @@ sent (late, once); a deadline that passed meanwhile gets its overdue notice inst
 Calendar rules (R1–R3, R8, R9) are planned and checked in ``monthly``, event rules (R4–R7,
 R10–R12) in ``events``; fines are charged to the ledger by ``penalties``. A missed deadline
 reaches the directors ``director_after_days`` after the group's overdue notice when the rule
-escalates to them.
+escalates to them (``escalations``); quiet hours, rest days and lateness are ``timing``'s.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.delivery.outbox import NOTICE, Outbox
 from bot.mentions import mentions
 from bot.models import Obligation
-from bot.reminders import approvals, events, monthly, penalties
+from bot.reminders import approvals, escalations, events, monthly, penalties
 from bot.reminders.answering import CENTRE_RESPONSIBLE, answering_unit, responsible
 from bot.reminders.bundles import Reminders
-from bot.reminders.calendar import (
-    day_of_month,
-    is_working_day,
-    rest_days_after,
-    working_before,
-)
+from bot.reminders.calendar import day_of_month, is_working_day, rest_days_after, working_before
 from bot.reminders.digest import DUE_SOON, send_digests
 from bot.reminders.facts import Facts
-from bot.reminders.rules import GeneralRules, Rule, Rules
+from bot.reminders.rules import Rule, Rules
 from bot.reminders.summary import send_summaries
+from bot.reminders.timing import LATE_AFTER, overdue_at, quiet
 from bot.settings import Settings
 from bot.store import Store
 from bot.texts import Texts
 
 _LOGGER = logging.getLogger(__name__)
-
-# A reminder sent this long after its moment is marked late (kabot was down, say).
-LATE_AFTER = timedelta(hours=1)
 
 
 @dataclass(slots=True)
@@ -67,22 +60,6 @@ def reach(rules: Rules, today: date) -> timedelta:
     if any(r.remind_on_days for r in rules.rules.values()):
         days.append(31 - min(d for r in rules.rules.values() for d in r.remind_on_days))
     return timedelta(days=max(days) + rest_days_after(today, rules.calendar))
-
-
-def _in_quiet_hours(general: GeneralRules, moment: time) -> bool:
-    start, end = general.quiet_from, general.quiet_until
-    if start <= end:
-        return start <= moment < end
-    return moment >= start or moment < end
-
-
-def quiet(rules: Rules, now: datetime) -> bool:
-    """Whether kabot holds its notices back now: in quiet hours, and all day on rest days
-    (weekends, public holidays; a 调休 Saturday is a working day). What waits goes out at the
-    next working morning; deadlines stay where they are."""
-    return _in_quiet_hours(rules.general, now.timetz().replace(tzinfo=None)) or not is_working_day(
-        now.date(), rules.calendar
-    )
 
 
 async def run_due(
@@ -123,7 +100,9 @@ async def run_due(
                     )  # fmt: skip
                 await reminders.send(outbox, texts, store)
     if not held:  # a digest, summary or approval reminder missed while down waits too
-        await _send_escalations(outbox, store, rules, texts, now, report)
+        sent, unreachable = await escalations.send(outbox, store, rules, texts, now)
+        report.sent += sent
+        report.unreachable += unreachable
         report.digests = await send_digests(outbox, store, rules, texts, now)
         report.summaries = await send_summaries(outbox, store, rules, texts, now)
         report.sent += await _grading_call(outbox, store, rules, texts, now)
@@ -215,9 +194,7 @@ async def _notices(
 ) -> None:
     general, tz = rules.general, now.tzinfo
     done = await facts.notices(obligation)
-    overdue_at = obligation.due_at or datetime.combine(
-        obligation.due_on + timedelta(days=1), general.reminder_time, tz
-    )
+    overdue = overdue_at(obligation, general, tz)
     # A reminder that would fall on a rest day comes on the last working day before it.
     cal = rules.calendar
     moments = {
@@ -239,17 +216,17 @@ async def _notices(
     if held:
         # Nothing is sent in quiet hours or on a rest day, to a person or a group: it waits
         # for the next working morning.
-        if passed or (now >= overdue_at and "overdue" not in done):
+        if passed or (now >= overdue and "overdue" not in done):
             report.waiting += 1
         return
-    if now < overdue_at:
+    if now < overdue:
         for snooze_id in await facts.due_snoozes(obligation, now):
             if await store.obligations.snooze_done(snooze_id):
                 await _send(
                     outbox, store, texts, obligation, rule, f"snooze:{snooze_id}", now, now,
                     report, reminders=reminders, facts=facts,
                 )  # fmt: skip
-    if now >= overdue_at:
+    if now >= overdue:
         for kind in passed:  # replaced by the overdue notice
             if await store.obligations.claim(obligation, kind, "skipped"):
                 report.skipped += 1
@@ -262,14 +239,14 @@ async def _notices(
                 rule,
                 "overdue",
                 now,
-                overdue_at,
+                overdue,
                 report,
                 general.group_mentions_max,
                 facts=facts,
             )
-        to_director = overdue_at + timedelta(days=general.director_after_days)
+        to_director = overdue + timedelta(days=general.director_after_days)
         if "director" in rule.escalate_to and now >= to_director and "director" not in done:
-            await _to_directors(store, obligation)
+            await escalations.claim(store, obligation)
         return
     if not passed:
         return
@@ -382,67 +359,3 @@ async def _send(
         return
     report.sent += 1
     report.late += int(late)
-
-
-async def _to_directors(store: Store, obligation: Obligation) -> None:
-    """The ladder's last step: a deadline still missed reaches the directors, once — queued
-    with the obligation's change, sent with the run's other escalations in one message."""
-    await store.obligations.claim(obligation, "director", "queued")
-
-
-async def _send_escalations(
-    outbox: Outbox, store: Store, rules: Rules, texts: Texts, now: datetime, report: RunReport
-) -> None:
-    """Each director gets one message for all the deadlines escalated to them by this run
-    (or left queued by a run that stopped), in one transaction with marking them sent."""
-    async with store.db.transaction():
-        queued = await store.obligations.queued("director")
-        if not queued:
-            return
-        general, tz = rules.general, now.tzinfo
-        for director in await store.staff.deciders("centre"):
-            if director.telegram_id is None:
-                continue
-            lang = texts.lang(director.language)
-            parts = []
-            for obligation in queued:
-                rule = rules.rules.get(obligation.rule)
-                if rule is None:
-                    continue
-                overdue_at = obligation.due_at or datetime.combine(
-                    obligation.due_on + timedelta(days=1), general.reminder_time, tz
-                )
-                planned = overdue_at + timedelta(days=general.director_after_days)
-                unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
-                parts.append(
-                    texts.render(
-                        lang,
-                        "obligation_director.html",
-                        rule=rule,
-                        obligation=obligation,
-                        person=await responsible(store, rule, obligation),
-                        unit=unit,
-                        subject=await penalties.describe(store, obligation),
-                        days=(now.date() - obligation.due_on).days,
-                        late=now - planned > LATE_AFTER,
-                    )
-                )
-            if not parts:
-                continue
-            # Waits in the outbox if they never wrote; split at lines past 4,096 characters.
-            await outbox.message(director.telegram_id, "\n\n".join(parts))
-            if director.first_seen_at is None:
-                report.unreachable += 1
-            else:
-                report.sent += 1
-        await store.obligations.dequeue(queued, "director")
-
-
-def snooze_until(length: str, now: datetime, rules: Rules) -> datetime:
-    """An hour from now, or the next working day at the reminder time (Monday, when it is
-    pressed on a Friday: nothing is sent on rest days)."""
-    if length == "hour":
-        return now + timedelta(hours=1)
-    day = now.date() + timedelta(days=1)
-    day += timedelta(days=rest_days_after(now.date(), rules.calendar))
-    return datetime.combine(day, rules.general.reminder_time, now.tzinfo)

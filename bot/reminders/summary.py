@@ -14,7 +14,7 @@ import functools
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from bot.delivery.outbox import Outbox
@@ -25,11 +25,11 @@ from bot.reminders.calendar import add_months, day_of_month
 from bot.reminders.events import reply_due
 from bot.reminders.monthly import holds_quota
 from bot.reminders.rules import Rules
+from bot.reminders.timing import LATE_AFTER
 from bot.store import Store
 from bot.texts import Texts
 
 _LOGGER = logging.getLogger(__name__)
-LATE_AFTER = timedelta(hours=1)
 
 
 @dataclass(slots=True)
