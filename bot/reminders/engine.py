@@ -193,7 +193,7 @@ async def _notices(
     facts: Facts,
 ) -> None:
     general, tz = rules.general, now.tzinfo
-    done = await facts.notices(obligation)
+    done = facts.notices(obligation)
     overdue = overdue_at(obligation, general, tz)
     # A reminder that would fall on a rest day comes on the last working day before it.
     cal = rules.calendar
@@ -220,7 +220,7 @@ async def _notices(
             report.waiting += 1
         return
     if now < overdue:
-        for snooze_id in await facts.due_snoozes(obligation, now):
+        for snooze_id in facts.due_snoozes(obligation):
             if await store.obligations.snooze_done(snooze_id):
                 await _send(
                     outbox, store, texts, obligation, rule, f"snooze:{snooze_id}", now, now,

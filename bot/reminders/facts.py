@@ -88,13 +88,10 @@ class Facts:
             self._issues[issue_id] = found[0] if found else None
         return self._issues[issue_id]
 
-    async def notices(self, obligation: Obligation) -> dict[str, str]:
-        """The notices claimed for ``obligation`` (as the batch began, for one of its own)."""
-        if obligation.id in self._notices:
-            return self._notices[obligation.id]
-        return await self.store.obligations.notices(obligation)
+    def notices(self, obligation: Obligation) -> dict[str, str]:
+        """The notices claimed for an obligation of the batch, as the batch began."""
+        return self._notices[obligation.id]
 
-    async def due_snoozes(self, obligation: Obligation, now: datetime) -> list[int]:
-        if obligation.id in self._snoozes:
-            return self._snoozes[obligation.id]
-        return await self.store.obligations.due_snoozes(obligation, now)
+    def due_snoozes(self, obligation: Obligation) -> list[int]:
+        """The snoozed reminders of an obligation of the batch come due by its moment."""
+        return self._snoozes[obligation.id]

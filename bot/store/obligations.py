@@ -455,16 +455,9 @@ class ObligationRepository(Repository):
         )
         return row is not None
 
-    async def due_snoozes(self, obligation: Obligation, now: datetime) -> list[int]:
-        """Ids of the snoozed reminders of ``obligation`` whose moment has come."""
-        rows = await self.db.fetch_all(
-            "SELECT id FROM snoozes WHERE obligation_id = ? AND done = 0 AND until <= ?",
-            (obligation.id, now.isoformat(timespec="seconds")),
-        )
-        return [r["id"] for r in rows]
-
     async def due_snoozes_of(self, ids: Collection[int], now: datetime) -> dict[int, list[int]]:
-        """:meth:`due_snoozes` of each obligation of ``ids``, read together."""
+        """Ids of the snoozed reminders of each obligation of ``ids`` whose moment has come,
+        read together."""
         found: dict[int, list[int]] = {i: [] for i in ids}
         for r in await self.fetch_for_ids(
             "SELECT id, obligation_id FROM snoozes WHERE done = 0 AND until <= ?"

@@ -107,7 +107,7 @@ class PostgresDatabase(Database):
     async def connect(cls, url: str, zone: str | None = None) -> PostgresDatabase:
         """``zone``: the time zone moments are read back in (the clock's, as kabot writes
         them); None leaves the server's."""
-        conn = await _connection(url, zone)
+        conn = await connection(url, zone)
         try:
             # Two kabots starting at once: one sets up and migrates, the other waits.
             await conn.execute("SELECT pg_advisory_lock(hashtext('kabot.migrate'))")
@@ -156,7 +156,7 @@ class PostgresDatabase(Database):
         if not self._conn.is_closed():
             return
         _LOGGER.warning("The database connection was lost: connecting again")
-        self._conn = await _connection(self.target, self._zone)
+        self._conn = await connection(self.target, self._zone)
         self._prepared.clear()
 
     def _left_open(self) -> bool:
@@ -257,12 +257,8 @@ class PostgresDatabase(Database):
 
 async def connection(url: str, zone: str | None) -> asyncpg.Connection:
     """A connection that reads as the repositories do (moments as ISO text in ``zone``,
-    days and JSON as text, numerics as numbers), without setting up or migrating anything:
-    for ``status``, which reads next to a running kabot."""
-    return await _connection(url, zone)
-
-
-async def _connection(url: str, zone: str | None) -> asyncpg.Connection:
+    days and JSON as text, numerics as numbers), without setting up or migrating anything
+    (``status`` reads through one next to a running kabot)."""
     settings = {"DateStyle": "ISO, YMD"} | ({"TimeZone": zone} if zone else {})
     try:
         conn = await asyncpg.connect(url, statement_cache_size=0, server_settings=settings)
