@@ -4,6 +4,7 @@ and the errors PTB expects of a request when the network fails."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -123,3 +124,47 @@ async def test_the_proxy_the_environment_names_is_used(
     finally:
         await request.shutdown()
     assert seen == []
+
+
+async def test_a_proxy_s_credentials_are_sent_to_it_and_no_proxy_goes_direct(
+    server: tuple[str, list[dict[str, object]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The proxy is looked up once per server: credentials in its address reach the proxy as
+    Proxy-Authorization (and not the Bot API), and NO_PROXY sends the request direct."""
+    url, seen = server
+    told: list[tuple[str, str]] = []
+
+    async def relay(request: web.Request) -> web.Response:
+        told.append((str(request.url), request.headers.get("Proxy-Authorization", "")))
+        return web.json_response({"ok": True, "result": "via the proxy"})
+
+    proxy_app = web.Application()
+    proxy_app.router.add_route("*", "/{tail:.*}", relay)
+    runner = web.AppRunner(proxy_app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    monkeypatch.setenv("HTTP_PROXY", f"http://ka%40office:s%3Acret@127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    request = AiohttpRequest()
+    await request.initialize()
+    try:
+        for _ in range(2):
+            status, body = await request.do_request(f"{url}/getMe", "POST")
+            assert status == 200 and json.loads(body)["result"] == "via the proxy"
+    finally:
+        await request.shutdown()
+        await runner.cleanup()
+    expected = "Basic " + base64.b64encode(b"ka@office:s:cret").decode()
+    assert told == [(f"{url}/getMe", expected)] * 2 and seen == []
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    direct = AiohttpRequest()
+    await direct.initialize()
+    try:
+        status, body = await direct.do_request(f"{url}/getMe", "POST")
+    finally:
+        await direct.shutdown()
+    assert json.loads(body)["result"] is True and len(seen) == 1
