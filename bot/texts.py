@@ -55,12 +55,20 @@ class Texts:
             lang: _flatten(tomllib.loads((root / lang / "labels.toml").read_text("utf-8")))
             for lang in LANGUAGES
         }
+        # Labels with no jinja2 in them (most buttons) are what they say: no render needed.
+        self._literal: dict[str, dict[str, Markup]] = {
+            lang: {k: Markup(_literal(v)) for k, v in table.items() if "{" not in v}
+            for lang, table in self.labels.items()
+        }
 
     def lang(self, language: str | None) -> str:
         return language if language in LANGUAGES else self.default_language
 
     def label(self, language: str | None, key: str, **params: Any) -> str:
         lang = self.lang(language)
+        literal = self._literal[lang].get(key)
+        if literal is not None:
+            return literal
         try:
             source = self.labels[lang][key]
         except KeyError:
@@ -100,6 +108,11 @@ def clip(text: str, limit: int) -> str:
     if token and _TOKEN.match(text[limit]) and token.start() > 0:
         cut = cut[: token.start()]
     return cut.rstrip(" ，,、;；:：(（") + "…"
+
+
+def _literal(source: str) -> str:
+    """What jinja2 renders of text without a tag: the text, less one trailing newline."""
+    return source[:-1] if source.endswith("\n") else source
 
 
 @cache

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from bot.settings import SettingsError, load_settings
@@ -135,6 +136,25 @@ def test_every_template_exists_in_both_languages() -> None:
     assert names("zh") == names("en")
     texts = Texts()
     assert set(texts.labels["zh"]) == set(texts.labels["en"])
+
+
+def test_a_label_without_jinja_reads_as_jinja_would_render_it(tmp_path: Path) -> None:
+    """Labels with no tag are answered without a render: the same text, one trailing
+    newline dropped as jinja2 drops it, a tag anywhere still rendered."""
+    texts = Texts()
+    for lang, table in texts.labels.items():
+        for key, source in table.items():
+            if "{" not in source:
+                assert texts.label(lang, key) == jinja2.Template(source).render()
+    for lang in ("zh", "en"):
+        (tmp_path / lang).mkdir()
+        (tmp_path / lang / "labels.toml").write_text(
+            'plain = """两行\n"""\nnamed = "你好 {{ who }}"\n', "utf-8"
+        )
+    crafted = Texts(root=tmp_path)
+    assert crafted.label("zh", "plain") == "两行"
+    assert crafted.label("zh", "named", who="<李>") == "你好 &lt;李&gt;"
+    assert crafted.label("zh", "plain", who="unused") == "两行"
 
 
 def test_the_command_line_speaks_kabot_lang_including_help(
