@@ -7,6 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from telegram import (
+    CopyTextButton,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
 from bot.app import settle, start_polling
 from bot.botapi.html import parse_html, telegram_length
@@ -170,6 +176,35 @@ def test_the_splitter_closes_and_reopens_tags_at_its_cuts() -> None:
     for part in parts:
         parse_html(part)  # each part is valid HTML on its own
         assert part.startswith("<b>") and part.endswith("</b>")
+
+
+async def test_buttons_go_to_telegram_as_ptb_would_send_them(org: Kabot) -> None:
+    """kabot's own buttons (text and data) are written without PTB's slow to_dict; a link,
+    a copy button, a keyboard of another kind go exactly as PTB writes them."""
+    zhou = org.person(ZHOU, "周丽")
+    await zhou.send("/start")
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("确认 ✅", callback_data="a:1"),
+                InlineKeyboardButton("看看", url="https://t.me/kabot"),
+            ],
+            [InlineKeyboardButton("复制", copy_text=CopyTextButton("KA-7"))],
+        ]
+    )
+    removal = ReplyKeyboardRemove()
+    async with org.store.db.transaction():
+        await notices(org).message(ZHOU, "按钮", keyboard)
+        await notices(org).message(ZHOU, "去掉", removal)
+    await settle(org.app)
+    with_buttons, without = sent(org, "sendMessage", ZHOU)[-2:]
+    assert with_buttons["reply_markup"] == keyboard.to_dict()
+    assert with_buttons["reply_markup"]["inline_keyboard"][0][0] == {
+        "text": "确认 ✅",
+        "callback_data": "a:1",
+    }
+    assert without["reply_markup"] == removal.to_dict() == {"remove_keyboard": True}
+    assert zhou.buttons()[0][1:] == ("确认 ✅", "a:1")
 
 
 async def test_an_update_stored_but_not_handled_is_handled_at_the_next_start(
