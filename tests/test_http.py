@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from telegram import InputFile
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
@@ -26,6 +26,9 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
     async def answer(request: web.Request) -> web.Response:
         if request.path.endswith("/slow"):
             await asyncio.sleep(1)  # far longer than the timeout asked for
+        if request.content_type == "application/json":
+            seen.append({"json": await request.json()})
+            return web.json_response({"ok": True, "result": True})
         form = await request.post()
         fields: dict[str, object] = {}
         for name, value in form.items():
@@ -55,7 +58,7 @@ def _closed_port() -> int:
     return port
 
 
-async def test_parameters_go_form_encoded_and_files_keep_their_chinese_names(
+async def test_parameters_go_as_json_and_files_keep_their_chinese_names(
     server: tuple[str, list[dict[str, object]]],
 ) -> None:
     url, seen = server
@@ -66,6 +69,10 @@ async def test_parameters_go_form_encoded_and_files_keep_their_chinese_names(
             [
                 RequestParameter.from_input("chat_id", 7),
                 RequestParameter.from_input("text", "你好"),
+                RequestParameter.from_input(
+                    "reply_markup",
+                    InlineKeyboardMarkup([[InlineKeyboardButton("好", callback_data="y")]]),
+                ),
             ]
         )
         status, body = await request.do_request(f"{url}/sendMessage", "POST", plain)
@@ -80,7 +87,8 @@ async def test_parameters_go_form_encoded_and_files_keep_their_chinese_names(
         await request.do_request(f"{url}/sendDocument", "POST", files)
     finally:
         await request.shutdown()
-    assert seen[0] == {"chat_id": "7", "text": "你好"}
+    keyboard = {"inline_keyboard": [[{"text": "好", "callback_data": "y"}]]}
+    assert seen[0] == {"json": {"chat_id": 7, "text": "你好", "reply_markup": keyboard}}
     sent = seen[1]
     assert sent["chat_id"] == "-100"
     name, content, _ = next(v for v in sent.values() if isinstance(v, tuple))

@@ -139,8 +139,7 @@ class BotApiServer:
         if request.content_type == "application/json":
             body = await request.json()
             params.update(body if isinstance(body, dict) else {})
-            return params
-        if request.can_read_body:
+        elif request.can_read_body:
             files: dict[str, tuple[str, bytes, str]] = {}
             form = await request.post()
             for name, value in form.items():

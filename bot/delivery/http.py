@@ -19,8 +19,10 @@ environment in two hops to a worker thread a request, a third of a whole update'
 from __future__ import annotations
 
 import asyncio
+import json
 import urllib.parse
 import urllib.request
+from typing import Any
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -85,13 +87,10 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
         proxy = await self._proxy(urllib.parse.urlsplit(url))
+        body, headers = _body(request_data)
         try:
             async with session.request(
-                method,
-                url,
-                data=_body(request_data),
-                timeout=timeout,
-                proxy=proxy,
+                method, url, data=body, headers=headers, timeout=timeout, proxy=proxy
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:
@@ -121,19 +120,25 @@ def _given(value: ODVInput[float], default: float) -> float | None:
     return default if isinstance(value, DefaultValue) else value
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """The parameters form-encoded, as PTB sends them (each value JSON); multipart with the
-    files when there are any."""
+_JSON = {"Content-Type": "application/json"}
+
+
+def _body(request_data: RequestData | None) -> tuple[aiohttp.FormData | bytes | None, Any]:
+    """The parameters as one JSON object, which the Bot API takes as it takes a form and
+    which costs a fraction of encoding one; multipart with the files when there are any
+    (each value JSON, as PTB sends them). With the headers the body needs."""
     if request_data is None:
-        return None
-    fields = request_data.json_parameters
+        return None, None
     files = request_data.multipart_data
     if not files:
-        return fields or None
+        parameters = request_data.parameters
+        if not parameters:
+            return None, None
+        return json.dumps(parameters, ensure_ascii=False).encode(), _JSON
     # Names as typed (UTF-8), as httpx and Telegram's own clients send them, not %-quoted.
     form = aiohttp.FormData(quote_fields=False)
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in files.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
-    return form
+    return form, None
