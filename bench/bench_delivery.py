@@ -1,14 +1,18 @@
 """What the durable path costs: kabot (inbox + outbox + one transaction per update) against a
-bare python-telegram-bot echo bot, both on the same local Bot API in this process.
+bare python-telegram-bot echo bot, both on the same local Bot API.
 
     .venv/bin/python bench/bench_delivery.py [--updates 300] [--people 10] [--visits 40]
 
 Each simulated person sends a message and waits for the answer before the next (closed loop):
 ``/help`` for kabot (read the person, render the help, one sendMessage), the text itself for
 the echo bot (one sendMessage). Printed: p50/p99 reply latency for one person alone, updates
-per second with ``--people`` at once, process CPU per update, and kabot's figures as ratios
+per second with ``--people`` at once, the bot's CPU per update, and kabot's figures as ratios
 of the echo bot's measured in the same run. Telegram's flood limits are lifted on both sides
 so the figures are the bots' own cost, not the 30 messages/s ceiling.
+
+Each bot runs in a process of its own, as it would against Telegram: the local Bot API and
+the people typing run in this one, so a bot's CPU is its own (its database thread included),
+not the server's, and the two share the machine's cores as a bot and Telegram would not.
 
 Then whole visits (``--visits`` each, by every field person at once, with kabot's own rate
 limiter on): /visit, the customer's button, "就是现在", the notes, "提交" — five updates a
@@ -22,12 +26,14 @@ import argparse
 import asyncio
 import contextlib
 import io
+import multiprocessing
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -144,79 +150,26 @@ class Run:
             lambda: "已提交拜访报告" in newest_text(),
         )
 
-    async def measure(self, text: str, updates: int, people: int) -> dict[str, float]:
+    async def measure(
+        self, bot: BotProcess, text: str, updates: int, people: int
+    ) -> dict[str, float]:
         for person in PEOPLE[:people]:  # warm up: first contact, caches, dateparser
             await self.ask(person, text)
         alone = [await self.ask(PEOPLE[0], text) for _ in range(updates)]
-        cpu, wall = time.process_time(), time.perf_counter()
 
         async def one(person: int) -> None:
             for _ in range(updates // people):
                 await self.ask(person, text)
 
-        await asyncio.gather(*(one(p) for p in PEOPLE[:people]))
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        async with bot.measured() as spent:
+            await asyncio.gather(*(one(p) for p in PEOPLE[:people]))
         done = (updates // people) * people
         return {
             "p50_ms": statistics.median(alone) * 1000,
             "p99_ms": statistics.quantiles(alone, n=100)[98] * 1000,
-            "per_s": done / wall,
-            "cpu_ms": cpu / done * 1000,
+            "per_s": done / spent["wall"],
+            "cpu_ms": spent["cpu"] / done * 1000,
         }
-
-
-async def echo_bot(updates: int, people: int) -> dict[str, float]:
-    run = Run("111111111:BENCH-echo")
-    await run.server.start()
-    app = (
-        Application.builder()
-        .token(run.world.token)
-        .base_url(f"{run.server.url}/bot")
-        .concurrent_updates(True)
-        .build()
-    )
-    app.add_handler(MessageHandler(filters.TEXT, _echo))
-    await app.initialize()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=10)
-    await app.start()
-    try:
-        return await run.measure("你好 kabot", updates, people)
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await run.server.stop()
-
-
-def _settings(run: Run, folder: Path, target: str) -> Settings:
-    return Settings(
-        token=run.world.token,
-        api_url=run.server.url,
-        db_path=folder / "kabot.db",
-        db_url=target if is_server(target) else None,
-        tz=TZ,
-        rules_path=DEFAULT_RULES,
-        default_language="zh",
-    )
-
-
-async def kabot(updates: int, people: int, folder: Path, target: str) -> dict[str, float]:
-    run = Run("222222222:BENCH-kabot")
-    await run.server.start()
-    limiter = KabotRateLimiter(overall_per_second=100_000, group_per_minute=100_000)
-    app = build_application(
-        _settings(run, folder, target), ManualClock(datetime(2026, 12, 1, 10, tzinfo=TZ)),
-        rate_limiter=limiter,
-    )  # fmt: skip
-    await start_polling(app)
-    with contextlib.redirect_stdout(io.StringIO()):
-        await import_roster(app.bot_data.store, app.bot_data.texts, "zh", ROSTER)
-    try:
-        return await run.measure("/help", updates, people)
-    finally:
-        await stop_application(app)
-        await run.server.stop()
 
 
 class Statements:
@@ -241,52 +194,167 @@ class Statements:
             self.commits += 1
 
 
+class BotProcess:
+    """A bot (``echo``, ``kabot`` with Telegram's limits lifted, or ``limited``: kabot with
+    its own limiter on) in a process of its own on the run's local Bot API. ``measured()``
+    gives what the bot spent while its block ran: CPU seconds, and for kabot the store's
+    trips, statements and commits."""
+
+    def __init__(self, kind: str, run: Run, folder: Path, target: str) -> None:
+        self._parent, child = multiprocessing.get_context("spawn").Pipe()
+        where = (run.world.token, run.server.url, str(folder), target)
+        self._process = multiprocessing.get_context("spawn").Process(
+            target=_bot_main, args=(kind, *where, child), daemon=True
+        )
+
+    async def __aenter__(self) -> BotProcess:
+        self._process.start()
+        assert await self._ask(None) == "ready"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._ask("quit")
+        await asyncio.to_thread(self._process.join, 60)
+
+    async def _ask(self, command: str | None) -> Any:
+        if command is not None:
+            self._parent.send(command)
+        return await asyncio.to_thread(self._parent.recv)
+
+    @contextlib.asynccontextmanager
+    async def measured(self) -> AsyncIterator[dict[str, float]]:
+        spent: dict[str, float] = {}
+        assert await self._ask("start") == "started"
+        wall = time.perf_counter()
+        yield spent
+        spent["wall"] = time.perf_counter() - wall
+        spent.update(await self._ask("stop"))
+
+
+def _bot_main(kind: str, token: str, url: str, folder: str, target: str, pipe: Connection) -> None:
+    asyncio.run(_bot(kind, token, url, Path(folder), target, pipe))
+
+
+async def _bot(
+    kind: str, token: str, url: str, folder: Path, target: str, pipe: Connection
+) -> None:
+    """The bot process: starts the bot, says "ready", then answers start / stop / quit."""
+    if kind == "echo":
+        app = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{url}/bot")
+            .concurrent_updates(True)
+            .build()
+        )
+        app.add_handler(MessageHandler(filters.TEXT, _echo))
+        await app.initialize()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=10)
+        await app.start()
+    else:
+        lifted = KabotRateLimiter(overall_per_second=100_000, group_per_minute=100_000)
+        app = build_application(
+            _settings(token, url, folder, target),
+            ManualClock(datetime(2026, 12, 1, 10, tzinfo=TZ)),
+            rate_limiter=lifted if kind == "kabot" else None,
+        )
+        await start_polling(app)
+        with contextlib.redirect_stdout(io.StringIO()):
+            await import_roster(app.bot_data.store, app.bot_data.texts, "zh", ROSTER)
+    pipe.send("ready")
+    database: Database | None = None if kind == "echo" else app.bot_data.store.db
+    traced, trips, cpu = Statements(), 0, 0.0
+    while (command := await asyncio.to_thread(pipe.recv)) != "quit":
+        if command == "start":
+            if database is not None:
+                traced = Statements()
+                await database.trace(traced)
+                trips = database.trips
+            cpu = time.process_time()
+            pipe.send("started")
+        else:
+            figures = {"cpu": time.process_time() - cpu}
+            if database is not None:
+                await database.trace(None)
+                figures["trips"] = database.trips - trips
+                figures["statements"], figures["commits"] = traced.statements, traced.commits
+            pipe.send(figures)
+    if kind == "echo":
+        assert app.updater is not None
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+    else:
+        await stop_application(app)
+    pipe.send("bye")
+
+
+def _settings(token: str, url: str, folder: Path, target: str) -> Settings:
+    return Settings(
+        token=token,
+        api_url=url,
+        db_path=folder / "kabot.db",
+        db_url=target if is_server(target) else None,
+        tz=TZ,
+        rules_path=DEFAULT_RULES,
+        default_language="zh",
+    )
+
+
+async def echo_bot(updates: int, people: int, folder: Path) -> dict[str, float]:
+    run = Run("111111111:BENCH-echo")
+    await run.server.start()
+    try:
+        async with BotProcess("echo", run, folder, "") as bot:
+            return await run.measure(bot, "你好 kabot", updates, people)
+    finally:
+        await run.server.stop()
+
+
+async def kabot(updates: int, people: int, folder: Path, target: str) -> dict[str, float]:
+    run = Run("222222222:BENCH-kabot")
+    await run.server.start()
+    try:
+        async with BotProcess("kabot", run, folder, target) as bot:
+            return await run.measure(bot, "/help", updates, people)
+    finally:
+        await run.server.stop()
+
+
 async def kabot_visits(visits: int, folder: Path, target: str) -> dict[str, float]:
     """Whole visits by every field person at once, Telegram's limits kept by kabot's limiter."""
     run = Run("333333333:BENCH-visits")
     for person in FIELD:
         run.world.add_user(person, f"P{person}")
     await run.server.start()
-    app = build_application(
-        _settings(run, folder, target), ManualClock(datetime(2026, 12, 1, 10, tzinfo=TZ))
-    )
-    await start_polling(app)
-    with contextlib.redirect_stdout(io.StringIO()):
-        await import_roster(app.bot_data.store, app.bot_data.texts, "zh", ROSTER)
     try:
-        for person in FIELD:  # first contact, the first visit's cold paths
-            await run.ask(person, "/start")
-            await run.visit(person)
-        database: Database = app.bot_data.store.db
-        traced = Statements()
-        await database.trace(traced)
-        trips = database.trips
-        calls_before = len(run.world.calls)
-        cpu, wall = time.process_time(), time.perf_counter()
-
-        async def one(person: int) -> None:
-            for _ in range(visits):
+        async with BotProcess("limited", run, folder, target) as bot:
+            for person in FIELD:  # first contact, the first visit's cold paths
+                await run.ask(person, "/start")
                 await run.visit(person)
+            calls_before = len(run.world.calls)
 
-        await asyncio.gather(*(one(p) for p in FIELD))
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        await database.trace(None)
-        trips = database.trips - trips
+            async def one(person: int) -> None:
+                for _ in range(visits):
+                    await run.visit(person)
+
+            async with bot.measured() as spent:
+                await asyncio.gather(*(one(p) for p in FIELD))
         done = visits * len(FIELD) * 5
         calls = [c for c in run.world.calls[calls_before:] if c.method != "getUpdates"]
         figures = {
-            "per_s": done / wall,
-            "cpu_ms": cpu / done * 1000,
+            "per_s": done / spent["wall"],
+            "cpu_ms": spent["cpu"] / done * 1000,
             "calls": len(calls) / done,
-            "statements": traced.statements / done,
-            "trips": trips / done,
-            "commits": traced.commits / done,
+            "statements": spent["statements"] / done,
+            "trips": spent["trips"] / done,
+            "commits": spent["commits"] / done,
         }
         for method in sorted({c.method for c in calls}):
             figures[method] = sum(c.method == method for c in calls) / done
         return figures
     finally:
-        await stop_application(app)
         await run.server.stop()
 
 
@@ -309,7 +377,8 @@ _FIGURES = ("per_s", "cpu_ms", "calls", "statements", "trips", "commits")
 
 async def main(args: argparse.Namespace) -> None:
     updates, people, visits = args.updates, min(args.people, len(PEOPLE)), args.visits
-    echo = await echo_bot(updates, people)
+    with tempfile.TemporaryDirectory() as folder:
+        echo = await echo_bot(updates, people, Path(folder))
     with tempfile.TemporaryDirectory() as folder:
         async with engine.database(args, Path(folder)) as target:
             ours = await kabot(updates, people, Path(folder), target)
