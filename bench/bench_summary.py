@@ -156,7 +156,7 @@ async def _measured(args: argparse.Namespace, target: str) -> None:
     with Ticker() as ticker:
         units = [u for u in await store.units.all() if u.active]
         started = time.perf_counter()
-        gathered = [await summary.gather(store, rules, month, unit) for unit in units]
+        gathered = await summary.gather_all(store, rules, month, units)
         figures = time.perf_counter() - started
         started = time.perf_counter()
         await asyncio.gather(  # as the job draws them: all asked for, in the workers

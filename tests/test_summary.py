@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.reminders import charts
+from bot.reminders import charts, summary
 from bot.texts import Texts
 from tests.flows import file_visit
 from tests.harness import TZ, Kabot
@@ -68,6 +68,38 @@ async def test_the_1st_brings_each_group_its_summary_once_with_chart_and_workboo
     await due(org, monkeypatch, "2026-12-01T09:00")
     await due(org, monkeypatch, "2026-12-02T09:00")
     assert len(yt.bot_messages()) + len(centre.bot_messages()) == posted
+
+
+async def test_the_units_figures_read_together_are_each_unit_s_own_and_the_centre_goes_last(
+    org: Kabot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The month's visits are counted once for every unit; each unit's figures are what it
+    alone would have read, and the centre's summary (which waits for the workbook) is
+    recorded after the units'."""
+    only(tmp_path, monkeypatch, "R1", "R8")
+    yt = await org.bound_group("YT", "液态奶KA群")
+    nf = await org.bound_group("NF", "奶粉KA群")
+    centre = await org.bound_group("KA", "KA中心群")
+    org.clock.set(datetime(2026, 11, 20, 10, 0, tzinfo=TZ))
+    await file_visit(org.person(ZHOU, "周丽"))
+    await file_visit(org.person(ZHOU, "周丽"), when="前天上午10点")
+    units = [u for u in await org.store.units.all() if u.active] + [None]
+    together = await summary.gather_all(org.store, org.app.bot_data.rules, "2026-11", units)
+    for unit, figures in zip(units, together, strict=True):
+        alone = await summary.gather(org.store, org.app.bot_data.rules, "2026-11", unit)
+        assert figures == alone
+    visits = {(s.unit.code if s.unit else "all"): s.visits for s in together}
+    assert visits["YT"] == 2 and visits["NF"] == 0 and visits["all"] == 2
+
+    await due(org, monkeypatch, "2026-12-01T09:00")
+    order = [
+        row["chat_id"]
+        for row in await org.store.db.fetch_all(
+            "SELECT chat_id FROM outbox WHERE method = 'sendMessage' ORDER BY id"
+        )
+        if row["chat_id"] in (yt.id, nf.id, centre.id)
+    ]
+    assert order[-1] == centre.id and {yt.id, nf.id} <= set(order[:-1])
 
 
 async def test_a_summary_missed_while_down_comes_once_marked_late(

@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from bot.reminders.monthly import holds_quota
 from bot.reminders.rules import Rules
 from bot.reminders.timing import LATE_AFTER
 from bot.store import Store
+from bot.store.db import Row
 from bot.texts import Texts
 
 _LOGGER = logging.getLogger(__name__)
@@ -86,10 +88,28 @@ def month_bounds(month: str) -> tuple[date, date]:
     return first, day_of_month(first.year, first.month, None)
 
 
+async def gather_all(
+    store: Store, rules: Rules, month: str, units: Sequence[BusinessUnit | None]
+) -> list[MonthlySummary]:
+    """The figures of ``month`` for each of ``units`` (the centre, or None: the whole
+    group), the month's visits counted once for all of them."""
+    if not units:
+        return []
+    first, last = month_bounds(month)
+    counts = await store.summaries.visit_counts(first, last, None)
+    return [await gather(store, rules, month, unit, counts=counts) for unit in units]
+
+
 async def gather(
-    store: Store, rules: Rules, month: str, unit: BusinessUnit | None
+    store: Store,
+    rules: Rules,
+    month: str,
+    unit: BusinessUnit | None,
+    *,
+    counts: list[Row] | None = None,
 ) -> MonthlySummary:
-    """The figures of ``month`` for one business unit, or for the whole group."""
+    """The figures of ``month`` for one business unit, or for the whole group. ``counts``:
+    the whole group's visit counts of the month, when they were read already."""
     first, last = month_bounds(month)
     scope = None if unit is None or unit.is_centre else unit.id
     summary = MonthlySummary(month, first, last, None if scope is None else unit)
@@ -114,7 +134,11 @@ async def gather(
             quota=quota if r8 is not None and holds_quota(r8, person, is_centre) else None,
         )
     summary.by_grade = dict.fromkeys(GRADES, 0)
-    for group in await store.summaries.visit_counts(first, last, scope):
+    if counts is None:
+        counts = await store.summaries.visit_counts(first, last, scope)
+    for group in counts:
+        if scope is not None and group["unit_id"] != scope:
+            continue
         count = int(group["visits"])
         summary.by_grade[group["grade"]] += count
         line = people.setdefault(
@@ -220,38 +244,43 @@ async def send_summaries(
         return 0
     month, late = previous_month(now.date()), now - planned > LATE_AFTER
     lang = texts.default_language
-    due: list[tuple[BusinessUnit, MonthlySummary]] = []
+    units: list[BusinessUnit] = []
     for unit in await store.units.all():
         if not unit.active or await store.summaries.sent(unit.id, month):
             continue
         if unit.group_chat_id is None:
             await store.summaries.claim(unit.id, month, "unreachable")
             continue
-        if not due:
+        if not units:
             # The chart workers load matplotlib on the other core while the figures are
             # summed here.
             worker.start()
-        due.append((unit, await gather(store, rules, month, unit)))
-    if not due:
+        units.append(unit)
+    if not units:
         return 0
+    # The centre's last: its summary waits for the month's workbook, the units' do not.
+    units.sort(key=lambda unit: unit.is_centre)
+    due = list(zip(units, await gather_all(store, rules, month, units), strict=True))
     # Charts and the workbook are made in the worker processes, all asked for at once (they
     # draw side by side), with no transaction open, so every chat goes on meanwhile; then
-    # each summary's claim and messages are one commit, each message delivered on its own.
+    # each summary's claim and messages are one commit, each message delivered on its own,
+    # a unit's as soon as its chart is drawn.
     root = str(texts.root)
-    charts_made = [
+    charts_made: list[asyncio.Future[bytes]] = [
         asyncio.ensure_future(
             worker.run(chart_in_worker, root, texts.default_language, lang, summary)
         )
         for _, summary in due
     ]
+    book_made: asyncio.Future[bytes] | None = None
+    if any(unit.is_centre for unit, _ in due):
+        known = {None if unit.is_centre else unit.id: summary for unit, summary in due}
+        book_made = asyncio.ensure_future(workbook.month(store, rules, texts, lang, month, known))
     try:
-        book = None
-        if any(unit.is_centre for unit, _ in due):
-            known = {None if unit.is_centre else unit.id: summary for unit, summary in due}
-            book = await workbook.month(store, rules, texts, lang, month, known)
         sent = 0
         for (unit, summary), chart_made in zip(due, charts_made, strict=True):
             chart = await chart_made
+            book = await book_made if unit.is_centre and book_made is not None else None
             assert unit.group_chat_id is not None
             async with store.db.transaction():
                 if not await store.summaries.claim(unit.id, month, "late" if late else "sent"):
@@ -265,11 +294,12 @@ async def send_summaries(
                 )
                 await outbox.message(unit.group_chat_id, text)
                 await outbox.photo(unit.group_chat_id, chart, name=f"{month}.png")
-                if unit.is_centre and book is not None:
+                if book is not None:
                     name = texts.label(lang, "workbook.file", month=month)
                     await outbox.document(unit.group_chat_id, book, name=name)
             sent += 1
     finally:
-        for chart_made in charts_made:
-            chart_made.cancel()
+        for future in [*charts_made, book_made]:
+            if future is not None:
+                future.cancel()
     return sent

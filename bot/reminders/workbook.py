@@ -191,13 +191,16 @@ async def month(
 ) -> bytes:
     """The month's workbook for the whole group: the figures per unit, then every record.
     ``gathered``: figures already worked out (unit id, None for the whole group)."""
-    from bot.reminders.summary import gather
+    from bot.reminders.summary import gather_all
 
-    known = gathered or {}
+    known = dict(gathered or {})
+    scopes = [u for u in await store.units.all() if u.active and not u.is_centre] + [None]
+    missing = [unit for unit in scopes if (unit.id if unit else None) not in known]
+    for unit, figured in zip(missing, await gather_all(store, rules, month, missing), strict=True):
+        known[unit.id if unit else None] = figured
     figures: list[list[Cell]] = []
-    for unit in [u for u in await store.units.all() if u.active and not u.is_centre] + [None]:
-        key = unit.id if unit else None
-        s = known[key] if key in known else await gather(store, rules, month, unit)
+    for unit in scopes:
+        s = known[unit.id if unit else None]
         on_time = sum(1 for _, _, ok in s.data if ok)
         figures.append(
             [

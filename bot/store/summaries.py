@@ -44,19 +44,22 @@ class SummaryRepository(Repository):
         )
 
     async def visit_counts(self, first: date, last: date, unit_id: int | None) -> list[Row]:
-        """The month's visits counted in SQL by person, customer grade and customer kind —
-        a few hundred rows for the summary, however many visits the month had."""
+        """The month's visits counted in SQL by person, unit, customer grade and customer
+        kind — a few thousand rows for the summary, however many visits the month had.
+        Counted first over the visits and their customers alone (an index holds all the
+        visits' columns it reads), the names joined to the counts after."""
         where, params = _visited(first, last)
         if unit_id is not None:
             where.append("v.unit_id = ?")
             params.append(str(unit_id))
         return await self.db.fetch_all(
-            "SELECT v.staff_id, s.name AS staff_name, u.name AS unit_name, c.grade,"
+            "SELECT g.staff_id, s.name AS staff_name, g.unit_id, u.name AS unit_name, g.grade,"
+            " g.customer_kind, g.visits FROM (SELECT v.staff_id, v.unit_id, c.grade,"
             " c.kind AS customer_kind, COUNT(*) AS visits"
-            " FROM visits v JOIN staff s ON s.id = v.staff_id JOIN customers c"
-            " ON c.id = v.customer_id JOIN business_units u ON u.id = v.unit_id"
-            f" WHERE {' AND '.join(where)}"
-            " GROUP BY v.staff_id, s.name, u.name, c.grade, c.kind ORDER BY v.staff_id",
+            " FROM visits v JOIN customers c ON c.id = v.customer_id"
+            f" WHERE {' AND '.join(where)} GROUP BY v.staff_id, v.unit_id, c.grade, c.kind) g"
+            " JOIN staff s ON s.id = g.staff_id JOIN business_units u ON u.id = g.unit_id"
+            " ORDER BY g.staff_id, g.unit_id",
             params,
         )
 
