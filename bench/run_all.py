@@ -22,7 +22,11 @@ HERE = Path(__file__).resolve().parent
 # (script, full-size arguments, smoke arguments)
 BENCHMARKS = [
     ("bench_when.py", [], []),
-    ("bench_delivery.py", [], ["--updates", "20", "--people", "2", "--visits", "1"]),
+    (
+        "bench_delivery.py",
+        [],
+        ["--updates", "20", "--people", "2", "--visits", "1", "--rounds", "1"],
+    ),
     ("bench_fanout.py", [], ["--groups", "5", "--people", "10", "--per-group", "2"]),
     (
         "bench_fanout.py",
