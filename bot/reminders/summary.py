@@ -13,7 +13,7 @@ import asyncio
 import functools
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -89,15 +89,25 @@ def month_bounds(month: str) -> tuple[date, date]:
 
 
 async def gather_all(
-    store: Store, rules: Rules, month: str, units: Sequence[BusinessUnit | None]
+    store: Store,
+    rules: Rules,
+    month: str,
+    units: Sequence[BusinessUnit | None],
+    then: Callable[[MonthlySummary], object] | None = None,
 ) -> list[MonthlySummary]:
     """The figures of ``month`` for each of ``units`` (the centre, or None: the whole
-    group), the month's visits counted once for all of them."""
+    group), the month's visits counted once for all of them. ``then(summary)`` is called
+    as each is ready (its chart starts while the next unit's figures are summed)."""
     if not units:
         return []
     first, last = month_bounds(month)
     counts = await store.summaries.visit_counts(first, last, None)
-    return [await gather(store, rules, month, unit, counts=counts) for unit in units]
+    gathered = []
+    for unit in units:
+        gathered.append(await gather(store, rules, month, unit, counts=counts))
+        if then is not None:
+            then(gathered[-1])
+    return gathered
 
 
 async def gather(
@@ -260,23 +270,25 @@ async def send_summaries(
         return 0
     # The centre's last: its summary waits for the month's workbook, the units' do not.
     units.sort(key=lambda unit: unit.is_centre)
-    due = list(zip(units, await gather_all(store, rules, month, units), strict=True))
-    # Charts and the workbook are made in the worker processes, all asked for at once (they
-    # draw side by side), with no transaction open, so every chat goes on meanwhile; then
-    # each summary's claim and messages are one commit, each message delivered on its own,
-    # a unit's as soon as its chart is drawn.
+    # Charts and the workbook are made in the worker processes (they draw side by side),
+    # each chart asked for as soon as its figures are summed, with no transaction open, so
+    # every chat goes on meanwhile; then each summary's claim and messages are one commit,
+    # each message delivered on its own, a unit's as soon as its chart is drawn.
     root = str(texts.root)
-    charts_made: list[asyncio.Future[bytes]] = [
-        asyncio.ensure_future(
-            worker.run(chart_in_worker, root, texts.default_language, lang, summary)
-        )
-        for _, summary in due
-    ]
+    charts_made: list[asyncio.Future[bytes]] = []
+
+    def draw(summary: MonthlySummary) -> None:
+        chart = worker.run(chart_in_worker, root, texts.default_language, lang, summary)
+        charts_made.append(asyncio.ensure_future(chart))
+
     book_made: asyncio.Future[bytes] | None = None
-    if any(unit.is_centre for unit, _ in due):
-        known = {None if unit.is_centre else unit.id: summary for unit, summary in due}
-        book_made = asyncio.ensure_future(workbook.month(store, rules, texts, lang, month, known))
     try:
+        gathered = await gather_all(store, rules, month, units, draw)
+        due = list(zip(units, gathered, strict=True))
+        if any(unit.is_centre for unit in units):
+            known = {None if unit.is_centre else unit.id: summary for unit, summary in due}
+            made = workbook.month(store, rules, texts, lang, month, known)
+            book_made = asyncio.ensure_future(made)
         sent = 0
         for (unit, summary), chart_made in zip(due, charts_made, strict=True):
             chart = await chart_made
