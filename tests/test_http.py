@@ -7,7 +7,7 @@ import asyncio
 import base64
 import json
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiohttp import web
@@ -39,15 +39,30 @@ async def server() -> AsyncIterator[tuple[str, list[dict[str, object]]]]:
         seen.append(fields)
         return web.json_response({"ok": True, "result": True})
 
+    runner, url = await _serve(answer)
+    yield url, seen
+    await runner.cleanup()
+
+
+async def _serve(
+    answer: Callable[[web.Request], Awaitable[web.Response]],
+) -> tuple[web.AppRunner, str]:
+    """A local HTTP server answering every request with ``answer``; its runner and URL."""
     app = web.Application()
-    app.router.add_post("/{tail:.*}", answer)
+    app.router.add_route("*", "/{tail:.*}", answer)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", seen
-    await runner.cleanup()
+    return runner, f"http://127.0.0.1:{port}"
+
+
+def _proxy_env(monkeypatch: pytest.MonkeyPatch, proxy: str) -> None:
+    """HTTP_PROXY names ``proxy``, and no NO_PROXY exempts the local servers."""
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
 
 
 def _closed_port() -> int:
@@ -120,10 +135,7 @@ async def test_the_proxy_the_environment_names_is_used(
     """An office behind a proxy: HTTP_PROXY is honoured (here a proxy nobody runs, so the
     request fails to connect instead of reaching the server directly)."""
     url, seen = server
-    nowhere = _closed_port()
-    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{nowhere}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    _proxy_env(monkeypatch, f"http://127.0.0.1:{_closed_port()}")
     request = AiohttpRequest()
     await request.initialize()
     try:
@@ -146,16 +158,8 @@ async def test_a_proxy_s_credentials_are_sent_to_it_and_no_proxy_goes_direct(
         told.append((str(request.url), request.headers.get("Proxy-Authorization", "")))
         return web.json_response({"ok": True, "result": "via the proxy"})
 
-    proxy_app = web.Application()
-    proxy_app.router.add_route("*", "/{tail:.*}", relay)
-    runner = web.AppRunner(proxy_app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    monkeypatch.setenv("HTTP_PROXY", f"http://ka%40office:s%3Acret@127.0.0.1:{port}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    runner, proxy = await _serve(relay)
+    _proxy_env(monkeypatch, proxy.replace("http://", "http://ka%40office:s%3Acret@"))
     request = AiohttpRequest()
     await request.initialize()
     try:
