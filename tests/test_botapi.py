@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -62,6 +63,26 @@ async def test_send_message_parses_html_into_entities(api: Api) -> None:
         {"type": "italic", "offset": 7, "length": 1},
     ]
     assert message["from"]["id"] == 42 and message["chat"]["id"] == 7
+
+
+async def test_a_json_body_is_read_as_telegram_reads_it_and_garbage_is_refused(
+    api: Api,
+) -> None:
+    """Values in a JSON body may be given as strings (a chat id, a keyboard serialised), as
+    in a form; a body or a keyboard that is not JSON is a 400, not a server error."""
+    keyboard = {"inline_keyboard": [[{"text": "好", "callback_data": "y"}]]}
+    status, body = await api.call(
+        "sendMessage", chat_id="7", text="按钮", reply_markup=json.dumps(keyboard)
+    )
+    assert status == 200 and body["result"]["chat"]["id"] == 7
+    assert body["result"]["reply_markup"] == keyboard
+    url = f"{api.url}/bot{TOKEN}/sendMessage"
+    headers = {"Content-Type": "application/json"}
+    async with api.session.post(url, data=b"{not json", headers=headers) as r:
+        assert r.status == 400 and (await r.json())["description"].startswith("Bad Request")
+    status, body = await api.call("sendMessage", chat_id=7, text="x", reply_markup="{[")
+    assert status == 400 and body["ok"] is False
+    assert len(api.world.messages[7]) == 2  # her "hi" and the one message sent
 
 
 async def test_limits_are_refused_and_recorded(api: Api) -> None:

@@ -160,7 +160,10 @@ class BotApiServer:
         handler = METHODS.get(name) or METHODS.get(_canonical(name))
         if handler is None:
             return _error(404, "Not Found: method not found")
-        params = await self._params(request)
+        try:
+            params = await self._params(request)
+        except ValueError:  # a body, or a JSON-valued parameter, that is not JSON
+            return _error(400, "Bad Request: can't parse JSON")
         if world.on_request is not None and world.on_request(name):
             return _error(502, "Bad Gateway")  # nobody is listening any more
         if world.monotonic() < world.down_until:
