@@ -39,6 +39,7 @@ async def send(
             rule = rules.rules.get(obligation.rule)
             if rule is None:
                 continue
+            unit = await store.units.by_id(obligation.unit_id) if obligation.unit_id else None
             planned = overdue_at(obligation, general, now.tzinfo) + timedelta(
                 days=general.director_after_days
             )
@@ -47,16 +48,14 @@ async def send(
                     "rule": rule,
                     "obligation": obligation,
                     "person": await responsible(store, rule, obligation),
-                    "unit": await store.units.by_id(obligation.unit_id)
-                    if obligation.unit_id
-                    else None,
+                    "unit": unit,
                     "subject": await penalties.describe(store, obligation),
                     "days": (now.date() - obligation.due_on).days,
                     "late": now - planned > LATE_AFTER,
                 }
             )
-        for director in await store.staff.deciders("centre"):
-            if director.telegram_id is None or not lines:
+        for director in await store.staff.deciders("centre") if lines else []:
+            if director.telegram_id is None:
                 continue
             lang = texts.lang(director.language)
             parts = [texts.render(lang, "obligation_director.html", **line) for line in lines]

@@ -3,7 +3,7 @@ overdue; when a notice counts as late; until when a reminder is put off."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 
 from bot.models import Obligation
 from bot.reminders.calendar import is_working_day, rest_days_after
@@ -13,14 +13,11 @@ from bot.reminders.rules import GeneralRules, Rules
 LATE_AFTER = timedelta(hours=1)
 
 
-def overdue_at(obligation: Obligation, general: GeneralRules, tz: object) -> datetime:
+def overdue_at(obligation: Obligation, general: GeneralRules, tz: tzinfo | None) -> datetime:
     """When the overdue notice is due: a deadline with its hour (R10's 24 hours) at that
     hour, a deadline day the morning after it, at the reminder time."""
-    return obligation.due_at or datetime.combine(
-        obligation.due_on + timedelta(days=1),
-        general.reminder_time,
-        tz,  # type: ignore[arg-type]
-    )
+    next_day = obligation.due_on + timedelta(days=1)
+    return obligation.due_at or datetime.combine(next_day, general.reminder_time, tz)
 
 
 def _in_quiet_hours(general: GeneralRules, moment: time) -> bool:
