@@ -48,7 +48,7 @@ from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 from bench import engine
-from bot.app import build_application, start_polling, stop_application
+from bot.app import build_application, run, start_polling, stop_application
 from bot.botapi import BotApiServer, World
 from bot.cli import import_roster
 from bot.clock import ManualClock
@@ -236,7 +236,13 @@ class BotProcess:
 
 
 def _bot_main(kind: str, token: str, url: str, folder: str, target: str, pipe: Connection) -> None:
-    asyncio.run(_bot(kind, token, url, Path(folder), target, pipe))
+    """kabot on its own event loop (``bot.app.run``), the echo bot on asyncio's, as a bare
+    PTB bot runs."""
+    bot = _bot(kind, token, url, Path(folder), target, pipe)
+    if kind == "echo":
+        asyncio.run(bot)
+    else:
+        run(bot)
 
 
 async def _bot(

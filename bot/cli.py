@@ -24,7 +24,7 @@ from telegram.error import TelegramError
 from telegram.ext import Defaults, ExtBot
 
 from bot import logs, status
-from bot.app import build_application, start_polling, start_webhook, stop_application
+from bot.app import build_application, run, start_polling, start_webhook, stop_application
 from bot.cli_args import cli_language, parser
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.delivery.lock import AlreadyRunning, InstanceLock, lock_for
@@ -59,16 +59,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command in ("backup", "restore"):
             return _backup(command, args.path, settings)
         if command == "status":
-            return asyncio.run(status.show(settings))
+            return run(status.show(settings))
         if command == "migrate-db":
             if not args.source.is_file():
                 raise TransferError(f"--from {args.source}: there is no database file there")
-            return asyncio.run(_migrate_db(args.source, args.target, settings))
+            return run(_migrate_db(args.source, args.target, settings))
         if command == "run":
             return _run(settings, args.webhook, args.listen)
         if command == "sandbox":
-            return asyncio.run(_sandbox(args, settings))
-        return asyncio.run(_offline(command, args, settings))
+            return run(_sandbox(args, settings))
+        return run(_offline(command, args, settings))
     except SettingsError as exc:
         print(f"kabot: {exc}", file=sys.stderr)
         return 2
@@ -327,7 +327,7 @@ def _run(settings: Settings, webhook: str | None, listen: str) -> int:
             raise SettingsError(
                 f"--webhook {webhook!r} must be an https:// URL Telegram can reach"
             )
-    asyncio.run(_serve(settings, webhook, listen))
+    run(_serve(settings, webhook, listen))
     return 0
 
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
+from bot.app import uvloop
 from tests.harness import Kabot
 
 
@@ -25,3 +27,13 @@ async def org(kabot: Kabot) -> Kabot:
     code, output = await kabot.import_roster()
     assert code == 0, output
     return kabot
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """The tests run on the event loop kabot runs on (``bot.app.run``)."""
+    del config, item
+    if uvloop is None:  # pragma: no cover - Windows
+        return {"asyncio": asyncio.new_event_loop}
+    return {"uvloop": uvloop.new_event_loop}

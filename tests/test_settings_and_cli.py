@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from bot.app import run, uvloop
 from bot.settings import SettingsError, load_settings
 from bot.texts import TEMPLATES_ROOT, Texts
 
@@ -172,3 +174,11 @@ def test_the_command_line_speaks_kabot_lang_including_help(
         assert done.value.code == 0
         shown = capsys.readouterr().out
         assert all(w in shown for w in words), shown
+
+
+def test_kabot_runs_on_uvloop_where_it_is_installed() -> None:
+    async def loop_kind() -> str:
+        return type(asyncio.get_running_loop()).__module__
+
+    assert uvloop is not None  # Linux, as CI is
+    assert run(loop_kind()).startswith("uvloop")
