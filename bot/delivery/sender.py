@@ -251,8 +251,14 @@ class Sender:
         self._failures.pop(row.chat_id, None)
 
     def _rested(self, chat_id: int) -> None:
-        if self._resting.get(chat_id, 0) <= time.monotonic():
-            self._resting.pop(chat_id, None)
+        # A timer may fire a little before the monotonic clock says the rest is over (uvloop
+        # keeps its time in milliseconds, read once a turn): it is set again for what is left,
+        # or the chat would stay resting, and settle() waiting, for ever.
+        left = self._resting.get(chat_id, 0) - time.monotonic()
+        if left > 0:
+            asyncio.get_running_loop().call_later(left, self._rested, chat_id)
+            return
+        self._resting.pop(chat_id, None)
         self.wake()
 
     @staticmethod
