@@ -25,12 +25,6 @@ from telegram.ext import (
     filters,
 )
 
-uvloop: types.ModuleType | None
-try:  # not on Windows; see run()
-    import uvloop
-except ImportError:  # pragma: no cover - Windows
-    uvloop = None
-
 from bot import status
 from bot.clock import Clock
 from bot.context import KabotContext, Resources
@@ -81,6 +75,12 @@ from bot.store import Store, backup
 from bot.store.postgres import safe_url
 from bot.texts import Texts
 from bot.updates import PerPersonUpdateProcessor
+
+uvloop: types.ModuleType | None
+try:  # not on Windows; see run()
+    import uvloop
+except ImportError:  # pragma: no cover - Windows
+    uvloop = None
 
 _LOGGER = logging.getLogger(__name__)
 # The exit status of a leader that lost the lead (EX_SOFTWARE: start again, as the standby).
