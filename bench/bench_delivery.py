@@ -274,13 +274,13 @@ async def _bot(
             await import_roster(app.bot_data.store, app.bot_data.texts, "zh", ROSTER)
     pipe.send("ready")
     database: Database | None = None if kind == "echo" else app.bot_data.store.db
-    traced, trips, cpu = Statements(), 0, 0.0
+    traced, trips, hops, cpu = Statements(), 0, 0, 0.0
     while (command := await asyncio.to_thread(pipe.recv)) != "quit":
         if command == "start":
             if database is not None:
                 traced = Statements()
                 await database.trace(traced)
-                trips = database.trips
+                trips, hops = database.trips, getattr(database, "hops", 0)
             cpu = time.process_time()
             pipe.send("started")
         else:
@@ -288,6 +288,7 @@ async def _bot(
             if database is not None:
                 await database.trace(None)
                 figures["trips"] = database.trips - trips
+                figures["hops"] = getattr(database, "hops", 0) - hops
                 figures["statements"], figures["commits"] = traced.statements, traced.commits
             pipe.send(figures)
     if kind == "echo":
@@ -359,6 +360,7 @@ async def kabot_visits(visits: int, folder: Path, target: str) -> dict[str, floa
             "calls": len(calls) / done,
             "statements": spent["statements"] / done,
             "trips": spent["trips"] / done,
+            "hops": spent["hops"] / done,
             "commits": spent["commits"] / done,
         }
         for method in sorted({c.method for c in calls}):
@@ -382,7 +384,7 @@ def _row(name: str, figures: dict[str, float], base: dict[str, float] | None) ->
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
-_FIGURES = ("per_s", "cpu_ms", "calls", "statements", "trips", "commits")
+_FIGURES = ("per_s", "cpu_ms", "calls", "statements", "trips", "hops", "commits")
 
 
 def _least_disturbed(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -421,8 +423,9 @@ async def main(args: argparse.Namespace) -> None:
     methods = ", ".join(f"{k} {v:.2f}" for k, v in flow.items() if k not in _FIGURES)
     print(f"Bot API calls an update: {flow['calls']:.2f} ({methods})")
     print(
-        f"store: {flow['trips']:.1f} trips to the database, {flow['statements']:.1f}"
-        f" statements, {flow['commits']:.2f} commits an update"
+        f"store: {flow['trips']:.1f} trips to the database"
+        + (f" ({flow['hops']:.1f} to SQLite's thread)" if engine.name(target) == "SQLite" else "")
+        + f", {flow['statements']:.1f} statements, {flow['commits']:.2f} commits an update"
     )
 
 
