@@ -19,7 +19,7 @@ from bot.botapi import BotApiServer, World
 from bot.clock import ManualClock
 from bot.delivery.lock import LEAD_KEY, ServerLock
 from bot.store import Store
-from bot.store.db import Database
+from bot.store.db import Database, IntegrityError
 from tests import engines
 from tests.cli import run_cli
 from tests.flows import file_visit
@@ -242,6 +242,32 @@ async def test_a_connection_the_server_ended_is_made_again_for_the_next_statemen
             await db.execute("INSERT INTO bot_facts (key, value) VALUES (?, ?)", ("k", "v"))
         row = await db.fetch_one("SELECT value FROM bot_facts WHERE key = 'k'")
         assert row is not None and row[0] == "v"
+    finally:
+        await db.close()
+        await engines.drop(url)
+
+
+async def test_a_write_that_need_not_wait_for_the_disk_leaves_the_session_as_it_was() -> None:
+    url = await engines.database_for()
+    assert url is not None
+    db = await Database.open(url)
+    fact = "INSERT INTO bot_facts (key, value) VALUES (?, ?)"
+    try:
+        ran: list[str] = []
+        await db.trace(ran.append)
+        await db.execute(fact, ("sent", "1"), flush=False)  # as the outbox's sent marks
+        await db.trace(None)
+        assert "BEGIN; SET LOCAL synchronous_commit TO OFF" in ran and ran[-1] == "COMMIT"
+        row = await db.fetch_one("SELECT value FROM bot_facts WHERE key = 'sent'")
+        assert row is not None and row[0] == "1"
+        setting = await db.fetch_one("SELECT current_setting('synchronous_commit') AS s")
+        assert setting is not None and setting["s"] == "on"  # every other commit flushes
+        with pytest.raises(IntegrityError):  # a failing one is rolled back, nothing left open
+            await db.execute(fact, ("sent", "2"), flush=False)
+        async with db.transaction():
+            await db.execute(fact, ("after", "3"))
+        row = await db.fetch_one("SELECT value FROM bot_facts WHERE key = 'after'")
+        assert row is not None and row[0] == "3"
     finally:
         await db.close()
         await engines.drop(url)

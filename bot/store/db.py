@@ -121,8 +121,9 @@ class Database:
         ``then`` made), the statement's result, COMMIT if asked."""
         raise NotImplementedError
 
-    async def _alone(self, statement: Statement) -> Any:
-        """One statement outside any transaction: its own (the engine's autocommit)."""
+    async def _alone(self, statement: Statement, *, flush: bool = True) -> Any:
+        """One statement outside any transaction: its own (the engine's autocommit);
+        ``flush`` False: its commit need not wait for the disk (see :meth:`execute`)."""
         raise NotImplementedError
 
     def _left_open(self) -> bool:
@@ -244,7 +245,7 @@ class Database:
         open_ = self._current.get()
         return None if open_ is None else open_.notes
 
-    async def _one_statement(self, statement: Statement) -> Any:
+    async def _one_statement(self, statement: Statement, *, flush: bool = True) -> Any:
         """Run one statement and read its result in one trip. Inside a transaction it joins
         it; alone, the statement is its own transaction, so a read or a one-statement write
         needs no BEGIN and no COMMIT."""
@@ -255,7 +256,7 @@ class Database:
             await self._recover()
             self.trips += 1
             try:
-                return await self._alone(statement)
+                return await self._alone(statement, flush=flush)
             except self._integrity as exc:
                 raise IntegrityError(str(exc)) from exc
 
@@ -272,11 +273,11 @@ class Database:
             open_.reads[key] = await self._one_statement((how, sql, params))
         return open_.reads[key]
 
-    async def _write(self, how: How, sql: str, params: Any) -> Any:
+    async def _write(self, how: How, sql: str, params: Any, *, flush: bool = True) -> Any:
         open_ = self._current.get()
         if open_ is not None:
             open_.wrote(sql)
-        return await self._one_statement((how, sql, params))
+        return await self._one_statement((how, sql, params), flush=flush)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         row: Row | None = await self._read("one", sql, params)
@@ -286,10 +287,16 @@ class Database:
         rows: list[Row] = await self._read("all", sql, params)
         return list(rows)
 
-    async def execute(self, sql: str, params: Params = ()) -> None:
+    async def execute(self, sql: str, params: Params = (), *, flush: bool = True) -> None:
         """Run one statement (its row count is on :meth:`changes`, a new row's id on
-        :meth:`insert`)."""
-        await self._write("none", sql, params)
+        :meth:`insert`).
+
+        ``flush`` False, for a write alone whose loss in a crash of the database server
+        would cost a repeat, not a fact (that a message went: it is sent again): its commit
+        does not wait for the disk — PostgreSQL's ``synchronous_commit`` off for it, as
+        SQLite's commits in WAL mode with ``synchronous=NORMAL`` are anyway. A crash of kabot
+        loses nothing either way. Inside a transaction the transaction's commit decides."""
+        await self._write("none", sql, params, flush=flush)
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Run one INSERT of one row and return the row's id — by ``RETURNING id``, which

@@ -145,9 +145,20 @@ class PostgresDatabase(Database):
             await self._simple("COMMIT")
         return result, row_ids
 
-    async def _alone(self, statement: Statement) -> Any:
+    async def _alone(self, statement: Statement, *, flush: bool = True) -> Any:
         await self._reconnect()
-        return await self._run(statement)
+        if flush:
+            return await self._run(statement)
+        # Its own transaction, committed without waiting for the WAL to reach the disk (one
+        # round trip more than autocommit, but no flush that the next statement waits for).
+        await self._simple("BEGIN; SET LOCAL synchronous_commit TO OFF")
+        try:
+            result = await self._run(statement)
+        except BaseException:
+            await self._abort()
+            raise
+        await self._simple("COMMIT")
+        return result
 
     async def _reconnect(self) -> None:
         """A connection the server ended (restarted, the network gone, an administrator's

@@ -120,7 +120,8 @@ class SqliteDatabase(Database):
             await _busy_waits(functools.partial(self._conn._conn.execute, "BEGIN IMMEDIATE"))
         return await self._trip_where_best(queued, statement, commit)
 
-    async def _alone(self, statement: Statement) -> Any:
+    async def _alone(self, statement: Statement, *, flush: bool = True) -> Any:
+        del flush  # WAL with synchronous=NORMAL: no commit waits for the disk
         await self._thread_idle()
 
         # A statement alone is its own transaction: one refused a lock did nothing yet.
