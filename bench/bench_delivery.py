@@ -180,20 +180,21 @@ class Statements:
     """What the store ran, from SQLite's own trace: statements (BEGIN and COMMIT among them;
     one trip to the connection's thread carries a transaction's BEGIN with its first
     statement and its queued writes with the next, see ``Database.trips``) and commits (a
-    BEGIN … COMMIT, or a write alone, which SQLite commits by itself)."""
+    BEGIN … COMMIT — a transaction — or a write alone, which SQLite commits by itself)."""
 
     def __init__(self) -> None:
-        self.statements = self.commits = 0
+        self.statements = self.commits = self.transactions = 0
         self._open = False
 
     def __call__(self, sql: str) -> None:
         self.statements += 1
-        word = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        word = sql.lstrip().split(None, 1)[0].upper().rstrip(";") if sql.strip() else ""
         if word == "BEGIN":
             self._open = True
         elif word in ("COMMIT", "ROLLBACK"):
             self._open = False
             self.commits += word == "COMMIT"
+            self.transactions += word == "COMMIT"
         elif word in ("INSERT", "UPDATE", "DELETE") and not self._open:
             self.commits += 1
 
@@ -290,6 +291,7 @@ async def _bot(
                 figures["trips"] = database.trips - trips
                 figures["hops"] = getattr(database, "hops", 0) - hops
                 figures["statements"], figures["commits"] = traced.statements, traced.commits
+                figures["transactions"] = traced.transactions
             pipe.send(figures)
     if kind == "echo":
         assert app.updater is not None
@@ -362,6 +364,7 @@ async def kabot_visits(visits: int, folder: Path, target: str) -> dict[str, floa
             "trips": spent["trips"] / done,
             "hops": spent["hops"] / done,
             "commits": spent["commits"] / done,
+            "transactions": spent["transactions"] / done,
         }
         for method in sorted({c.method for c in calls}):
             figures[method] = sum(c.method == method for c in calls) / done
@@ -384,7 +387,7 @@ def _row(name: str, figures: dict[str, float], base: dict[str, float] | None) ->
     return f"| {name} | " + " | ".join(cells) + " |"
 
 
-_FIGURES = ("per_s", "cpu_ms", "calls", "statements", "trips", "hops", "commits")
+_FIGURES = ("per_s", "cpu_ms", "calls", "statements", "trips", "hops", "commits", "transactions")
 
 
 def _least_disturbed(runs: list[dict[str, float]]) -> dict[str, float]:
@@ -426,6 +429,7 @@ async def main(args: argparse.Namespace) -> None:
         f"store: {flow['trips']:.1f} trips to the database"
         + (f" ({flow['hops']:.1f} to SQLite's thread)" if engine.name(target) == "SQLite" else "")
         + f", {flow['statements']:.1f} statements, {flow['commits']:.2f} commits an update"
+        + f" ({flow['transactions']:.2f} of them transactions, the rest writes alone)"
     )
 
 
