@@ -17,8 +17,8 @@ not the server's, and the two share the machine's cores as a bot and Telegram wo
 
 Then whole visits (``--visits`` each, by every field person at once, with kabot's own rate
 limiter on): /visit, the customer's button, "就是现在", the notes, "提交" — five updates a
-visit; printed with the Bot API calls, the store's trips to its thread and the transactions
-an update took.
+visit; printed with the Bot API calls, the store's trips (and how many of them went to
+SQLite's thread) and the commits and transactions an update took.
 
 Each bot runs ``--rounds`` times, taking turns; printed is each bot's least disturbed round
 (the least CPU an update), as the host's other tenants slow a run by up to twice.
@@ -177,9 +177,9 @@ class Run:
 
 
 class Statements:
-    """What the store ran, from SQLite's own trace: statements (BEGIN and COMMIT among them;
-    one trip to the connection's thread carries a transaction's BEGIN with its first
-    statement and its queued writes with the next, see ``Database.trips``) and commits (a
+    """What the store ran, from the engine's own trace: statements (BEGIN and COMMIT among
+    them; one trip to the store carries a transaction's queued writes with its next
+    statement, see ``Database.trips``) and commits (a
     BEGIN … COMMIT — a transaction — or a write alone, which SQLite commits by itself)."""
 
     def __init__(self) -> None:

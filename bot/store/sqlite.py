@@ -21,7 +21,7 @@ import functools
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -117,8 +117,11 @@ class SqliteDatabase(Database):
     ) -> tuple[Any, list[int]]:
         await self._thread_idle()
         if begin:
-            await _busy_waits(functools.partial(self._conn._conn.execute, "BEGIN IMMEDIATE"))
+            await _busy_waits(self._begin)
         return await self._trip_where_best(queued, statement, commit)
+
+    async def _begin(self) -> None:
+        self._conn._conn.execute("BEGIN IMMEDIATE")
 
     async def _alone(self, statement: Statement, *, flush: bool = True) -> Any:
         del flush  # WAL with synchronous=NORMAL: no commit waits for the disk
@@ -128,7 +131,7 @@ class SqliteDatabase(Database):
         async def attempt() -> Any:
             return (await self._trip_where_best([], statement, False))[0]
 
-        return await _busy_waits_async(attempt)
+        return await _busy_waits(attempt)
 
     async def _trip_where_best(
         self, queued: list[Queued], statement: Statement | None, commit: bool
@@ -283,17 +286,9 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
     return exc.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
 
 
-async def _busy_waits(call: Callable[[], object]) -> None:
-    """``call()`` — one that does nothing when refused a lock — tried again, asleep, while
-    another process holds the write lock, for up to BUSY_SECONDS."""
-
-    async def attempt() -> None:
-        call()
-
-    await _busy_waits_async(attempt)
-
-
-async def _busy_waits_async(attempt: Callable[[], Any]) -> Any:
+async def _busy_waits(attempt: Callable[[], Awaitable[Any]]) -> Any:
+    """``attempt()`` — one that does nothing when refused a lock — tried again, asleep,
+    while another process holds the write lock, for up to BUSY_SECONDS."""
     waited, tries = 0.0, 0
     while True:
         try:
